@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+// Entry point of `npx l2kit`: runs the TypeScript CLI through ts-node (transpile only; `npm run
+// lint` type-checks). Registered the same way Hardhat registers it, so loading Hardhat's
+// TypeScript config later reuses this registration instead of adding a second one.
+"use strict";
+const path = require("node:path");
+
+process.env.TS_NODE_PROJECT ??= path.join(__dirname, "..", "tsconfig.json");
+process.env.TS_NODE_FILES ??= "true";
+require("ts-node/register/transpile-only");
+
+require("../scripts/cli.ts")
+  .main(process.argv)
+  .then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error) => {
+      console.error(error);
+      process.exitCode = 1;
+    },
+  );

@@ -1,0 +1,7 @@
+import type { BenchSuite } from "./harness";
+import { l1Erc20Suite } from "./suites/l1-erc20";
+
+export * from "./harness";
+
+/** Every bench suite, the baseline first. Each system issue adds its own. */
+export const SUITES: readonly BenchSuite[] = [l1Erc20Suite];

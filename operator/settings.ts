@@ -1,0 +1,20 @@
+/**
+ * Every configuration table of the project, for `.env.example` and `npx l2kit config`.
+ * A system that adds settings adds its table here.
+ */
+import type { ConfigSpec } from "./core/config";
+import { coreSettings, networkSettings } from "./core/settings";
+
+export const SETTINGS_SECTIONS: readonly { title: string; spec: ConfigSpec }[] = [
+  { title: "Network", spec: networkSettings },
+  { title: "Operators: storage, logging, L1 client, HTTP API", spec: coreSettings },
+];
+
+/** Variables read by the tools l2kit drives rather than by its own config tables. */
+export const EXTERNAL_VARIABLES = [
+  {
+    env: "REPORT_GAS",
+    description: "Set to 1 to print hardhat-gas-reporter's per-function gas table after `npm test`.",
+    example: "1",
+  },
+] as const;
