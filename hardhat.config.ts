@@ -11,20 +11,23 @@ const SOLC_VERSION = "0.8.28";
 
 // Hardhat downloads solc from the internet, which these machines cannot reach. The `solc`
 // package ships the same compiler as soljson.js; hand it to Hardhat instead.
-subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string }, _hre, runSuper) => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const solc = require("solc") as { version(): string };
-  const longVersion = solc.version();
-  if (args.solcVersion !== SOLC_VERSION || !longVersion.startsWith(`${SOLC_VERSION}+`)) {
-    return runSuper(args);
-  }
-  return {
-    compilerPath: path.join(path.dirname(require.resolve("solc/package.json")), "soljson.js"),
-    isSolcJs: true,
-    version: SOLC_VERSION,
-    longVersion,
-  };
-});
+subtask(
+  TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD,
+  async (args: { solcVersion: string }, _hre, runSuper) => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const solc = require("solc") as { version(): string };
+    const longVersion = solc.version();
+    if (args.solcVersion !== SOLC_VERSION || !longVersion.startsWith(`${SOLC_VERSION}+`)) {
+      return runSuper(args);
+    }
+    return {
+      compilerPath: path.join(path.dirname(require.resolve("solc/package.json")), "soljson.js"),
+      isSolcJs: true,
+      version: SOLC_VERSION,
+      longVersion,
+    };
+  },
+);
 
 loadDotenv({ quiet: true });
 const net = loadNetworkConfig();

@@ -14,7 +14,8 @@ export const SETTINGS_SECTIONS: readonly { title: string; spec: ConfigSpec }[] =
 export const EXTERNAL_VARIABLES = [
   {
     env: "REPORT_GAS",
-    description: "Set to 1 to print hardhat-gas-reporter's per-function gas table after `npm test`.",
+    description:
+      "Set to 1 to print hardhat-gas-reporter's per-function gas table after `npm test`.",
     example: "1",
   },
 ] as const;

@@ -22,7 +22,9 @@ const defaultIo: Io = {
 
 export function buildProgram(io: Io): Command {
   const program = new Command("l2kit")
-    .description("Ethereum layer-2 toolkit: ZK rollup, optimistic rollup, channels and Plasma, measured against L1.")
+    .description(
+      "Ethereum layer-2 toolkit: ZK rollup, optimistic rollup, channels and Plasma, measured against L1.",
+    )
     .version(require("../package.json").version as string)
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
@@ -33,7 +35,10 @@ export function buildProgram(io: Io): Command {
   program.addCommand(configCommand(io));
   // One command group per L2 system joins here as each lands.
   for (const cmd of program.commands) cmd.exitOverride().configureOutput(program.configureOutput());
-  program.addHelpText("after", "\nEvery option also reads an environment variable (see .env.example); flags win.");
+  program.addHelpText(
+    "after",
+    "\nEvery option also reads an environment variable (see .env.example); flags win.",
+  );
   return program;
 }
 

@@ -9,7 +9,10 @@ export function addConfigOptions(command: Command, spec: ConfigSpec): Command {
   for (const entry of Object.values(spec)) {
     const def = entry.default === undefined ? "" : `; default ${entry.default}`;
     command.addOption(
-      new Option(`--${entry.flag} ${entry.placeholder.startsWith("<") ? entry.placeholder : "<value>"}`, `${entry.description} (env ${entry.env}${def})`),
+      new Option(
+        `--${entry.flag} ${entry.placeholder.startsWith("<") ? entry.placeholder : "<value>"}`,
+        `${entry.description} (env ${entry.env}${def})`,
+      ),
     );
   }
   return command;

@@ -33,10 +33,11 @@ library SparseMerkle {
         uint256 depth = siblings.length;
         _checkIndex(index, depth);
         node = leaf;
-        for (uint256 height; height < depth; ) {
-            node = ((index >> height) & 1) == 0
-                ? _hashPair(node, siblings[height])
-                : _hashPair(siblings[height], node);
+        for (uint256 height; height < depth;) {
+            node =
+                ((index >> height) & 1) == 0
+                    ? _hashPair(node, siblings[height])
+                    : _hashPair(siblings[height], node);
             // Cannot overflow: height < depth <= 256.
             unchecked {
                 ++height;
@@ -71,7 +72,7 @@ library SparseMerkle {
         node = leaf;
         bytes32 empty; // empty subtree of the current height
         uint256 used;
-        for (uint256 height; height < depth; ) {
+        for (uint256 height; height < depth;) {
             bytes32 sibling;
             if ((bitmap >> height) & 1 == 1) {
                 if (used == siblings.length) {
@@ -85,9 +86,8 @@ library SparseMerkle {
             } else {
                 sibling = empty;
             }
-            node = ((index >> height) & 1) == 0
-                ? _hashPair(node, sibling)
-                : _hashPair(sibling, node);
+            node =
+                ((index >> height) & 1) == 0 ? _hashPair(node, sibling) : _hashPair(sibling, node);
             empty = _hashPair(empty, empty);
             // Cannot overflow: height < depth <= 256.
             unchecked {
@@ -112,7 +112,7 @@ library SparseMerkle {
     /// @notice Root of the empty tree of height `depth`.
     function emptyRoot(uint256 depth) internal pure returns (bytes32 node) {
         if (depth > 256) revert SparseMerkleBadDepth(depth);
-        for (uint256 height; height < depth; ) {
+        for (uint256 height; height < depth;) {
             node = _hashPair(node, node);
             // Cannot overflow: height < depth <= 256.
             unchecked {
@@ -127,7 +127,9 @@ library SparseMerkle {
     }
 
     function _hashPair(bytes32 left, bytes32 right) private pure returns (bytes32 h) {
-        // Hash in scratch space (0x00..0x3f): no memory expansion, no free-pointer update.
+        // Hash in scratch space (0x00..0x3f): no memory expansion, no free-pointer update. This
+        // runs `depth` times per proof, so it is worth the assembly.
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             mstore(0x00, left)
             mstore(0x20, right)

@@ -7,6 +7,8 @@ import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 /// @notice Test-only contract that recovers signers of a typed message, the way l2kit's systems
 ///         check EIP-712 signatures made by `operator/lib/eip712.ts`.
 contract Eip712Mock is EIP712 {
+    // Field order is the EIP-712 type's; the struct only ever lives in calldata.
+    // solhint-disable-next-line gas-struct-packing
     struct Note {
         address to;
         uint256 amount;
@@ -14,8 +16,12 @@ contract Eip712Mock is EIP712 {
         bytes data;
     }
 
-    bytes32 public constant NOTE_TYPEHASH =
-        keccak256("Note(address to,uint256 amount,uint64 nonce,bytes data)");
+    // The type string is hashed at compile time.
+    // solhint-disable gas-small-strings
+    bytes32 public constant NOTE_TYPEHASH = keccak256(
+        "Note(address to,uint256 amount,uint64 nonce,bytes data)"
+    );
+    // solhint-enable gas-small-strings
 
     constructor(string memory name, string memory version) EIP712(name, version) {}
 

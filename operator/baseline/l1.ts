@@ -50,15 +50,28 @@ export async function measureL1Baseline(opts: {
   const holderAddr = await holder.getAddress();
   const existingAddr = await existing.getAddress();
   const unit = 10n ** 18n;
-  await step("mint 1,000,000 tokens to the holder", token.connect(minter).mint(holderAddr, 1_000_000n * unit));
+  await step(
+    "mint 1,000,000 tokens to the holder",
+    token.connect(minter).mint(holderAddr, 1_000_000n * unit),
+  );
   await step("make a second account a holder", token.connect(holder).transfer(existingAddr, unit));
 
   const toHolder: bigint[] = [];
   const toNew: bigint[] = [];
   const eth: bigint[] = [];
   for (let i = 0; i < samples; i++) {
-    toHolder.push(await step("ERC-20 transfer to an existing holder", token.connect(holder).transfer(existingAddr, unit)));
-    toNew.push(await step("ERC-20 transfer to a new holder", token.connect(holder).transfer(await opts.fresh(), unit)));
+    toHolder.push(
+      await step(
+        "ERC-20 transfer to an existing holder",
+        token.connect(holder).transfer(existingAddr, unit),
+      ),
+    );
+    toNew.push(
+      await step(
+        "ERC-20 transfer to a new holder",
+        token.connect(holder).transfer(await opts.fresh(), unit),
+      ),
+    );
     eth.push(await step("ETH transfer", holder.sendTransaction({ to: existingAddr, value: 1n })));
   }
   const calldata = token.interface.encodeFunctionData("transfer", [existingAddr, unit]);

@@ -74,10 +74,17 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]>
   const baselineSuite = options.suites.find((s) => s.system === BASELINE_SYSTEM);
   if (baselineSuite === undefined) throw new Error(`bench needs the ${BASELINE_SYSTEM} suite`);
   for (const name of options.only ?? []) {
-    if (!known.includes(name)) throw new InputError("--only", `unknown system ${JSON.stringify(name)}; known: ${known.join(", ")}`);
+    if (!known.includes(name))
+      throw new InputError(
+        "--only",
+        `unknown system ${JSON.stringify(name)}; known: ${known.join(", ")}`,
+      );
   }
   const selected = options.suites.filter(
-    (s) => s.system === BASELINE_SYSTEM || (options.only ?? []).length === 0 || options.only!.includes(s.system),
+    (s) =>
+      s.system === BASELINE_SYSTEM ||
+      (options.only ?? []).length === 0 ||
+      options.only!.includes(s.system),
   );
   const progress = options.progress ?? (() => undefined);
   const ctx: BenchContext = { hre: options.hre, quick: options.quick ?? false, progress };
@@ -91,18 +98,25 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]>
       const { compareTo, ...record } = r;
       out.push(record);
       if (compareTo !== undefined) {
-        if (ctx.baseline === undefined) throw new Error(`${suite.system} compares to L1 before the baseline ran`);
+        if (ctx.baseline === undefined)
+          throw new Error(`${suite.system} compares to L1 before the baseline ran`);
         const base = baselineGas(ctx.baseline, compareTo);
         out.push({
           system: record.system,
           metric: `${record.metric} / L1`,
           value: round(record.value / Number(base), 4),
           unit: "ratio",
-          params: { ...record.params, baseline: `${BASELINE_SYSTEM}/${compareTo}`, baselineGas: Number(base) },
+          params: {
+            ...record.params,
+            baseline: `${BASELINE_SYSTEM}/${compareTo}`,
+            baselineGas: Number(base),
+          },
         });
       }
     }
-    progress(`[${i + 1}/${selected.length}] ${suite.system}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    progress(
+      `[${i + 1}/${selected.length}] ${suite.system}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
   }
   return out;
 }

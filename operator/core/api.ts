@@ -38,7 +38,9 @@ export const schemas = {
 
 /** Parses a decimal string that passed `schemas.uint256` into a bigint, bounded to 2^256-1. */
 export function uint256(value: string, field: string): bigint {
-  if (!/^(0|[1-9][0-9]{0,77})$/.test(value)) throw new InputError(field, "must be a decimal integer");
+  if (!/^(0|[1-9][0-9]{0,77})$/.test(value)) {
+    throw new InputError(field, "must be a decimal integer");
+  }
   const n = BigInt(value);
   if (n >= 1n << 256n) throw new InputError(field, "exceeds 2^256-1");
   return n;
@@ -62,13 +64,33 @@ export function createApi(options: ApiOptions): Api {
     },
   });
   const started = Date.now();
+  // Operators speak JSON only: a text body is a 415, not something a route half-understands.
+  app.removeContentTypeParser("text/plain");
+
+  // While closing, tell keep-alive clients to hang up after their response, so that a finished
+  // request does not hold the shutdown open until the keep-alive timeout.
+  let closing = false;
+  app.addHook("preClose", async () => {
+    closing = true;
+  });
+  app.addHook("onSend", async (_req, reply, payload) => {
+    if (closing) void reply.header("connection", "close");
+    return payload;
+  });
 
   app.addHook("onResponse", async (req, reply) => {
-    log.debug("request", { method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) });
+    log.debug("request", {
+      method: req.method,
+      url: req.url,
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime),
+    });
   });
 
   app.setNotFoundHandler((req, reply) => {
-    void reply.status(404).send({ error: "NOT_FOUND", message: `no route ${req.method} ${req.url.split("?")[0]}` });
+    void reply
+      .status(404)
+      .send({ error: "NOT_FOUND", message: `no route ${req.method} ${req.url.split("?")[0]}` });
   });
 
   app.setErrorHandler((error: FastifyError, req, reply) => {
@@ -78,7 +100,9 @@ export function createApi(options: ApiOptions): Api {
       const missing = (v.params as { missingProperty?: string }).missingProperty;
       const extra = (v.params as { additionalProperty?: string }).additionalProperty;
       const path = v.instancePath.replace(/^\//, "").replace(/\//g, ".");
-      const field = [where, path, missing ?? extra].filter((p) => p !== undefined && p !== "").join(".");
+      const field = [where, path, missing ?? extra]
+        .filter((p) => p !== undefined && p !== "")
+        .join(".");
       const reason = extra !== undefined ? "is not a known field" : (v.message ?? "is invalid");
       return reply.status(400).send({ error: "BAD_REQUEST", field, reason });
     }
@@ -87,13 +111,25 @@ export function createApi(options: ApiOptions): Api {
       return reply.status(error.status).send(error.toJSON());
     }
     const status = error.statusCode ?? 500;
-    if (status === 413) return reply.status(413).send({ error: "PAYLOAD_TOO_LARGE", reason: `body exceeds ${app.initialConfig.bodyLimit} bytes` });
-    if (status === 415) return reply.status(415).send({ error: "UNSUPPORTED_MEDIA_TYPE", reason: "send application/json" });
+    if (status === 413)
+      return reply.status(413).send({
+        error: "PAYLOAD_TOO_LARGE",
+        reason: `body exceeds ${app.initialConfig.bodyLimit} bytes`,
+      });
+    if (status === 415)
+      return reply
+        .status(415)
+        .send({ error: "UNSUPPORTED_MEDIA_TYPE", reason: "send application/json" });
     if (status >= 400 && status < 500) {
       // fastify's own client errors: malformed JSON, empty body with a JSON content type, ...
-      return reply.status(status).send({ error: "BAD_REQUEST", field: "body", reason: error.message });
+      return reply
+        .status(status)
+        .send({ error: "BAD_REQUEST", field: "body", reason: error.message });
     }
-    log.error("unhandled error in route", { url: req.url, error: { name: error.name, message: error.message } });
+    log.error("unhandled error in route", {
+      url: req.url,
+      error: { name: error.name, message: error.message },
+    });
     return reply.status(500).send({ error: "INTERNAL", message: "internal error" });
   });
 
@@ -134,7 +170,10 @@ export class Shutdown {
   }
 
   /** Installs signal handlers that shut down, then exit with `exitCode`. */
-  onSignals(signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM"], exit: (code: number) => void = process.exit): void {
+  onSignals(
+    signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM"],
+    exit: (code: number) => void = process.exit,
+  ): void {
     for (const sig of signals) {
       process.once(sig, () => {
         this.log.info("signal received; shutting down", { signal: sig });
@@ -155,7 +194,10 @@ export class Shutdown {
           this.log.debug("closed", { name });
         } catch (error) {
           failed = true;
-          this.log.error("close failed", { name, error: error instanceof Error ? error.message : String(error) });
+          this.log.error("close failed", {
+            name,
+            error: error instanceof Error ? error.message : String(error),
+          });
         }
       }
       if (failed) throw new L2kitError("SHUTDOWN_FAILED", "some components failed to close");

@@ -209,7 +209,8 @@ export const parse = {
 
   bigint(min = 0n, max?: bigint): Parse<bigint> {
     return (raw) => {
-      if (!/^[0-9]+$/.test(raw)) throw new Error("must be a non-negative whole number (no sign, no decimals)");
+      if (!/^[0-9]+$/.test(raw))
+        throw new Error("must be a non-negative whole number (no sign, no decimals)");
       const n = BigInt(raw);
       if (n < min) throw new Error(`must be at least ${min}`);
       if (max !== undefined && n > max) throw new Error(`must be at most ${max}`);

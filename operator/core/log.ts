@@ -75,7 +75,12 @@ function wrap(p: pino.Logger): Logger {
 export function serialize(value: unknown, depth = 0): unknown {
   if (typeof value === "bigint") return value.toString();
   if (value instanceof L2kitError) {
-    return { name: value.name, code: value.code, message: value.message, ...(serialize(value.fields, depth + 1) as object) };
+    return {
+      name: value.name,
+      code: value.code,
+      message: value.message,
+      ...(serialize(value.fields, depth + 1) as object),
+    };
   }
   if (value instanceof Error) return { name: value.name, message: value.message };
   if (depth > 6 || value === null || typeof value !== "object") return value;

@@ -138,7 +138,9 @@ export const PUBLISHER_MIGRATIONS: readonly Migration[] = [
 /** The same key was used for a different transaction. */
 export class PublishKeyConflictError extends L2kitError {
   constructor(readonly key: string) {
-    super("PUBLISH_KEY_CONFLICT", `key ${key} was already used for a different transaction`, { key });
+    super("PUBLISH_KEY_CONFLICT", `key ${key} was already used for a different transaction`, {
+      key,
+    });
   }
 }
 
@@ -157,7 +159,10 @@ export class Publisher {
     private readonly config: PublisherConfig,
     private readonly deps: PublisherDeps,
   ) {
-    this.log = (deps.log ?? silentLogger).child({ component: "publisher", sender: deps.signer.address });
+    this.log = (deps.log ?? silentLogger).child({
+      component: "publisher",
+      sender: deps.signer.address,
+    });
     this.retry = {
       retries: config.rpcRetries,
       baseDelayMs: config.rpcRetryDelayMs,
@@ -191,7 +196,9 @@ export class Publisher {
   }
 
   /** What the store knows of `key`, or undefined if it was never sent. */
-  status(key: string): { status: TxStatus; nonce: number; hashes: string[]; minedHash?: string } | undefined {
+  status(
+    key: string,
+  ): { status: TxStatus; nonce: number; hashes: string[]; minedHash?: string } | undefined {
     const row = this.row(key);
     if (row === undefined) return undefined;
     return {
@@ -290,7 +297,16 @@ export class Publisher {
           `INSERT INTO publisher_txs (key, sender, nonce, to_address, data, value, gas_limit, status, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)`,
         )
-        .run(key, signer.address, nonce, request.to, data, value.toString(), gasLimit.toString(), new Date().toISOString());
+        .run(
+          key,
+          signer.address,
+          nonce,
+          request.to,
+          data,
+          value.toString(),
+          gasLimit.toString(),
+          new Date().toISOString(),
+        );
       this.insertAttempt(key, 0, hash, raw, fees.maxFee, fees.priorityFee);
     });
     try {
@@ -300,7 +316,12 @@ export class Publisher {
         // The node may or may not have it. Keep the record: follow() rebroadcasts or replaces it,
         // and no second transaction is ever signed for this key.
         this.nextNonce = nonce + 1;
-        this.log.warn("broadcast unconfirmed; will keep following", { key, hash, nonce, error: describeError(error) });
+        this.log.warn("broadcast unconfirmed; will keep following", {
+          key,
+          hash,
+          nonce,
+          error: describeError(error),
+        });
         return;
       }
       // Some nodes (Hardhat's, for a reverting call) answer with an error yet keep or even mine
@@ -335,14 +356,32 @@ export class Publisher {
   }
 
   /** Broadcasts a signed transaction; a node that already has it (or mined it) is not an error. */
-  private async broadcast(key: string, raw: string, hash: string, resuming: boolean): Promise<void> {
+  private async broadcast(
+    key: string,
+    raw: string,
+    hash: string,
+    resuming: boolean,
+  ): Promise<void> {
     try {
-      await withRetry("broadcastTransaction", () => this.deps.provider.broadcastTransaction(raw), this.retry);
+      await withRetry(
+        "broadcastTransaction",
+        () => this.deps.provider.broadcastTransaction(raw),
+        this.retry,
+      );
     } catch (error) {
       const msg = describeError(error).toLowerCase();
       const code = (error as { code?: string }).code;
-      if (msg.includes("already known") || msg.includes("already imported") || msg.includes("known transaction")) return;
-      if (code === "NONCE_EXPIRED" || msg.includes("nonce too low") || msg.includes("nonce has already been used")) {
+      if (
+        msg.includes("already known") ||
+        msg.includes("already imported") ||
+        msg.includes("known transaction")
+      )
+        return;
+      if (
+        code === "NONCE_EXPIRED" ||
+        msg.includes("nonce too low") ||
+        msg.includes("nonce has already been used")
+      ) {
         // One of our attempts (or a foreign transaction) took the nonce; follow() finds out which.
         if (resuming || this.attempts(key).length > 1) return;
         const receipt = await this.receipt(hash);
@@ -381,7 +420,10 @@ export class Publisher {
       priorityFee = maxFee;
     }
     if (maxFee > this.config.maxFeePerGas) {
-      this.log.warn("network fee above cap; offering the cap", { networkMaxFee: maxFee, cap: this.config.maxFeePerGas });
+      this.log.warn("network fee above cap; offering the cap", {
+        networkMaxFee: maxFee,
+        cap: this.config.maxFeePerGas,
+      });
       maxFee = this.config.maxFeePerGas;
     }
     if (priorityFee > maxFee) priorityFee = maxFee;
@@ -399,7 +441,8 @@ export class Publisher {
 
   private async followLoop(key: string): Promise<PublishedTx> {
     const row0 = this.row(key);
-    if (row0 === undefined) throw new L2kitError("PUBLISH_UNKNOWN_KEY", `no transaction for key ${key}`, { key });
+    if (row0 === undefined)
+      throw new L2kitError("PUBLISH_UNKNOWN_KEY", `no transaction for key ${key}`, { key });
     const log = this.log.child({ key, nonce: row0.nonce });
     let nonceTakenPolls = 0;
     for (;;) {
@@ -413,9 +456,17 @@ export class Publisher {
       }
       if (mined !== null) {
         nonceTakenPolls = 0;
-        const head = await withRetry("getBlockNumber", () => this.deps.provider.getBlockNumber(), this.retry);
+        const head = await withRetry(
+          "getBlockNumber",
+          () => this.deps.provider.getBlockNumber(),
+          this.retry,
+        );
         if (head - mined.blockNumber + 1 >= this.config.confirmations) {
-          const block = await withRetry("getBlock", () => this.deps.provider.getBlock(mined!.blockNumber), this.retry);
+          const block = await withRetry(
+            "getBlock",
+            () => this.deps.provider.getBlock(mined!.blockNumber),
+            this.retry,
+          );
           if (block !== null && block.hash === mined.blockHash) {
             const status: TxStatus = mined.status === 1 ? "confirmed" : "reverted";
             this.deps.store.db
@@ -423,7 +474,14 @@ export class Publisher {
                 `UPDATE publisher_txs SET status = ?, mined_hash = ?, block_number = ?, block_hash = ?, gas_used = ?
                  WHERE key = ? AND status = 'pending'`,
               )
-              .run(status, mined.hash, mined.blockNumber, mined.blockHash, mined.gasUsed.toString(), key);
+              .run(
+                status,
+                mined.hash,
+                mined.blockNumber,
+                mined.blockHash,
+                mined.gasUsed.toString(),
+                key,
+              );
             log.info(status === "confirmed" ? "transaction final" : "transaction reverted", {
               hash: mined.hash,
               block: mined.blockNumber,
@@ -432,7 +490,10 @@ export class Publisher {
             });
             continue;
           }
-          log.warn("receipt's block left the canonical chain; waiting", { hash: mined.hash, block: mined.blockNumber });
+          log.warn("receipt's block left the canonical chain; waiting", {
+            hash: mined.hash,
+            block: mined.blockNumber,
+          });
         }
       } else {
         const latestNonce = await withRetry(
@@ -446,7 +507,8 @@ export class Publisher {
           if (++nonceTakenPolls >= 3) throw new NonceConsumedError(key, row.nonce);
         } else {
           const last = attempts[attempts.length - 1];
-          if (Date.now() - last.sent_at >= this.config.txStuckAfterMs) await this.replace(row, last, log);
+          if (Date.now() - last.sent_at >= this.config.txStuckAfterMs)
+            await this.replace(row, last, log);
         }
       }
       await sleep(this.config.pollIntervalMs, this.abort.signal);
@@ -464,7 +526,10 @@ export class Publisher {
     if (priorityFee > maxFee) priorityFee = maxFee;
     if (maxFee <= BigInt(last.max_fee)) {
       // At the cap: a replacement would be refused as underpriced. Keep the last one in mempools.
-      log.warn("transaction stuck at the fee cap; rebroadcasting", { hash: last.hash, maxFeePerGas: maxFee });
+      log.warn("transaction stuck at the fee cap; rebroadcasting", {
+        hash: last.hash,
+        maxFeePerGas: maxFee,
+      });
       await this.broadcast(row.key, last.raw, last.hash, true);
       this.deps.store.db
         .prepare("UPDATE publisher_attempts SET sent_at = ? WHERE key = ? AND attempt = ?")
@@ -505,13 +570,22 @@ export class Publisher {
       replacements: attempts.length - 1,
     };
     if (row.status === "reverted") {
-      throw new TxRevertedError(row.key, result.hash, undefined, `mined in block ${result.blockNumber} with status 0`);
+      throw new TxRevertedError(
+        row.key,
+        result.hash,
+        undefined,
+        `mined in block ${result.blockNumber} with status 0`,
+      );
     }
     return result;
   }
 
   private receipt(hash: string): Promise<TransactionReceipt | null> {
-    return withRetry("getTransactionReceipt", () => this.deps.provider.getTransactionReceipt(hash), this.retry);
+    return withRetry(
+      "getTransactionReceipt",
+      () => this.deps.provider.getTransactionReceipt(hash),
+      this.retry,
+    );
   }
 
   private checkSameRequest(row: TxRow, request: PublishRequest): void {
@@ -523,7 +597,8 @@ export class Publisher {
   }
 
   private row(key: string): TxRow | undefined {
-    return this.deps.store.db.prepare("SELECT * FROM publisher_txs WHERE key = ?").get(key) as TxRow | undefined;
+    return this.deps.store.db.prepare("SELECT * FROM publisher_txs WHERE key = ?").get(key) as
+      TxRow | undefined;
   }
 
   private pendingRows(): TxRow[] {
@@ -538,7 +613,14 @@ export class Publisher {
       .all(key) as AttemptRow[];
   }
 
-  private insertAttempt(key: string, attempt: number, hash: string, raw: string, maxFee: bigint, priorityFee: bigint): void {
+  private insertAttempt(
+    key: string,
+    attempt: number,
+    hash: string,
+    raw: string,
+    maxFee: bigint,
+    priorityFee: bigint,
+  ): void {
     this.deps.store.db
       .prepare(
         `INSERT INTO publisher_attempts (key, attempt, hash, raw, max_fee, priority_fee, sent_at)
@@ -569,7 +651,8 @@ export function extractRevertData(error: unknown): string | undefined {
     if (e === null || typeof e !== "object" || seen.has(e)) continue;
     seen.add(e);
     const o = e as Record<string, unknown>;
-    if (typeof o.data === "string" && /^0x[0-9a-fA-F]*$/.test(o.data) && o.data.length >= 10) return o.data;
+    if (typeof o.data === "string" && /^0x[0-9a-fA-F]*$/.test(o.data) && o.data.length >= 10)
+      return o.data;
     queue.push(o.error, o.cause, o.info, (o.info as Record<string, unknown> | undefined)?.error);
   }
   return undefined;

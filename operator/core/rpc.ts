@@ -48,13 +48,22 @@ export function isTransientRpcError(error: unknown): boolean {
     if (e === null || typeof e !== "object" || seen.has(e)) continue;
     seen.add(e);
     const o = e as Record<string, unknown>;
-    if (o.code === "CALL_EXCEPTION" || o.code === "INSUFFICIENT_FUNDS" || o.code === "NONCE_EXPIRED") return false;
-    if (typeof o.code === "string" && (TRANSIENT_ETHERS_CODES.has(o.code) || TRANSIENT_NODE_CODES.has(o.code))) {
+    if (
+      o.code === "CALL_EXCEPTION" ||
+      o.code === "INSUFFICIENT_FUNDS" ||
+      o.code === "NONCE_EXPIRED"
+    )
+      return false;
+    if (
+      typeof o.code === "string" &&
+      (TRANSIENT_ETHERS_CODES.has(o.code) || TRANSIENT_NODE_CODES.has(o.code))
+    ) {
       return true;
     }
     if (typeof o.code === "number" && TRANSIENT_RPC_CODES.has(o.code)) return true;
     const info = o.info as Record<string, unknown> | undefined;
-    if (info && typeof info.responseStatus === "string" && /^(429|5\d\d)/.test(info.responseStatus)) return true;
+    if (info && typeof info.responseStatus === "string" && /^(429|5\d\d)/.test(info.responseStatus))
+      return true;
     const msg = typeof o.message === "string" ? o.message : "";
     if (TRANSIENT_MESSAGES.some((re) => re.test(msg))) return true;
     queue.push(o.error, o.cause, info?.error);
@@ -75,7 +84,11 @@ export interface RetryOptions {
 }
 
 /** Calls `fn` until it succeeds, a non-transient error occurs, or retries run out. */
-export async function withRetry<T>(operation: string, fn: () => Promise<T>, options: RetryOptions): Promise<T> {
+export async function withRetry<T>(
+  operation: string,
+  fn: () => Promise<T>,
+  options: RetryOptions,
+): Promise<T> {
   const log = options.log ?? silentLogger;
   const transient = options.isTransient ?? isTransientRpcError;
   const maxDelay = options.maxDelayMs ?? 30_000;
@@ -84,8 +97,10 @@ export async function withRetry<T>(operation: string, fn: () => Promise<T>, opti
       return await fn();
     } catch (error) {
       if (!transient(error)) throw error;
-      if (attempt >= options.retries) throw new RpcRetriesExhaustedError(operation, attempt + 1, error);
-      const delay = Math.min(maxDelay, options.baseDelayMs * 2 ** attempt) * (0.75 + Math.random() * 0.5);
+      if (attempt >= options.retries)
+        throw new RpcRetriesExhaustedError(operation, attempt + 1, error);
+      const delay =
+        Math.min(maxDelay, options.baseDelayMs * 2 ** attempt) * (0.75 + Math.random() * 0.5);
       log.warn("transient RPC error, retrying", {
         operation,
         attempt: attempt + 1,

@@ -3,7 +3,14 @@
  * client sends transactions and follows events. System operators add their own tables beside
  * this one (see `operator/settings.ts`, which lists them all for `.env.example`).
  */
-import { loadConfig, optionalSetting, parse, setting, type ConfigSources, type ConfigValues } from "./config";
+import {
+  loadConfig,
+  optionalSetting,
+  parse,
+  setting,
+  type ConfigSources,
+  type ConfigValues,
+} from "./config";
 
 export const NETWORK_NAMES = ["hardhat", "localhost", "remote"] as const;
 export type NetworkName = (typeof NETWORK_NAMES)[number];
@@ -81,7 +88,8 @@ export const coreSettings = {
   pollIntervalMs: setting({
     env: "L2KIT_POLL_INTERVAL_MS",
     flag: "poll-interval-ms",
-    description: "How often the L1 client polls for new blocks, receipts and events (milliseconds).",
+    description:
+      "How often the L1 client polls for new blocks, receipts and events (milliseconds).",
     default: "1000",
     placeholder: "<ms>",
     parse: parse.integer(10, 3_600_000),
@@ -107,8 +115,7 @@ export const coreSettings = {
   maxFeePerGas: setting({
     env: "L2KIT_MAX_FEE_PER_GAS",
     flag: "max-fee-per-gas",
-    description:
-      "Highest fee per gas (wei) the publisher will ever offer, replacements included.",
+    description: "Highest fee per gas (wei) the publisher will ever offer, replacements included.",
     default: "500000000000",
     placeholder: "<wei>",
     parse: parse.bigint(1n),
@@ -124,7 +131,8 @@ export const coreSettings = {
   rpcRetries: setting({
     env: "L2KIT_RPC_RETRIES",
     flag: "rpc-retries",
-    description: "Retries of an RPC call that failed transiently (network error, 429, 5xx, timeout).",
+    description:
+      "Retries of an RPC call that failed transiently (network error, 429, 5xx, timeout).",
     default: "5",
     placeholder: "<count>",
     parse: parse.integer(0, 100),

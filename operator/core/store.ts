@@ -56,14 +56,19 @@ export class Store {
         throw new StoreError("a file store needs dataDir and file", {});
       }
       if (options.file.includes("/") || options.file.includes("\\")) {
-        throw new StoreError("store file name must not contain a path separator", { file: options.file });
+        throw new StoreError("store file name must not contain a path separator", {
+          file: options.file,
+        });
       }
       try {
         fs.mkdirSync(options.dataDir, { recursive: true });
       } catch (error) {
-        throw new StoreError(`cannot create data directory ${options.dataDir}: ${(error as Error).message}`, {
-          dataDir: options.dataDir,
-        });
+        throw new StoreError(
+          `cannot create data directory ${options.dataDir}: ${(error as Error).message}`,
+          {
+            dataDir: options.dataDir,
+          },
+        );
       }
       file = path.join(options.dataDir, options.file);
     }
@@ -112,7 +117,9 @@ export class Store {
         if (typeof m.up === "string") this.db.exec(m.up);
         else m.up(this.db);
         this.db
-          .prepare("INSERT INTO schema_migrations (component, version, name, applied_at) VALUES (?, ?, ?, ?)")
+          .prepare(
+            "INSERT INTO schema_migrations (component, version, name, applied_at) VALUES (?, ?, ?, ?)",
+          )
           .run(component, m.version, m.name, new Date().toISOString());
       });
       this.log.info("migration applied", { component, version: m.version, name: m.name });
@@ -136,7 +143,8 @@ export class Store {
     return this.db.transaction(() => {
       const result = fn();
       // Throwing here rolls the transaction back instead of committing half of an async body.
-      if (result instanceof Promise) throw new StoreError("store transactions must be synchronous", {});
+      if (result instanceof Promise)
+        throw new StoreError("store transactions must be synchronous", {});
       return result;
     })();
   }

@@ -87,18 +87,32 @@ export class Watcher {
 
   constructor(
     private readonly config: WatcherConfig,
-    private readonly deps: { provider: Provider; store: Store; handlers: WatcherHandlers; log?: Logger },
+    private readonly deps: {
+      provider: Provider;
+      store: Store;
+      handlers: WatcherHandlers;
+      log?: Logger;
+    },
   ) {
     if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(config.name)) {
-      throw new L2kitError("WATCHER_BAD_NAME", `watcher name ${JSON.stringify(config.name)} is not a simple identifier`, {
-        name: config.name,
-      });
+      throw new L2kitError(
+        "WATCHER_BAD_NAME",
+        `watcher name ${JSON.stringify(config.name)} is not a simple identifier`,
+        {
+          name: config.name,
+        },
+      );
     }
     this.iface = config.abi instanceof Interface ? config.abi : new Interface(config.abi);
     this.topics = [];
     this.iface.forEachEvent((ev) => this.topics.push(ev.topicHash));
     this.log = (deps.log ?? silentLogger).child({ component: "watcher", watcher: config.name });
-    this.retry = { retries: config.rpcRetries, baseDelayMs: config.rpcRetryDelayMs, log: this.log, signal: this.abort.signal };
+    this.retry = {
+      retries: config.rpcRetries,
+      baseDelayMs: config.rpcRetryDelayMs,
+      log: this.log,
+      signal: this.abort.signal,
+    };
     deps.store.migrate("watcher", WATCHER_MIGRATIONS);
   }
 
@@ -116,7 +130,11 @@ export class Watcher {
    */
   async poll(): Promise<number> {
     await this.checkReorg();
-    const head = await withRetry("getBlockNumber", () => this.deps.provider.getBlockNumber(), this.retry);
+    const head = await withRetry(
+      "getBlockNumber",
+      () => this.deps.provider.getBlockNumber(),
+      this.retry,
+    );
     const finalTip = head - this.config.confirmations + 1;
     const maxRange = this.config.maxBlockRange ?? 2000;
     let delivered = 0;
@@ -147,7 +165,8 @@ export class Watcher {
       }
       this.commit(from, to, block.hash, events);
       delivered += events.length;
-      if (events.length > 0) this.log.debug("events delivered", { from, to, events: events.length });
+      if (events.length > 0)
+        this.log.debug("events delivered", { from, to, events: events.length });
     }
     return delivered;
   }
@@ -186,7 +205,11 @@ export class Watcher {
     try {
       parsed = this.iface.parseLog({ topics: [...log.topics], data: log.data });
     } catch (error) {
-      this.log.warn("undecodable log skipped", { tx: log.transactionHash, index: log.index, error: describeError(error) });
+      this.log.warn("undecodable log skipped", {
+        tx: log.transactionHash,
+        index: log.index,
+        error: describeError(error),
+      });
       return undefined;
     }
     if (parsed === null) return undefined;
@@ -213,7 +236,9 @@ export class Watcher {
         )
         .run(this.config.name, to + 1);
       store.db
-        .prepare("INSERT OR REPLACE INTO watcher_ranges (name, from_block, to_block, to_hash) VALUES (?, ?, ?, ?)")
+        .prepare(
+          "INSERT OR REPLACE INTO watcher_ranges (name, from_block, to_block, to_hash) VALUES (?, ?, ?, ?)",
+        )
         .run(this.config.name, from, to, toHash);
       store.db
         .prepare(
@@ -226,12 +251,18 @@ export class Watcher {
 
   private async checkReorg(): Promise<void> {
     const ranges = this.deps.store.db
-      .prepare("SELECT from_block, to_block, to_hash FROM watcher_ranges WHERE name = ? ORDER BY to_block DESC")
+      .prepare(
+        "SELECT from_block, to_block, to_hash FROM watcher_ranges WHERE name = ? ORDER BY to_block DESC",
+      )
       .all(this.config.name) as { from_block: number; to_block: number; to_hash: string }[];
     if (ranges.length === 0) return;
     let keep: (typeof ranges)[number] | undefined;
     for (const r of ranges) {
-      const block = await withRetry("getBlock", () => this.deps.provider.getBlock(r.to_block), this.retry);
+      const block = await withRetry(
+        "getBlock",
+        () => this.deps.provider.getBlock(r.to_block),
+        this.retry,
+      );
       if (block !== null && block.hash === r.to_hash) {
         keep = r;
         break;
@@ -244,12 +275,19 @@ export class Watcher {
       throw new DeepReorgError(this.config.name, oldest.from_block);
     }
     const rewindFrom = keep === undefined ? this.config.fromBlock : keep.to_block + 1;
-    this.log.warn("chain reorganised; re-reading", { fromBlock: rewindFrom, droppedRanges: keep === undefined ? ranges.length : ranges.indexOf(keep) });
+    this.log.warn("chain reorganised; re-reading", {
+      fromBlock: rewindFrom,
+      droppedRanges: keep === undefined ? ranges.length : ranges.indexOf(keep),
+    });
     const { store, handlers } = this.deps;
     store.transaction(() => {
       handlers.onRewind?.(rewindFrom);
-      store.db.prepare("DELETE FROM watcher_ranges WHERE name = ? AND to_block >= ?").run(this.config.name, rewindFrom);
-      store.db.prepare("UPDATE watcher_cursor SET next_block = ? WHERE name = ?").run(rewindFrom, this.config.name);
+      store.db
+        .prepare("DELETE FROM watcher_ranges WHERE name = ? AND to_block >= ?")
+        .run(this.config.name, rewindFrom);
+      store.db
+        .prepare("UPDATE watcher_cursor SET next_block = ? WHERE name = ?")
+        .run(rewindFrom, this.config.name);
     });
   }
 }

@@ -39,7 +39,10 @@ const l1Scenario: DemoScenario = {
       provider: ethers.provider,
       fresh: async () => carol,
       samples: 1,
-      onStep: (s) => ctx.say(`${s.what}: ${s.gasUsed.toLocaleString("en-US")} gas (tx ${s.txHash.slice(0, 10)}…)`),
+      onStep: (s) =>
+        ctx.say(
+          `${s.what}: ${s.gasUsed.toLocaleString("en-US")} gas (tx ${s.txHash.slice(0, 10)}…)`,
+        ),
     });
     ctx.results.baseline = baseline;
     ctx.say(
@@ -47,7 +50,9 @@ const l1Scenario: DemoScenario = {
         `${baseline.erc20ToNewHolderGas.toLocaleString("en-US")} to a new holder, ${baseline.ethTransferGas.toLocaleString("en-US")} per ETH transfer`,
     );
     const perBlock = baseline.blockGasLimit / baseline.erc20ToHolderGas;
-    ctx.say(`at a ${baseline.blockGasLimit.toLocaleString("en-US")}-gas block limit, L1 fits ${perBlock} ERC-20 transfers per block`);
+    ctx.say(
+      `at a ${baseline.blockGasLimit.toLocaleString("en-US")}-gas block limit, L1 fits ${perBlock} ERC-20 transfers per block`,
+    );
   },
 };
 
@@ -59,7 +64,9 @@ export async function runDemo(
   only?: readonly string[],
 ): Promise<DemoContext["results"]> {
   const results: DemoContext["results"] = {};
-  const selected = SCENARIOS.filter((s) => only === undefined || only.length === 0 || only.includes(s.system));
+  const selected = SCENARIOS.filter(
+    (s) => only === undefined || only.length === 0 || only.includes(s.system),
+  );
   for (const [i, scenario] of selected.entries()) {
     print(`\n== ${i + 1}/${selected.length} ${scenario.title} (network ${hre.network.name}) ==`);
     await scenario.run({ hre, say: (line) => print(`  ${line}`), results });

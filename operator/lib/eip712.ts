@@ -6,7 +6,13 @@
  * s in the lower half of the curve order. A signature the contract would reject is rejected here
  * first, so an operator never accepts what it could not prove on L1.
  */
-import { getAddress, Signature, TypedDataEncoder, recoverAddress, type TypedDataField } from "ethers";
+import {
+  getAddress,
+  Signature,
+  TypedDataEncoder,
+  recoverAddress,
+  type TypedDataField,
+} from "ethers";
 import { InputError } from "../core/errors";
 
 export interface Eip712Domain {
@@ -54,7 +60,8 @@ export function parseStrictSignature(signature: string, field = "signature"): Si
   const v = parseInt(signature.slice(130, 132), 16);
   if (v !== 27 && v !== 28) throw new InputError(field, "v must be 27 or 28");
   const s = BigInt(`0x${signature.slice(66, 130)}`);
-  if (s === 0n || s > HALF_N) throw new InputError(field, "s must be in the lower half of the curve order");
+  if (s === 0n || s > HALF_N)
+    throw new InputError(field, "s must be in the lower half of the curve order");
   const r = BigInt(`0x${signature.slice(2, 66)}`);
   if (r === 0n || r >= SECP256K1_N) throw new InputError(field, "r is out of range");
   return Signature.from(signature);

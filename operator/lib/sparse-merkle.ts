@@ -51,7 +51,8 @@ export function toHex(bytes: Uint8Array): Hex {
 }
 
 export function fromHex32(value: string, field = "value"): Uint8Array {
-  if (!/^0x[0-9a-fA-F]{64}$/.test(value)) throw new InputError(field, "must be 32 bytes of hex (0x + 64 digits)");
+  if (!/^0x[0-9a-fA-F]{64}$/.test(value))
+    throw new InputError(field, "must be 32 bytes of hex (0x + 64 digits)");
   return Uint8Array.from(Buffer.from(value.slice(2), "hex"));
 }
 
@@ -187,7 +188,8 @@ export function computeRootCompressed(proof: Omit<CompressedMerkleProof, never>)
   for (let h = 0; h < depth; h++) {
     let sibling: Uint8Array;
     if (((bitmap >> BigInt(h)) & 1n) === 1n) {
-      if (used === siblings.length) throw new InputError("siblings", "fewer siblings than the bitmap marks");
+      if (used === siblings.length)
+        throw new InputError("siblings", "fewer siblings than the bitmap marks");
       sibling = fromHex32(siblings[used], `siblings[${used}]`);
       used++;
     } else {
@@ -195,6 +197,7 @@ export function computeRootCompressed(proof: Omit<CompressedMerkleProof, never>)
     }
     node = ((index >> BigInt(h)) & 1n) === 0n ? hashPair(node, sibling) : hashPair(sibling, node);
   }
-  if (used !== siblings.length) throw new InputError("siblings", "more siblings than the bitmap marks");
+  if (used !== siblings.length)
+    throw new InputError("siblings", "more siblings than the bitmap marks");
   return toHex(node);
 }

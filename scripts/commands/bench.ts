@@ -9,15 +9,24 @@ import { addConfigOptions, exportFlagsToEnv } from "../options";
 
 export function benchCommand(io: Io): Command {
   const cmd = new Command("bench")
-    .description("Measure gas, throughput, latency and proving time of every system against the L1 baseline.")
-    .option("--json <file>", "also write the records as a JSON array of { system, metric, value, unit, params }")
-    .option("--only <systems...>", `systems to measure besides the baseline (${SUITES.map((s) => s.system).join(", ")})`)
+    .description(
+      "Measure gas, throughput, latency and proving time of every system against the L1 baseline.",
+    )
+    .option(
+      "--json <file>",
+      "also write the records as a JSON array of { system, metric, value, unit, params }",
+    )
+    .option(
+      "--only <systems...>",
+      `systems to measure besides the baseline (${SUITES.map((s) => s.system).join(", ")})`,
+    )
     .option("--quick", "smaller sizes and fewer samples", false);
   addConfigOptions(cmd, networkSettings);
   return cmd.action(async (opts: Record<string, unknown>) => {
     const net = loadConfig(networkSettings, { flags: opts });
     const json = opts.json as string | undefined;
-    if (json !== undefined && (json.trim() === "" || json.endsWith("/"))) throw new InputError("--json", "must name a file");
+    if (json !== undefined && (json.trim() === "" || json.endsWith("/")))
+      throw new InputError("--json", "must name a file");
     exportFlagsToEnv(networkSettings, opts);
     const hre = await loadHre(net, { needsSigner: true });
     const abort = new AbortController();

@@ -9,15 +9,23 @@ import { addConfigOptions, exportFlagsToEnv } from "../options";
 
 export function demoCommand(io: Io): Command {
   const cmd = new Command("demo")
-    .description("Deploy every system on the network and play each one's scenario, saying what happens.")
-    .option("--only <systems...>", `scenarios to play (${SCENARIOS.map((s) => s.system).join(", ")})`);
+    .description(
+      "Deploy every system on the network and play each one's scenario, saying what happens.",
+    )
+    .option(
+      "--only <systems...>",
+      `scenarios to play (${SCENARIOS.map((s) => s.system).join(", ")})`,
+    );
   addConfigOptions(cmd, networkSettings);
   return cmd.action(async (opts: Record<string, unknown>) => {
     const net = loadConfig(networkSettings, { flags: opts });
     const only = (opts.only as string[] | undefined) ?? [];
     for (const s of only) {
       if (!SCENARIOS.some((x) => x.system === s)) {
-        throw new InputError("--only", `unknown scenario ${JSON.stringify(s)}; known: ${SCENARIOS.map((x) => x.system).join(", ")}`);
+        throw new InputError(
+          "--only",
+          `unknown scenario ${JSON.stringify(s)}; known: ${SCENARIOS.map((x) => x.system).join(", ")}`,
+        );
       }
     }
     exportFlagsToEnv(networkSettings, opts);

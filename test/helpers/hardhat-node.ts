@@ -34,14 +34,21 @@ export async function startHardhatNode(): Promise<HardhatNode> {
   const bootstrap = require.resolve("hardhat/internal/cli/bootstrap.js");
   const env = { ...process.env };
   delete env.HARDHAT_NETWORK;
-  const child: ChildProcess = spawn(process.execPath, [bootstrap, "node", "--hostname", "127.0.0.1", "--port", String(port)], {
-    cwd: path.resolve(__dirname, "..", ".."),
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [bootstrap, "node", "--hostname", "127.0.0.1", "--port", String(port)],
+    {
+      cwd: path.resolve(__dirname, "..", ".."),
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let output = "";
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`hardhat node did not start:\n${output}`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`hardhat node did not start:\n${output}`)),
+      60_000,
+    );
     const onData = (chunk: Buffer): void => {
       output += chunk.toString();
       if (output.includes("Started HTTP and WebSocket JSON-RPC server")) {
@@ -68,7 +75,10 @@ export async function startHardhatNode(): Promise<HardhatNode> {
   return {
     url,
     provider,
-    wallet: (i) => HDNodeWallet.fromPhrase(HARDHAT_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).connect(provider) as unknown as Wallet,
+    wallet: (i) =>
+      HDNodeWallet.fromPhrase(HARDHAT_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).connect(
+        provider,
+      ) as unknown as Wallet,
     rpc: (method, params = []) => provider.send(method, params),
     stop: async () => {
       provider.destroy();
@@ -120,10 +130,14 @@ export async function startFlakyProxy(target: string): Promise<FlakyProxy> {
         }
         return;
       }
-      const fwd = http.request(target, { method: "POST", headers: { "content-type": "application/json" } }, (r) => {
-        res.writeHead(r.statusCode ?? 500, { "content-type": "application/json" });
-        r.pipe(res);
-      });
+      const fwd = http.request(
+        target,
+        { method: "POST", headers: { "content-type": "application/json" } },
+        (r) => {
+          res.writeHead(r.statusCode ?? 500, { "content-type": "application/json" });
+          r.pipe(res);
+        },
+      );
       fwd.on("error", () => res.writeHead(502).end());
       fwd.end(body);
     });
@@ -150,7 +164,11 @@ export async function startFlakyProxy(target: string): Promise<FlakyProxy> {
   };
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

@@ -32,10 +32,36 @@ export const l1Erc20Suite: BenchSuite = {
     const blockTimeSeconds = 12;
     const perBlock = Number(baseline.blockGasLimit / baseline.erc20ToHolderGas);
     const records: SuiteRecord[] = [
-      { system: BASELINE_SYSTEM, metric: "erc20-transfer-gas", value: Number(baseline.erc20ToHolderGas), unit: "gas", params: { ...params, receiver: "existing holder" } },
-      { system: BASELINE_SYSTEM, metric: "erc20-transfer-new-holder-gas", value: Number(baseline.erc20ToNewHolderGas), unit: "gas", params: { ...params, receiver: "new holder" }, compareTo: "erc20-transfer" },
-      { system: BASELINE_SYSTEM, metric: "eth-transfer-gas", value: Number(baseline.ethTransferGas), unit: "gas", params, compareTo: "erc20-transfer" },
-      { system: BASELINE_SYSTEM, metric: "erc20-transfer-calldata", value: baseline.erc20CalldataBytes, unit: "bytes", params: { network } },
+      {
+        system: BASELINE_SYSTEM,
+        metric: "erc20-transfer-gas",
+        value: Number(baseline.erc20ToHolderGas),
+        unit: "gas",
+        params: { ...params, receiver: "existing holder" },
+      },
+      {
+        system: BASELINE_SYSTEM,
+        metric: "erc20-transfer-new-holder-gas",
+        value: Number(baseline.erc20ToNewHolderGas),
+        unit: "gas",
+        params: { ...params, receiver: "new holder" },
+        compareTo: "erc20-transfer",
+      },
+      {
+        system: BASELINE_SYSTEM,
+        metric: "eth-transfer-gas",
+        value: Number(baseline.ethTransferGas),
+        unit: "gas",
+        params,
+        compareTo: "erc20-transfer",
+      },
+      {
+        system: BASELINE_SYSTEM,
+        metric: "erc20-transfer-calldata",
+        value: baseline.erc20CalldataBytes,
+        unit: "bytes",
+        params: { network },
+      },
       {
         system: BASELINE_SYSTEM,
         metric: "erc20-transfers-per-block",

@@ -2,10 +2,19 @@ import { expect } from "chai";
 import type { Wallet } from "ethers";
 import { BaselineToken__factory, type BaselineToken } from "../../../typechain-types";
 import { createRpcProvider } from "../../../operator/core/rpc";
-import { Publisher, PublishKeyConflictError, type PublisherConfig } from "../../../operator/core/publisher";
+import {
+  Publisher,
+  PublishKeyConflictError,
+  type PublisherConfig,
+} from "../../../operator/core/publisher";
 import { NonceConsumedError, TxRevertedError } from "../../../operator/core/errors";
 import { Store } from "../../../operator/core/store";
-import { startFlakyProxy, startHardhatNode, waitFor, type HardhatNode } from "../../helpers/hardhat-node";
+import {
+  startFlakyProxy,
+  startHardhatNode,
+  waitFor,
+  type HardhatNode,
+} from "../../helpers/hardhat-node";
 
 const FAST: PublisherConfig = {
   confirmations: 1,
@@ -44,9 +53,18 @@ describe("operator/core Publisher (against a hardhat node)", function () {
     return node.wallet(walletIndex++);
   }
 
-  function publisher(signer: Wallet, store = Store.open({ memory: true }), config: Partial<PublisherConfig> = {}, url = node.url) {
+  function publisher(
+    signer: Wallet,
+    store = Store.open({ memory: true }),
+    config: Partial<PublisherConfig> = {},
+    url = node.url,
+  ) {
     const provider = createRpcProvider(url, 31337n, { pollIntervalMs: 20 });
-    return { publisher: new Publisher({ ...FAST, ...config }, { provider, signer, store }), store, provider };
+    return {
+      publisher: new Publisher({ ...FAST, ...config }, { provider, signer, store }),
+      store,
+      provider,
+    };
   }
 
   function mintData(to: string, amount: bigint): string {
@@ -66,7 +84,10 @@ describe("operator/core Publisher (against a hardhat node)", function () {
     const { publisher: p } = publisher(signer);
     await p.start();
     const before = await node.provider.getTransactionCount(signer.address);
-    const sent = await p.send("mint-1", { to: await t.getAddress(), data: mintData(signer.address, 5n) });
+    const sent = await p.send("mint-1", {
+      to: await t.getAddress(),
+      data: mintData(signer.address, 5n),
+    });
     expect(sent.nonce).to.equal(before);
     expect(sent.replacements).to.equal(0);
     expect(sent.gasUsed > 0n).to.equal(true);
@@ -92,7 +113,9 @@ describe("operator/core Publisher (against a hardhat node)", function () {
     const { publisher: p } = publisher(signer);
     await p.start();
     await p.send("k", { to: await t.getAddress(), data: mintData(signer.address, 1n) });
-    const err = await p.send("k", { to: await t.getAddress(), data: mintData(signer.address, 2n) }).catch((e: unknown) => e);
+    const err = await p
+      .send("k", { to: await t.getAddress(), data: mintData(signer.address, 2n) })
+      .catch((e: unknown) => e);
     expect(err).to.be.instanceOf(PublishKeyConflictError);
     expect((err as PublishKeyConflictError).key).to.equal("k");
     expect(await t.balanceOf(signer.address)).to.equal(1n);
@@ -104,7 +127,9 @@ describe("operator/core Publisher (against a hardhat node)", function () {
     const { publisher: p } = publisher(signer);
     await p.start();
     const to = await t.getAddress();
-    const results = await Promise.all([1n, 2n, 3n, 4n].map((n) => p.send(`m${n}`, { to, data: mintData(signer.address, n) })));
+    const results = await Promise.all(
+      [1n, 2n, 3n, 4n].map((n) => p.send(`m${n}`, { to, data: mintData(signer.address, n) })),
+    );
     const nonces = results.map((r) => r.nonce).sort((x, y) => x - y);
     expect(nonces[3] - nonces[0]).to.equal(3);
     expect(new Set(nonces).size).to.equal(4);
@@ -117,7 +142,9 @@ describe("operator/core Publisher (against a hardhat node)", function () {
     await p.start();
     const before = await node.provider.getTransactionCount(signer.address);
     // signer does not own `token`: mint reverts with OwnableUnauthorizedAccount(signer).
-    const err = await p.send("bad", { to: await token.getAddress(), data: mintData(signer.address, 1n) }).catch((e: unknown) => e);
+    const err = await p
+      .send("bad", { to: await token.getAddress(), data: mintData(signer.address, 1n) })
+      .catch((e: unknown) => e);
     expect(err).to.be.instanceOf(TxRevertedError);
     const decoded = token.interface.parseError((err as TxRevertedError).revertData!);
     expect(decoded?.name).to.equal("OwnableUnauthorizedAccount");
@@ -132,7 +159,11 @@ describe("operator/core Publisher (against a hardhat node)", function () {
     await p.start();
     // A fixed gas limit skips estimation, so the reverting call is mined.
     const err = await p
-      .send("mined-revert", { to: await token.getAddress(), data: mintData(signer.address, 1n), gasLimit: 100_000n })
+      .send("mined-revert", {
+        to: await token.getAddress(),
+        data: mintData(signer.address, 1n),
+        gasLimit: 100_000n,
+      })
       .catch((e: unknown) => e);
     expect(err).to.be.instanceOf(TxRevertedError);
     expect((err as TxRevertedError).txHash).to.match(/^0x[0-9a-f]{64}$/);
@@ -145,10 +176,12 @@ describe("operator/core Publisher (against a hardhat node)", function () {
     const { publisher: p } = publisher(signer, undefined, { confirmations: 3 });
     await p.start();
     let done = false;
-    const sending = p.send("c", { to: await t.getAddress(), data: mintData(signer.address, 1n) }).then((r) => {
-      done = true;
-      return r;
-    });
+    const sending = p
+      .send("c", { to: await t.getAddress(), data: mintData(signer.address, 1n) })
+      .then((r) => {
+        done = true;
+        return r;
+      });
     await waitFor("mined", async () => (await t.balanceOf(signer.address)) === 1n || undefined);
     await new Promise((r) => setTimeout(r, 200));
     expect(done, "resolved with one confirmation").to.equal(false);
@@ -167,7 +200,10 @@ describe("operator/core Publisher (against a hardhat node)", function () {
     const { publisher: p } = publisher(signer, undefined, { txStuckAfterMs: 150 });
     await p.start();
     await node.rpc("evm_setAutomine", [false]);
-    const sending = p.send("stuck", { to: await t.getAddress(), data: mintData(signer.address, 3n) });
+    const sending = p.send("stuck", {
+      to: await t.getAddress(),
+      data: mintData(signer.address, 3n),
+    });
     const status = await waitFor("a replacement", () => {
       const s = p.status("stuck");
       return s !== undefined && s.hashes.length >= 2 ? s : undefined;
@@ -191,11 +227,19 @@ describe("operator/core Publisher (against a hardhat node)", function () {
     const t = await mintable(signer);
     const feeData = await node.provider.getFeeData();
     const cap = feeData.maxFeePerGas! + 1n;
-    const { publisher: p } = publisher(signer, undefined, { txStuckAfterMs: 100, maxFeePerGas: cap });
+    const { publisher: p } = publisher(signer, undefined, {
+      txStuckAfterMs: 100,
+      maxFeePerGas: cap,
+    });
     await p.start();
     await node.rpc("evm_setAutomine", [false]);
-    const sending = p.send("capped", { to: await t.getAddress(), data: mintData(signer.address, 1n) });
-    await waitFor("a replacement", () => ((p.status("capped")?.hashes.length ?? 0) >= 2 ? true : undefined));
+    const sending = p.send("capped", {
+      to: await t.getAddress(),
+      data: mintData(signer.address, 1n),
+    });
+    await waitFor("a replacement", () =>
+      (p.status("capped")?.hashes.length ?? 0) >= 2 ? true : undefined,
+    );
     await new Promise((r) => setTimeout(r, 400));
     for (const h of p.status("capped")!.hashes) {
       const tx = await node.provider.getTransaction(h);
@@ -238,7 +282,9 @@ describe("operator/core Publisher (against a hardhat node)", function () {
     const { publisher: p } = publisher(signer);
     await p.start();
     await node.rpc("evm_setAutomine", [false]);
-    const sending = p.send("taken", { to: await t.getAddress(), data: mintData(signer.address, 1n) }).catch((e: unknown) => e);
+    const sending = p
+      .send("taken", { to: await t.getAddress(), data: mintData(signer.address, 1n) })
+      .catch((e: unknown) => e);
     const status = await waitFor("persisted", () => p.status("taken"));
     await node.rpc("hardhat_dropTransaction", [status.hashes[0]]);
     // Another program spends the same nonce.
@@ -258,7 +304,10 @@ describe("operator/core Publisher (against a hardhat node)", function () {
       proxy.setFailing((n) => n % 3 !== 0);
       const { publisher: p } = publisher(signer, undefined, {}, proxy.url);
       await p.start();
-      const sent = await p.send("flaky", { to: await t.getAddress(), data: mintData(signer.address, 4n) });
+      const sent = await p.send("flaky", {
+        to: await t.getAddress(),
+        data: mintData(signer.address, 4n),
+      });
       expect(sent.blockNumber).to.be.greaterThan(0);
       expect(proxy.failures).to.be.greaterThan(3);
       expect(proxy.methods.get("eth_sendRawTransaction")).to.be.at.least(1);

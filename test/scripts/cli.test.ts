@@ -1,0 +1,234 @@
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { expect } from "chai";
+import { main } from "../../scripts/cli";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+
+/** Runs the CLI in this process with captured output and a restored environment. */
+async function run(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; out: string; err: string }> {
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  const out: string[] = [];
+  const err: string[] = [];
+  try {
+    const code = await main(["node", "l2kit", ...args], {
+      out: (l) => out.push(l),
+      err: (l) => err.push(l),
+    });
+    return { code, out: out.join("\n"), err: err.join("\n") };
+  } finally {
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+  }
+}
+
+/** Runs the real executable, as a user would. */
+function spawnCli(args: string[]): { code: number | null; out: string; err: string } {
+  const env = { ...process.env };
+  delete env.HARDHAT_NETWORK;
+  const r = spawnSync(process.execPath, [path.join(ROOT, "bin", "l2kit.js"), ...args], {
+    cwd: ROOT,
+    env,
+    encoding: "utf8",
+    timeout: 300_000,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe("scripts/cli (npx l2kit)", function () {
+  it("lists its commands in --help, and every command has --help", async function () {
+    const top = await run(["--help"]);
+    expect(top.code).to.equal(0);
+    for (const c of ["demo", "bench", "deploy", "config"])
+      expect(top.out).to.match(new RegExp(`\\n  ${c} `));
+    const bench = await run(["bench", "--help"]);
+    expect(bench.code).to.equal(0);
+    for (const o of ["--json <file>", "--only <systems...>", "--quick", "--network"])
+      expect(bench.out).to.include(o);
+    for (const c of ["demo", "deploy", "config"])
+      expect((await run([c, "--help"])).code).to.equal(0);
+  });
+
+  it("answers usage errors with exit code 2 and a specific message", async function () {
+    const cases: [string[], Record<string, string>, RegExp][] = [
+      [["frobnicate"], {}, /unknown command 'frobnicate'/],
+      [["bench", "--bogus"], {}, /unknown option '--bogus'/],
+      [
+        ["bench", "--network", "mars"],
+        {},
+        /--network="mars": must be one of hardhat, localhost, remote/,
+      ],
+      [["bench", "--json", ""], {}, /--json: must name a file/],
+      [["bench", "--network", "remote"], {}, /L2KIT_RPC_URL: required with --network remote/],
+      [
+        ["deploy", "nowhere"],
+        {},
+        /'nowhere' is invalid for argument 'system'. Allowed choices are baseline/,
+      ],
+      [["deploy"], {}, /missing required argument 'system'/],
+      [["demo", "--only", "plasmaa"], {}, /--only: unknown scenario "plasmaa"/],
+      [
+        ["config"],
+        { L2KIT_CONFIRMATIONS: "abc" },
+        /L2KIT_CONFIRMATIONS="abc": must be an integer from 1 to 10000/,
+      ],
+      [
+        ["bench", "--localhost-url", "not a url"],
+        {},
+        /--localhost-url="not a url": must be an absolute URL/,
+      ],
+      [
+        ["demo", "--network", "remote", "--rpc-url", "http://127.0.0.1:1"],
+        {},
+        /L2KIT_PRIVATE_KEY: required/,
+      ],
+    ];
+    for (const [args, env, message] of cases) {
+      const r = await run(args, env);
+      expect(r.code, args.join(" ")).to.equal(2);
+      expect(r.err, args.join(" ")).to.match(message);
+    }
+  });
+
+  it("prints the configuration with secrets redacted and warns about unknown variables", async function () {
+    const key = `0x${"42".repeat(32)}`;
+    const r = await run(["config"], { L2KIT_PRIVATE_KEY: key, L2KIT_CONFIRMATONS: "3" });
+    expect(r.code).to.equal(0);
+    const cfg = JSON.parse(r.out) as Record<string, string>;
+    expect(cfg.L2KIT_PRIVATE_KEY).to.equal("<redacted>");
+    expect(r.out).to.not.include("4242");
+    expect(cfg.L2KIT_NETWORK).to.equal("hardhat");
+    expect(r.err).to.include("L2KIT_CONFIRMATONS is set but l2kit reads no such variable");
+  });
+
+  it("prints .env.example exactly as committed", async function () {
+    const r = await run(["config", "--env-example"]);
+    expect(`${r.out}\n`).to.equal(fs.readFileSync(path.join(ROOT, ".env.example"), "utf8"));
+  });
+
+  it("runs the bench end to end and writes JSON records (bin/l2kit.js)", function () {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "l2kit-cli-")), "bench.json");
+    const r = spawnCli(["bench", "--quick", "--json", file]);
+    expect(r.code, r.err).to.equal(0);
+    expect(r.out).to.match(/l1-erc20\s+erc20-transfer-gas/);
+    const records = JSON.parse(fs.readFileSync(file, "utf8")) as {
+      system: string;
+      metric: string;
+      value: number;
+      unit: string;
+    }[];
+    const gas = (m: string): number => records.find((x) => x.metric === m)!.value;
+    // An ERC-20 transfer costs more than a plain ETH transfer, and a new holder more than an existing one.
+    expect(gas("eth-transfer-gas")).to.equal(21_000);
+    expect(gas("erc20-transfer-gas")).to.be.greaterThan(21_000);
+    expect(gas("erc20-transfer-new-holder-gas")).to.be.greaterThan(gas("erc20-transfer-gas"));
+    expect(records.find((x) => x.metric === "eth-transfer-gas / L1")!.value).to.be.below(1);
+  });
+
+  it("runs the demo end to end (bin/l2kit.js)", function () {
+    const r = spawnCli(["demo"]);
+    expect(r.code, r.err).to.equal(0);
+    expect(r.out).to.include("Layer 1 baseline");
+    expect(r.out).to.match(/ERC-20 transfer to an existing holder: [\d,]+ gas/);
+    expect(r.out).to.include("demo finished");
+  });
+
+  it("reports an unreachable node as an error, not a hang", function () {
+    const r = spawnCli([
+      "deploy",
+      "baseline",
+      "--network",
+      "localhost",
+      "--localhost-url",
+      "http://127.0.0.1:9",
+    ]);
+    expect(r.code).to.equal(1);
+    expect(r.err).to.include("RPC_UNREACHABLE");
+  });
+});
+
+describe("scripts/cli deploy on a hardhat node (--network localhost)", function () {
+  const journal = path.join(ROOT, "deploy", "deployments", "chain-31337");
+  const backup = `${journal}.test-backup`;
+
+  before(function () {
+    if (fs.existsSync(journal)) fs.renameSync(journal, backup);
+  });
+
+  after(function () {
+    fs.rmSync(journal, { recursive: true, force: true });
+    if (fs.existsSync(backup)) fs.renameSync(backup, journal);
+  });
+
+  it("deploys, reuses the journal, and discards it when the local chain was restarted", async function () {
+    const { startHardhatNode } = await import("../helpers/hardhat-node");
+    let node = await startHardhatNode();
+    try {
+      const first = spawnCli([
+        "deploy",
+        "baseline",
+        "--network",
+        "localhost",
+        "--localhost-url",
+        node.url,
+      ]);
+      expect(first.code, first.err).to.equal(0);
+      const deployed = JSON.parse(first.out) as {
+        chainId: number;
+        addresses: { BaselineToken: string };
+      };
+      expect(deployed.chainId).to.equal(31337);
+      expect(await node.provider.getCode(deployed.addresses.BaselineToken)).to.not.equal("0x");
+      expect(fs.existsSync(path.join(journal, "deployed_addresses.json"))).to.equal(true);
+
+      // Same chain: Ignition reuses the deployment.
+      const again = spawnCli([
+        "deploy",
+        "baseline",
+        "--network",
+        "localhost",
+        "--localhost-url",
+        node.url,
+      ]);
+      expect(again.code, again.err).to.equal(0);
+      expect(JSON.parse(again.out)).to.deep.equal(deployed);
+
+      // A restarted node has none of it: the stale journal is discarded and the module redeployed.
+      await node.stop();
+      node = await startHardhatNode();
+      const fresh = spawnCli([
+        "deploy",
+        "baseline",
+        "--network",
+        "localhost",
+        "--localhost-url",
+        node.url,
+      ]);
+      expect(fresh.code, fresh.err).to.equal(0);
+      expect(fresh.err).to.include("the local chain was restarted");
+      const redeployed = JSON.parse(fresh.out) as { addresses: { BaselineToken: string } };
+      expect(await node.provider.getCode(redeployed.addresses.BaselineToken)).to.not.equal("0x");
+
+      const reset = spawnCli([
+        "deploy",
+        "baseline",
+        "--reset",
+        "--network",
+        "localhost",
+        "--localhost-url",
+        node.url,
+      ]);
+      expect(reset.code, reset.err).to.equal(0);
+      expect(reset.err).to.include("reset: removed");
+      expect(JSON.parse(reset.out)).to.not.deep.equal(JSON.parse(fresh.out));
+    } finally {
+      await node.stop();
+    }
+  });
+});
