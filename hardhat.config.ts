@@ -14,7 +14,6 @@ const SOLC_VERSION = "0.8.28";
 subtask(
   TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD,
   async (args: { solcVersion: string }, _hre, runSuper) => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const solc = require("solc") as { version(): string };
     const longVersion = solc.version();
     if (args.solcVersion !== SOLC_VERSION || !longVersion.startsWith(`${SOLC_VERSION}+`)) {

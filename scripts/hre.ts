@@ -21,7 +21,6 @@ export async function loadHre(
     }
   }
   process.env.HARDHAT_NETWORK = net.network;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const hre = require("hardhat") as HardhatRuntimeEnvironment;
   await hre.run("compile", { quiet: true });
   if (net.network !== "hardhat") {
