@@ -166,18 +166,14 @@ describe("scripts/cli deploy on a hardhat node (--network localhost)", function 
     if (fs.existsSync(backup)) fs.renameSync(backup, journal);
   });
 
+  const deployOn = (url: string, ...extra: string[]) =>
+    spawnCli(["deploy", "baseline", ...extra, "--network", "localhost", "--localhost-url", url]);
+
   it("deploys, reuses the journal, and discards it when the local chain was restarted", async function () {
     const { startHardhatNode } = await import("../helpers/hardhat-node");
     let node = await startHardhatNode();
     try {
-      const first = spawnCli([
-        "deploy",
-        "baseline",
-        "--network",
-        "localhost",
-        "--localhost-url",
-        node.url,
-      ]);
+      const first = deployOn(node.url);
       expect(first.code, first.err).to.equal(0);
       const deployed = JSON.parse(first.out) as {
         chainId: number;
@@ -188,42 +184,20 @@ describe("scripts/cli deploy on a hardhat node (--network localhost)", function 
       expect(fs.existsSync(path.join(journal, "deployed_addresses.json"))).to.equal(true);
 
       // Same chain: Ignition reuses the deployment.
-      const again = spawnCli([
-        "deploy",
-        "baseline",
-        "--network",
-        "localhost",
-        "--localhost-url",
-        node.url,
-      ]);
+      const again = deployOn(node.url);
       expect(again.code, again.err).to.equal(0);
       expect(JSON.parse(again.out)).to.deep.equal(deployed);
 
       // A restarted node has none of it: the stale journal is discarded and the module redeployed.
       await node.stop();
       node = await startHardhatNode();
-      const fresh = spawnCli([
-        "deploy",
-        "baseline",
-        "--network",
-        "localhost",
-        "--localhost-url",
-        node.url,
-      ]);
+      const fresh = deployOn(node.url);
       expect(fresh.code, fresh.err).to.equal(0);
       expect(fresh.err).to.include("the local chain was restarted");
       const redeployed = JSON.parse(fresh.out) as { addresses: { BaselineToken: string } };
       expect(await node.provider.getCode(redeployed.addresses.BaselineToken)).to.not.equal("0x");
 
-      const reset = spawnCli([
-        "deploy",
-        "baseline",
-        "--reset",
-        "--network",
-        "localhost",
-        "--localhost-url",
-        node.url,
-      ]);
+      const reset = deployOn(node.url, "--reset");
       expect(reset.code, reset.err).to.equal(0);
       expect(reset.err).to.include("reset: removed");
       expect(JSON.parse(reset.out)).to.not.deep.equal(JSON.parse(fresh.out));
