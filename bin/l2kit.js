@@ -12,11 +12,11 @@ require("ts-node/register/transpile-only");
 require("../scripts/cli.ts")
   .main(process.argv)
   .then(
-    (code) => {
-      process.exitCode = code;
-    },
+    // A finished command exits at once: worker threads (proving, setup) and RPC polling would
+    // otherwise keep the process alive.
+    (code) => process.exit(code),
     (error) => {
       console.error(error);
-      process.exitCode = 1;
+      process.exit(1);
     },
   );

@@ -9,6 +9,7 @@ import { benchCommand } from "./commands/bench";
 import { configCommand } from "./commands/config";
 import { demoCommand } from "./commands/demo";
 import { deployCommand } from "./commands/deploy";
+import { zkCommand } from "./commands/zk";
 
 export interface Io {
   out(line: string): void;
@@ -33,8 +34,13 @@ export function buildProgram(io: Io): Command {
   program.addCommand(benchCommand(io));
   program.addCommand(deployCommand(io));
   program.addCommand(configCommand(io));
-  // One command group per L2 system joins here as each lands.
-  for (const cmd of program.commands) cmd.exitOverride().configureOutput(program.configureOutput());
+  // One command group per L2 system.
+  program.addCommand(zkCommand(io));
+  const configure = (cmd: Command): void => {
+    cmd.exitOverride().configureOutput(program.configureOutput());
+    cmd.commands.forEach(configure);
+  };
+  program.commands.forEach(configure);
   program.addHelpText(
     "after",
     "\nEvery option also reads an environment variable (see .env.example); flags win.",

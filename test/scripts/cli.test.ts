@@ -139,6 +139,26 @@ describe("scripts/cli (npx l2kit)", function () {
     expect(r.out).to.include("demo finished");
   });
 
+  it("generates and verifies a development powers of tau, and rejects a corrupted one (bin/l2kit.js)", function () {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "l2kit-cli-ptau-"));
+    const file = path.join(dir, "dev.ptau");
+    const made = spawnCli(["zk", "ptau", "--power", "3", "--out", file]);
+    expect(made.code, made.err).to.equal(0);
+    expect(made.err).to.include("INSECURE");
+    expect(made.err).to.include("Lagrange sections: 100%");
+    const again = spawnCli(["zk", "ptau", "--power", "3", "--out", file]);
+    expect(again.out).to.include("exists (use --force to regenerate)");
+    const ok = spawnCli(["zk", "ptau-verify", file]);
+    expect(ok.code, ok.err).to.equal(0);
+    expect(ok.out).to.include("valid powers of tau");
+    const bytes = fs.readFileSync(file);
+    bytes[bytes.length - 10] ^= 0xff;
+    fs.writeFileSync(file, bytes);
+    const bad = spawnCli(["zk", "ptau-verify", file]);
+    expect(bad.code).to.equal(1);
+    expect(bad.err).to.include("PTAU_INVALID");
+  });
+
   it("reports an unreachable node as an error, not a hang", function () {
     const r = spawnCli([
       "deploy",

@@ -14,6 +14,7 @@ import {
 import { ConfigError } from "../../../operator/core/errors";
 import { coreSettings, networkSettings } from "../../../operator/core/settings";
 import { EXTERNAL_VARIABLES, SETTINGS_SECTIONS } from "../../../operator/settings";
+import { zkSettings } from "../../../operator/zk/settings";
 
 const spec = {
   port: setting({
@@ -168,9 +169,8 @@ describe("operator/core config", function () {
           expect(() => entry.parse(entry.default!), entry.env).to.not.throw();
       }
     }
-    expect(envs.size).to.equal(
-      Object.keys(networkSettings).length + Object.keys(coreSettings).length,
-    );
+    const tables = [networkSettings, coreSettings, zkSettings];
+    expect(envs.size).to.equal(tables.reduce((n, t) => n + Object.keys(t).length, 0));
   });
 
   it("keeps .env.example in step with the tables (regenerate with `npx l2kit config --env-example`)", function () {

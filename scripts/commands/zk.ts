@@ -1,0 +1,82 @@
+import fs from "node:fs";
+import path from "node:path";
+import { Argument, Command } from "commander";
+import { loadConfig, parse } from "../../operator/core/config";
+import { InputError, L2kitError } from "../../operator/core/errors";
+import { createLogger } from "../../operator/core/log";
+import { generateDevPtau, MAX_DEV_POWER, verifyPtau } from "../../operator/zk/setup/ptau";
+import { zkSettings } from "../../operator/zk/settings";
+import type { Io } from "../cli";
+import { addConfigOptions } from "../options";
+
+/** Prints "label: 37%" lines as work advances, at most one per 10%. */
+export function percentReporter(io: Io, label: string): (done: number, total: number) => void {
+  let last = -1;
+  return (done, total) => {
+    const pct = Math.floor((done / total) * 100);
+    if (pct >= last + 10 || (pct === 100 && last !== 100)) {
+      last = pct;
+      io.err(`${label}: ${pct}%`);
+    }
+  };
+}
+
+export function zkCommand(io: Io): Command {
+  const zk = new Command("zk").description("ZK rollup: circuits, trusted setup, proving.");
+
+  const ptau = new Command("ptau")
+    .description(
+      "Generate a DEVELOPMENT powers-of-tau file (INSECURE: its secrets are public) of size 2^power, prepared for phase 2.",
+    )
+    .requiredOption("--power <n>", `log2 of the largest circuit it serves (1..${MAX_DEV_POWER})`)
+    .option("--out <file>", "output file (default: <zk-build-dir>/ptau/dev-<power>.ptau)")
+    .option("--force", "regenerate even if the file exists", false);
+  addConfigOptions(ptau, { zkBuildDir: zkSettings.zkBuildDir });
+  ptau.action(async (opts: Record<string, unknown>) => {
+    const power = wrapFlag("--power", () => parse.integer(1, MAX_DEV_POWER)(String(opts.power)));
+    const cfg = loadConfig({ zkBuildDir: zkSettings.zkBuildDir }, { flags: opts });
+    const out =
+      (opts.out as string | undefined) ?? path.join(cfg.zkBuildDir, "ptau", `dev-${power}.ptau`);
+    if (fs.existsSync(out) && opts.force !== true) {
+      io.out(`${out} exists (use --force to regenerate)`);
+      return;
+    }
+    io.err(
+      `generating a development powers of tau of size 2^${power}: INSECURE, for development and tests only`,
+    );
+    const started = Date.now();
+    const report = percentReporter(io, "Lagrange sections");
+    await generateDevPtau(power, out, {
+      log: createLogger({ level: "warn" }),
+      onProgress: (p) => report(p.done, p.total),
+    });
+    io.out(`${out} written in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  });
+
+  const verify = new Command("ptau-verify")
+    .description(
+      "Verify a powers-of-tau file (snarkjs powersoftau verify): every contribution and the prepared phase-2 sections.",
+    )
+    .addArgument(new Argument("<file>", "the .ptau file"));
+  verify.action(async (file: string) => {
+    if (!fs.existsSync(file)) throw new InputError("<file>", `${file} does not exist`);
+    const ok = await verifyPtau(file, createLogger({ level: "warn" }));
+    if (!ok)
+      throw new L2kitError("PTAU_INVALID", `${file} does not verify (snarkjs powersoftau verify)`, {
+        file,
+      });
+    io.out(`${file}: valid powers of tau`);
+  });
+
+  zk.addCommand(ptau);
+  zk.addCommand(verify);
+  return zk;
+}
+
+function wrapFlag<T>(flag: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    throw new InputError(flag, (error as Error).message);
+  }
+}
