@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+pragma solidity ^0.8.28;
+
+import {FloatCodec} from "../zk-rollup/FloatCodec.sol";
+
+/// @notice Test-only wrapper exposing `FloatCodec`.
+contract FloatCodecMock {
+    function decodeAmount(uint256 packed) external pure returns (uint256) {
+        return FloatCodec.decodeAmount(packed);
+    }
+
+    function decodeFee(uint256 packed) external pure returns (uint256) {
+        return FloatCodec.decodeFee(packed);
+    }
+}

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+pragma solidity ^0.8.28;
+
+/// @title FloatCodec
+/// @notice Decodes the canonical decimal floats of the ZK rollup's pubdata, the same codec as
+///         `operator/zk/float.ts` and `circuits/src/float.circom`.
+/// @dev value = mantissa * 10^exponent, packed as (exponent << mantissaBits) | mantissa.
+///      Canonical form is the smallest exponent: an encoding with exponent > 0 is canonical only
+///      when 10 * mantissa > 2^mantissaBits - 1. Non-canonical encodings are rejected, so every
+///      value has exactly one encoding.
+///      - amount (float40): 5-bit exponent, 35-bit mantissa;
+///      - fee (float8): 5-bit exponent, 3-bit mantissa.
+library FloatCodec {
+    /// @notice `packed` is not the canonical encoding of its value.
+    error FloatNotCanonical(uint256 packed, uint256 mantissaBits);
+    /// @notice `packed` has bits above the format's width.
+    error FloatTooWide(uint256 packed, uint256 bits);
+
+    uint256 internal constant AMOUNT_EXPONENT_BITS = 5;
+    uint256 internal constant AMOUNT_MANTISSA_BITS = 35;
+    uint256 internal constant FEE_EXPONENT_BITS = 5;
+    uint256 internal constant FEE_MANTISSA_BITS = 3;
+
+    /// @notice Value of a canonical float40 amount.
+    function decodeAmount(uint256 packed) internal pure returns (uint256) {
+        return decode(packed, AMOUNT_EXPONENT_BITS, AMOUNT_MANTISSA_BITS);
+    }
+
+    /// @notice Value of a canonical float8 fee.
+    function decodeFee(uint256 packed) internal pure returns (uint256) {
+        return decode(packed, FEE_EXPONENT_BITS, FEE_MANTISSA_BITS);
+    }
+
+    /// @notice Value of a canonical float of the given format.
+    /// @dev With exponentBits <= 5 the value stays below 2^mantissaBits * 10^31: no overflow for
+    ///      mantissaBits <= 150.
+    function decode(
+        uint256 packed,
+        uint256 exponentBits,
+        uint256 mantissaBits
+    ) internal pure returns (uint256) {
+        uint256 bits = exponentBits + mantissaBits;
+        if (packed >> bits != 0) revert FloatTooWide(packed, bits);
+        uint256 maxMantissa = (uint256(1) << mantissaBits) - 1;
+        uint256 mantissa = packed & maxMantissa;
+        uint256 exponent = packed >> mantissaBits;
+        // INVARIANT: one encoding per value (the smallest exponent).
+        if (exponent != 0 && mantissa * 10 < maxMantissa + 1) {
+            revert FloatNotCanonical(packed, mantissaBits);
+        }
+        return mantissa * 10 ** exponent;
+    }
+}
