@@ -222,7 +222,7 @@ export function lagrangeScalars(
 const WINDOW_BITS = 8;
 const WINDOWS = 32;
 const DIGITS = 1 << WINDOW_BITS;
-const CHUNK = 512;
+const CHUNK = 1024;
 const combTables = new WeakMap<Curve, Partial<Record<"G1" | "G2", Uint8Array>>>();
 
 function combTable(curve: Curve, group: "G1" | "G2"): Uint8Array {
@@ -250,7 +250,7 @@ function combTable(curve: Curve, group: "G1" | "G2"): Uint8Array {
  * turns each multiplication into at most 32 mixed additions (about 5x fewer field operations than
  * double-and-add); chunks run on ffjavascript's worker threads.
  */
-async function multiplyGenerator(
+export async function multiplyGenerator(
   curve: Curve,
   group: "G1" | "G2",
   scalars: readonly bigint[],
