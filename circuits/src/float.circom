@@ -6,8 +6,9 @@ include "comparators.circom";
 // FloatDecode(E, M): decodes a canonical decimal float, the codec of operator/zk/float.ts and
 // contracts/zk-rollup/FloatCodec.sol.
 //
-//   input  in   (exponent << M) | mantissa
-//   output out  mantissa * 10^exponent
+//   input  in    (exponent << M) | mantissa
+//   output out   mantissa * 10^exponent
+//   output bits  the E + M bits of `in`, low first (for pubdata)
 //
 // Constrains `in` to E + M bits and to the canonical encoding: exponent = 0, or
 // 10 * mantissa > 2^M - 1 (the smallest exponent), so every value has exactly one encoding.
@@ -18,24 +19,26 @@ template FloatDecode(E, M) {
 
     signal input in;
     signal output out;
+    signal output bits[E + M];
 
-    component bits = Num2Bits(E + M);
-    bits.in <== in;
+    component toBits = Num2Bits(E + M);
+    toBits.in <== in;
+    bits <== toBits.out;
 
     var mantissa = 0;
     for (var i = 0; i < M; i++) {
-        mantissa += bits.out[i] * (1 << i);
+        mantissa += toBits.out[i] * (1 << i);
     }
     var exponent = 0;
     for (var i = 0; i < E; i++) {
-        exponent += bits.out[M + i] * (1 << i);
+        exponent += toBits.out[M + i] * (1 << i);
     }
 
     // 10^exponent by square-and-multiply over the exponent bits: one constraint per bit.
     signal scale[E + 1];
     scale[0] <== 1;
     for (var i = 0; i < E; i++) {
-        scale[i + 1] <== scale[i] * (1 + bits.out[M + i] * (10 ** (1 << i) - 1));
+        scale[i + 1] <== scale[i] * (1 + toBits.out[M + i] * (10 ** (1 << i) - 1));
     }
     out <== mantissa * scale[E];
 
