@@ -1,0 +1,424 @@
+/**
+ * The ZK rollup's state and its pure batch builder: from a state and a list of operations to the
+ * next state, the pubdata, the public input and the full circuit input. The operator, the tests
+ * and the bench all build batches here; `circuits/src/rollup.circom` checks exactly these rules.
+ */
+import { derivePublicKey, signMessage, verifySignature } from "@zk-kit/eddsa-poseidon";
+import { L2kitError } from "../core/errors";
+import { AMOUNT, FEE } from "./float";
+import {
+  accountLeaf,
+  checkShape,
+  DEPOSIT_CREATE,
+  depositChainNext,
+  encodePubdata,
+  MAX_BALANCE,
+  MAX_NONCE,
+  NO_FEE_TOKEN,
+  publicInputHash,
+  txMessage,
+  type Account,
+  type BatchShape,
+  type QueuedDeposit,
+  type TxData,
+} from "./protocol";
+import { QuadMerkleTree } from "./state/tree";
+
+export interface Signature {
+  R8: [bigint, bigint];
+  S: bigint;
+}
+
+export interface SignedTx extends TxData {
+  signature: Signature;
+}
+
+/** The rollup's state: the account tree, the accounts, and the deposit chain consumed so far. */
+export class ZkState {
+  readonly tree: QuadMerkleTree;
+  private readonly accounts = new Map<bigint, Account>();
+  /** Hash chain of the deposits applied or refunded so far. */
+  depositChain = 0n;
+  /** Deposits taken from the queue so far. */
+  depositsConsumed = 0;
+
+  constructor(readonly levels: number) {
+    this.tree = new QuadMerkleTree(levels);
+  }
+
+  get root(): bigint {
+    return this.tree.root;
+  }
+
+  account(index: bigint): Account | undefined {
+    const a = this.accounts.get(index);
+    return a === undefined ? undefined : { ...a };
+  }
+
+  /** Every account, by index. */
+  *entries(): IterableIterator<[bigint, Account]> {
+    for (const [i, a] of this.accounts) yield [i, { ...a }];
+  }
+
+  setAccount(index: bigint, account: Account): void {
+    this.accounts.set(index, { ...account });
+    this.tree.set(index, accountLeaf(account));
+  }
+
+  clone(): ZkState {
+    const s = new ZkState(this.levels);
+    (s as { tree: QuadMerkleTree }).tree = this.tree.clone();
+    for (const [i, a] of this.accounts) s.accounts.set(i, { ...a });
+    s.depositChain = this.depositChain;
+    s.depositsConsumed = this.depositsConsumed;
+    return s;
+  }
+}
+
+/** A transaction that cannot go into a batch, with the slot and the reason. */
+export class BatchTxError extends L2kitError {
+  constructor(
+    readonly slot: number,
+    readonly reason: string,
+  ) {
+    super("BATCH_TX_INVALID", `transaction ${slot}: ${reason}`, { slot, reason });
+  }
+}
+
+export interface BatchOps {
+  /** The next deposits of the L1 queue, in order (at most depositSlots). */
+  deposits: readonly QueuedDeposit[];
+  /** Signed transactions (at most txSlots); the rest of the slots are no-ops. */
+  txs: readonly SignedTx[];
+  /** Fee account indices (at most feeSlots, distinct tokens); the rest are unused. */
+  feeAccounts: readonly bigint[];
+  /** Check every signature (default true; the operator's mempool has already). */
+  verifySignatures?: boolean;
+  /**
+   * Skip the value checks (nonce, balance, overflow, token, signature) and build the witness a
+   * dishonest operator would. Only adversarial tests use it: the circuit must reject the result.
+   */
+  dishonest?: boolean;
+}
+
+export interface BuiltBatch {
+  shape: BatchShape;
+  oldRoot: bigint;
+  newRoot: bigint;
+  chainBefore: bigint;
+  chainAfter: bigint;
+  domain: bigint;
+  pubdata: Uint8Array;
+  publicInput: bigint;
+  depositApplied: boolean[];
+  /** Fees collected per fee slot. */
+  feesCollected: bigint[];
+  /** The state after the batch (the input state is not modified). */
+  state: ZkState;
+  /** The circuit's input signals. */
+  circuitInput: Record<string, unknown>;
+}
+
+const NOOP_PRIVATE_KEY = "l2kit zk rollup no-op slot key";
+let noopFiller: { ax: bigint; ay: bigint; sig: Signature } | undefined;
+
+/** A valid key and signature for slots whose signature check is disabled: keeps the curve arithmetic well-defined. */
+function noop(): { ax: bigint; ay: bigint; sig: Signature } {
+  if (noopFiller === undefined) {
+    const [ax, ay] = derivePublicKey(NOOP_PRIVATE_KEY).map(BigInt);
+    const s = signMessage(NOOP_PRIVATE_KEY, 0n);
+    noopFiller = { ax, ay, sig: { R8: [BigInt(s.R8[0]), BigInt(s.R8[1])], S: BigInt(s.S) } };
+  }
+  return noopFiller;
+}
+
+/** Checks a transaction's signature against a public key. */
+export function verifyTxSignature(domain: bigint, tx: SignedTx, ax: bigint, ay: bigint): boolean {
+  try {
+    return verifySignature(txMessage(domain, tx), { R8: tx.signature.R8, S: tx.signature.S }, [
+      ax,
+      ay,
+    ]);
+  } catch {
+    return false;
+  }
+}
+
+export function buildBatch(
+  before: ZkState,
+  shape: BatchShape,
+  domain: bigint,
+  ops: BatchOps,
+): BuiltBatch {
+  checkShape(shape);
+  if (before.levels !== shape.levels)
+    throw new L2kitError("BATCH_SHAPE", "state and batch shape have different tree levels", {});
+  if (ops.deposits.length > shape.depositSlots)
+    throw new L2kitError("BATCH_SHAPE", `more than ${shape.depositSlots} deposits`, {});
+  if (ops.txs.length > shape.txSlots)
+    throw new L2kitError("BATCH_SHAPE", `more than ${shape.txSlots} transactions`, {});
+  if (ops.feeAccounts.length > shape.feeSlots)
+    throw new L2kitError("BATCH_SHAPE", `more than ${shape.feeSlots} fee accounts`, {});
+  const verifySignatures = ops.verifySignatures ?? true;
+  const state = before.clone();
+  const oldRoot = state.root;
+  const chainBefore = state.depositChain;
+  const inp: Record<string, unknown[]> = {};
+  // Every signal value is a bigint: the witness calculator refuses arrays of mixed types.
+  const big = (v: unknown): unknown =>
+    typeof v === "number" ? BigInt(v) : Array.isArray(v) ? v.map(big) : v;
+  const push = (k: string, v: unknown): void => {
+    (inp[k] ??= []).push(big(v));
+  };
+  const siblingsOf = (index: bigint): bigint[][] => state.tree.proof(index).siblings;
+
+  // Fee accounts and their tokens (needed by the transaction slots).
+  const feeTokens: bigint[] = [];
+  for (let j = 0; j < shape.feeSlots; j++) {
+    const idx = ops.feeAccounts[j];
+    if (idx === undefined) {
+      feeTokens.push(NO_FEE_TOKEN);
+      continue;
+    }
+    const acc = state.account(idx);
+    if (idx === 0n || acc === undefined)
+      throw new L2kitError("BATCH_FEE_ACCOUNT", `fee account ${idx} does not exist`, { idx });
+    if (feeTokens.includes(BigInt(acc.token))) {
+      throw new L2kitError("BATCH_FEE_ACCOUNT", `two fee accounts of token ${acc.token}`, { idx });
+    }
+    feeTokens.push(BigInt(acc.token));
+  }
+
+  // Deposits.
+  const depositApplied: boolean[] = [];
+  for (let i = 0; i < shape.depositSlots; i++) {
+    const d = ops.deposits[i];
+    if (d === undefined) {
+      const f = noop();
+      for (const [k, v] of Object.entries({
+        depActive: 0,
+        depKind: 0,
+        depToIdx: 0,
+        depToken: 0,
+        depAmount: 0,
+        depAx: 0,
+        depAy: 0,
+        depWasEmpty: 1,
+      }))
+        push(k, v);
+      for (const [k, v] of Object.entries({
+        depOToken: 0,
+        depONonce: 0,
+        depOBalance: 0,
+        depOAx: f.ax,
+        depOAy: f.ay,
+      }))
+        push(k, v);
+      push("depSiblings", siblingsOf(0n));
+      depositApplied.push(false);
+      continue;
+    }
+    const old = state.account(d.to);
+    const siblings = siblingsOf(d.to);
+    let applied: boolean;
+    if (d.kind === DEPOSIT_CREATE) applied = old === undefined;
+    else
+      applied = old !== undefined && old.token === d.token && old.balance + d.amount <= MAX_BALANCE;
+    push("depActive", 1);
+    push("depKind", d.kind);
+    push("depToIdx", d.to);
+    push("depToken", d.token);
+    push("depAmount", d.amount);
+    push("depAx", d.ax);
+    push("depAy", d.ay);
+    push("depWasEmpty", old === undefined ? 1 : 0);
+    const o = old ?? { token: 0, nonce: 0n, balance: 0n, ax: noop().ax, ay: noop().ay };
+    push("depOToken", o.token);
+    push("depONonce", o.nonce);
+    push("depOBalance", o.balance);
+    push("depOAx", o.ax);
+    push("depOAy", o.ay);
+    push("depSiblings", siblings);
+    if (applied) {
+      if (d.kind === DEPOSIT_CREATE)
+        state.setAccount(d.to, {
+          token: d.token,
+          nonce: 0n,
+          balance: d.amount,
+          ax: d.ax,
+          ay: d.ay,
+        });
+      else
+        state.setAccount(d.to, {
+          ...(old as Account),
+          balance: (old as Account).balance + d.amount,
+        });
+    }
+    state.depositChain = depositChainNext(state.depositChain, d);
+    state.depositsConsumed++;
+    depositApplied.push(applied);
+  }
+
+  // Transactions.
+  const collected = feeTokens.map(() => 0n);
+  const included: (TxData | undefined)[] = [];
+  for (let t = 0; t < shape.txSlots; t++) {
+    const tx = ops.txs[t];
+    if (tx === undefined) {
+      const f = noop();
+      const zeros = {
+        txFrom: 0,
+        txTo: 0,
+        txToken: 0,
+        txNonce: 0,
+        txAmount: 0,
+        txFee: 0,
+        txBalance: 0,
+        txRNonce: 0,
+        txRBalance: 0,
+      };
+      for (const [k, v] of Object.entries(zeros)) push(k, v);
+      for (const [k, v] of Object.entries({
+        txR8x: f.sig.R8[0],
+        txR8y: f.sig.R8[1],
+        txS: f.sig.S,
+        txAx: f.ax,
+        txAy: f.ay,
+        txRAx: f.ax,
+        txRAy: f.ay,
+      })) {
+        push(k, v);
+      }
+      push("txSenderSiblings", siblingsOf(0n));
+      push("txReceiverSiblings", siblingsOf(0n));
+      included.push(undefined);
+      continue;
+    }
+    const fail = (reason: string): never => {
+      throw new BatchTxError(t, reason);
+    };
+    const check = (ok: boolean, reason: string): void => {
+      if (!ok && ops.dishonest !== true) fail(reason);
+    };
+    if (tx.from === 0n) fail("from must not be 0");
+    const sender = state.account(tx.from) ?? fail(`sender ${tx.from} does not exist`);
+    if (!AMOUNT.isExact(tx.amount)) fail(`amount ${tx.amount} is not exactly representable`);
+    if (!FEE.isExact(tx.fee)) fail(`fee ${tx.fee} is not exactly representable`);
+    check(sender.token === tx.token, `sender holds token ${sender.token}, not ${tx.token}`);
+    check(
+      sender.nonce === tx.nonce,
+      `nonce ${tx.nonce} is not the sender's next nonce ${sender.nonce}`,
+    );
+    check(
+      sender.balance >= tx.amount + tx.fee,
+      `balance ${sender.balance} is below amount + fee ${tx.amount + tx.fee}`,
+    );
+    check(sender.nonce < MAX_NONCE, "the sender's nonce is exhausted");
+    const feeSlot = feeTokens.indexOf(BigInt(tx.token));
+    check(tx.fee === 0n || feeSlot >= 0, `no fee account of token ${tx.token} in this batch`);
+    check(
+      !verifySignatures || verifyTxSignature(domain, tx, sender.ax, sender.ay),
+      "bad signature",
+    );
+
+    push("txFrom", tx.from);
+    push("txTo", tx.to);
+    push("txToken", tx.token);
+    push("txNonce", tx.nonce);
+    push("txAmount", AMOUNT.encode(tx.amount));
+    push("txFee", FEE.encode(tx.fee));
+    push("txR8x", tx.signature.R8[0]);
+    push("txR8y", tx.signature.R8[1]);
+    push("txS", tx.signature.S);
+    push("txBalance", sender.balance);
+    push("txAx", sender.ax);
+    push("txAy", sender.ay);
+    push("txSenderSiblings", siblingsOf(tx.from));
+    state.setAccount(tx.from, {
+      ...sender,
+      nonce: sender.nonce + 1n,
+      balance: sender.balance - tx.amount - tx.fee,
+    });
+
+    if (tx.to === 0n) {
+      const f = noop();
+      for (const [k, v] of Object.entries({ txRNonce: 0, txRBalance: 0, txRAx: f.ax, txRAy: f.ay }))
+        push(k, v);
+      push("txReceiverSiblings", siblingsOf(0n));
+    } else {
+      const receiver = state.account(tx.to) ?? fail(`receiver ${tx.to} does not exist`);
+      check(receiver.token === tx.token, `receiver holds token ${receiver.token}, not ${tx.token}`);
+      check(receiver.balance + tx.amount <= MAX_BALANCE, "the receiver's balance would overflow");
+      push("txRNonce", receiver.nonce);
+      push("txRBalance", receiver.balance);
+      push("txRAx", receiver.ax);
+      push("txRAy", receiver.ay);
+      push("txReceiverSiblings", siblingsOf(tx.to));
+      state.setAccount(tx.to, { ...receiver, balance: receiver.balance + tx.amount });
+    }
+    if (tx.fee > 0n && feeSlot >= 0) collected[feeSlot] += tx.fee;
+    included.push(tx);
+  }
+
+  // Fees.
+  for (let j = 0; j < shape.feeSlots; j++) {
+    const idx = ops.feeAccounts[j];
+    if (idx === undefined) {
+      const f = noop();
+      for (const [k, v] of Object.entries({
+        feeIdx: 0,
+        feeNonce: 0,
+        feeBalance: 0,
+        feeAx: f.ax,
+        feeAy: f.ay,
+      }))
+        push(k, v);
+      push("feeSiblings", siblingsOf(0n));
+      continue;
+    }
+    const acc = state.account(idx) as Account;
+    if (acc.balance + collected[j] > MAX_BALANCE)
+      throw new L2kitError("BATCH_FEE_OVERFLOW", `fee account ${idx} would overflow`, { idx });
+    push("feeIdx", idx);
+    push("feeNonce", acc.nonce);
+    push("feeBalance", acc.balance);
+    push("feeAx", acc.ax);
+    push("feeAy", acc.ay);
+    push("feeSiblings", siblingsOf(idx));
+    state.setAccount(idx, { ...acc, balance: acc.balance + collected[j] });
+  }
+
+  const pubdata = encodePubdata(shape, included, depositApplied, ops.feeAccounts);
+  const newRoot = state.root;
+  const chainAfter = state.depositChain;
+  const publicInput = publicInputHash({
+    oldRoot,
+    newRoot,
+    chainBefore,
+    chainAfter,
+    domain,
+    pubdata,
+  });
+  const circuitInput: Record<string, unknown> = {
+    inputHash: publicInput,
+    oldRoot,
+    chainBefore,
+    domain,
+    feeTokens,
+    ...inp,
+  };
+  return {
+    shape,
+    oldRoot,
+    newRoot,
+    chainBefore,
+    chainAfter,
+    domain,
+    pubdata,
+    publicInput,
+    depositApplied,
+    feesCollected: collected,
+    state,
+    circuitInput,
+  };
+}

@@ -1,0 +1,250 @@
+/**
+ * The ZK rollup's protocol in one place: sizes, hashes and encodings shared by the circuit
+ * (`circuits/src/rollup.circom`), the contract (`contracts/zk-rollup/ZkRollup.sol`) and the
+ * operator. Every function here has a twin in the other two, and tests compare them.
+ */
+import crypto from "node:crypto";
+import { AbiCoder, getAddress, keccak256 } from "ethers";
+import { poseidon3, poseidon4, poseidon5, poseidon6 } from "poseidon-lite";
+import { InputError } from "../core/errors";
+import { AMOUNT, FEE } from "./float";
+
+/** BN254 scalar field: every circuit signal and Poseidon input lives here. */
+export const FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+export const TOKEN_BITS = 32;
+export const NONCE_BITS = 40;
+export const BALANCE_BITS = 128;
+export const MAX_BALANCE = (1n << BigInt(BALANCE_BITS)) - 1n;
+export const MAX_TOKEN = 2 ** TOKEN_BITS - 1;
+export const MAX_NONCE = (1n << BigInt(NONCE_BITS)) - 1n;
+/** A fee slot's token when the slot is unused: no real token (< 2^32) ever equals it. */
+export const NO_FEE_TOKEN = 1n << 32n;
+
+/** The sizes a batch circuit is built for. */
+export interface BatchShape {
+  /** 4-ary tree levels: 4^levels accounts (2^(2 levels)). */
+  levels: number;
+  /** Transactions (transfers, withdrawals, no-ops) per batch. */
+  txSlots: number;
+  /** L1 deposits a batch can take from the queue. */
+  depositSlots: number;
+  /** Fee accounts (one token each) a batch can pay fees into. */
+  feeSlots: number;
+}
+
+export function checkShape(shape: BatchShape): void {
+  const { levels, txSlots, depositSlots, feeSlots } = shape;
+  if (!Number.isInteger(levels) || levels < 1 || levels > 16)
+    throw new InputError("levels", "must be 1..16");
+  for (const [k, v] of Object.entries({ txSlots, depositSlots, feeSlots })) {
+    if (!Number.isInteger(v) || v < 1 || v > 4096) throw new InputError(k, "must be 1..4096");
+  }
+}
+
+/** Bytes of an account index in pubdata. */
+export function indexBytes(levels: number): number {
+  return Math.ceil((2 * levels) / 8);
+}
+
+/** Bytes of one transaction in pubdata: from, to, amount (float40), fee (float8). */
+export function txPubdataBytes(levels: number): number {
+  return 2 * indexBytes(levels) + AMOUNT.bytes + FEE.bytes;
+}
+
+export function pubdataBytes(shape: BatchShape): number {
+  return (
+    shape.txSlots * txPubdataBytes(shape.levels) +
+    Math.ceil(shape.depositSlots / 8) +
+    shape.feeSlots * indexBytes(shape.levels)
+  );
+}
+
+export interface Account {
+  token: number;
+  nonce: bigint;
+  balance: bigint;
+  /** BabyJubJub public key. */
+  ax: bigint;
+  ay: bigint;
+}
+
+/** Poseidon(token + nonce * 2^32, balance, ax, ay), every field reduced into the field as the circuit does. */
+export function accountLeaf(a: Account): bigint {
+  const f = (v: bigint): bigint => ((v % FIELD) + FIELD) % FIELD;
+  return poseidon4([f(BigInt(a.token) + (a.nonce << 32n)), f(a.balance), f(a.ax), f(a.ay)]);
+}
+
+/** What a user signs for a transfer (to > 0) or a withdrawal (to = 0). Amounts are values. */
+export interface TxData {
+  from: bigint;
+  to: bigint;
+  token: number;
+  nonce: bigint;
+  amount: bigint;
+  fee: bigint;
+}
+
+/** The EdDSA-Poseidon message of a transaction, bound to one rollup deployment by `domain`. */
+export function txMessage(domain: bigint, tx: TxData): bigint {
+  const amount = AMOUNT.encode(tx.amount, "amount");
+  const fee = FEE.encode(tx.fee, "fee");
+  return poseidon3([
+    domain,
+    tx.from + (tx.to << 32n) + (BigInt(tx.token) << 64n),
+    amount + (fee << 40n) + (tx.nonce << 48n),
+  ]);
+}
+
+export const DEPOSIT_CREDIT = 0;
+export const DEPOSIT_CREATE = 1;
+
+/** An L1 deposit as the contract queued it. */
+export interface QueuedDeposit {
+  /** 1: create the account at `to` (the contract assigned it); 0: credit the existing account. */
+  kind: typeof DEPOSIT_CREDIT | typeof DEPOSIT_CREATE;
+  to: bigint;
+  token: number;
+  amount: bigint;
+  ax: bigint;
+  ay: bigint;
+}
+
+/** The deposit queue's hash chain, extended by one deposit (the contract computes the same). */
+export function depositChainNext(chain: bigint, d: QueuedDeposit): bigint {
+  return poseidon5([
+    chain,
+    d.to + (BigInt(d.token) << 32n) + (BigInt(d.kind) << 64n),
+    d.amount,
+    d.ax,
+    d.ay,
+  ]);
+}
+
+/** sha256(pubdata) >> 3: the 253 bits of the digest that fit a field element. */
+export function pubdataDigest(pubdata: Uint8Array): bigint {
+  return BigInt(`0x${crypto.createHash("sha256").update(pubdata).digest("hex")}`) >> 3n;
+}
+
+/** The batch proof's one public input. */
+export function publicInputHash(p: {
+  oldRoot: bigint;
+  newRoot: bigint;
+  chainBefore: bigint;
+  chainAfter: bigint;
+  domain: bigint;
+  pubdata: Uint8Array;
+}): bigint {
+  return poseidon6([
+    p.oldRoot,
+    p.newRoot,
+    p.chainBefore,
+    p.chainAfter,
+    p.domain,
+    pubdataDigest(p.pubdata),
+  ]);
+}
+
+/** The deployment a signature is bound to: keccak256(abi.encode(tag, chainId, rollup)) mod p. */
+export function rollupDomain(chainId: bigint, rollup: string): bigint {
+  const encoded = AbiCoder.defaultAbiCoder().encode(
+    ["string", "uint256", "address"],
+    ["l2kit-zk-rollup", chainId, getAddress(rollup)],
+  );
+  return BigInt(keccak256(encoded)) % FIELD;
+}
+
+/** Big-endian bytes of `value` in `width` bytes. */
+export function beBytes(value: bigint, width: number): Uint8Array {
+  if (value < 0n || value >> BigInt(8 * width) !== 0n)
+    throw new InputError("value", `${value} does not fit in ${width} bytes`);
+  const out = new Uint8Array(width);
+  let v = value;
+  for (let i = width - 1; i >= 0; i--) {
+    out[i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  return out;
+}
+
+/** One transaction's pubdata record. A no-op is all zeros. */
+export function txPubdata(levels: number, tx: TxData | undefined): Uint8Array {
+  const ib = indexBytes(levels);
+  const out = new Uint8Array(txPubdataBytes(levels));
+  if (tx === undefined) return out;
+  out.set(beBytes(tx.from, ib), 0);
+  out.set(beBytes(tx.to, ib), ib);
+  out.set(beBytes(AMOUNT.encode(tx.amount), AMOUNT.bytes), 2 * ib);
+  out.set(beBytes(FEE.encode(tx.fee), FEE.bytes), 2 * ib + AMOUNT.bytes);
+  return out;
+}
+
+/** The batch's pubdata: transactions, deposit applied bits, fee account indices. */
+export function encodePubdata(
+  shape: BatchShape,
+  txs: readonly (TxData | undefined)[],
+  depositApplied: readonly boolean[],
+  feeAccounts: readonly bigint[],
+): Uint8Array {
+  const ib = indexBytes(shape.levels);
+  const out = new Uint8Array(pubdataBytes(shape));
+  let at = 0;
+  for (let t = 0; t < shape.txSlots; t++) {
+    out.set(txPubdata(shape.levels, txs[t]), at);
+    at += txPubdataBytes(shape.levels);
+  }
+  let bits = 0n;
+  depositApplied.forEach((applied, i) => {
+    if (applied) bits |= 1n << BigInt(i);
+  });
+  const depositBytes = Math.ceil(shape.depositSlots / 8);
+  out.set(beBytes(bits, depositBytes), at);
+  at += depositBytes;
+  for (let j = 0; j < shape.feeSlots; j++) {
+    out.set(beBytes(feeAccounts[j] ?? 0n, ib), at);
+    at += ib;
+  }
+  return out;
+}
+
+/** Reads pubdata back (what state reconstruction from L1 does). */
+export function decodePubdata(
+  shape: BatchShape,
+  pubdata: Uint8Array,
+): {
+  txs: (Omit<TxData, "token" | "nonce"> | undefined)[];
+  depositApplied: boolean[];
+  feeAccounts: bigint[];
+} {
+  if (pubdata.length !== pubdataBytes(shape)) {
+    throw new InputError(
+      "pubdata",
+      `must be ${pubdataBytes(shape)} bytes for this batch shape, got ${pubdata.length}`,
+    );
+  }
+  const ib = indexBytes(shape.levels);
+  const read = (at: number, n: number): bigint =>
+    pubdata.subarray(at, at + n).reduce((v, b) => (v << 8n) | BigInt(b), 0n);
+  const txs: (Omit<TxData, "token" | "nonce"> | undefined)[] = [];
+  let at = 0;
+  for (let t = 0; t < shape.txSlots; t++) {
+    const from = read(at, ib);
+    const to = read(at + ib, ib);
+    const amount = AMOUNT.decode(read(at + 2 * ib, AMOUNT.bytes));
+    const fee = FEE.decode(read(at + 2 * ib + AMOUNT.bytes, FEE.bytes));
+    txs.push(from === 0n ? undefined : { from, to, amount, fee });
+    at += txPubdataBytes(shape.levels);
+  }
+  const depositBytes = Math.ceil(shape.depositSlots / 8);
+  const bits = read(at, depositBytes);
+  at += depositBytes;
+  const depositApplied = Array.from(
+    { length: shape.depositSlots },
+    (_, i) => ((bits >> BigInt(i)) & 1n) === 1n,
+  );
+  const feeAccounts: bigint[] = [];
+  for (let j = 0; j < shape.feeSlots; j++) {
+    feeAccounts.push(read(at, ib));
+    at += ib;
+  }
+  return { txs, depositApplied, feeAccounts };
+}
