@@ -17,6 +17,8 @@ export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
 export const CIRCUITS_SRC = path.join(REPO_ROOT, "circuits", "src");
 const CIRCOMLIB = path.join(path.dirname(require.resolve("circomlib/package.json")), "circuits");
 const CIRCOM_CLI = require.resolve("circom2/cli.js");
+/** Outputs, and full linear simplification: only non-linear constraints are left for the prover. */
+const COMPILE_FLAGS = ["--r1cs", "--wasm", "--sym", "--O2"] as const;
 
 export interface CircuitSpec {
   /** Build name: the directory and file names of the outputs. */
@@ -89,6 +91,7 @@ function inputsHash(mainFile: string): string {
   const h = crypto.createHash("sha256");
   h.update(fs.readFileSync(CIRCOM_CLI));
   h.update(require("circom2/package.json").version as string);
+  h.update(COMPILE_FLAGS.join(" "));
   for (const f of [...includedFiles(mainFile)].sort()) {
     h.update(f.replace(REPO_ROOT, ""));
     h.update(fs.readFileSync(f));
@@ -141,19 +144,7 @@ export async function compileCircuit(
   const started = Date.now();
   const output = await run(
     process.execPath,
-    [
-      CIRCOM_CLI,
-      mainFile,
-      "--r1cs",
-      "--wasm",
-      "--sym",
-      "-l",
-      CIRCUITS_SRC,
-      "-l",
-      CIRCOMLIB,
-      "-o",
-      dir,
-    ],
+    [CIRCOM_CLI, mainFile, ...COMPILE_FLAGS, "-l", CIRCUITS_SRC, "-l", CIRCOMLIB, "-o", dir],
     REPO_ROOT,
   );
   if (output.code !== 0) throw new CircuitCompileError(spec.name, output.text);
