@@ -42,16 +42,18 @@ template BigEndianBits(n, width) {
     }
 }
 
-// TxSlot(levels, F): a transfer (to != 0), a withdrawal (to = 0, paid on L1 to the sender's
-// registered owner) or a no-op (from = 0), signed with EdDSA-Poseidon over
-//   Poseidon(domain, from + to * 2^32 + token * 2^64, amountPacked + feePacked * 2^40 + nonce * 2^48).
-// The fee goes to the fee slot whose token matches (feeOut); a fee with no matching slot fails.
-// A no-op leaves the root unchanged and must carry all-zero fields (so its pubdata is zero).
-template TxSlot(levels, F) {
+// SignedDebit(levels, F): the half every transaction shares. Checks the EdDSA-Poseidon signature
+// over
+//   Poseidon(domain, from + to * 2^32 + token * 2^64, amountPacked + feePacked * 2^40 + nonce * 2^48)
+// then debits amount + fee from the sender and bumps its nonce. from = 0 is a no-op: nothing is
+// checked or changed, and every field must be zero (so its pubdata is zero). The fee goes to the
+// fee slot whose token matches (feeOut); a fee with no matching slot fails.
+template SignedDebit(levels, F) {
+    var IB = (2 * levels + 7) \ 8 * 8; // index width in pubdata, whole bytes
+
     signal input rootIn;
     signal input domain;
     signal input feeTokens[F];
-
     signal input fromIdx;
     signal input toIdx;
     signal input token;
@@ -61,52 +63,40 @@ template TxSlot(levels, F) {
     signal input sigR8x;
     signal input sigR8y;
     signal input sigS;
-
-    // Sender account (its token and nonce are the transaction's, which membership proves).
+    // The sender (its token and nonce are the transaction's, which membership proves).
     signal input balance;
     signal input ax;
     signal input ay;
-    signal input senderSiblings[levels][4];
+    signal input siblings[levels][4];
 
-    // Receiver account (ignored for withdrawals and no-ops).
-    signal input rNonce;
-    signal input rBalance;
-    signal input rAx;
-    signal input rAy;
-    signal input receiverSiblings[levels][4];
-
+    signal output enabled;
     signal output rootOut;
+    signal output amount;
     signal output feeOut[F];
-    // from, to (whole bytes each), amount (5 bytes), fee (1 byte), MSB first.
-    signal output pubdata[2 * ((2 * levels + 7) \ 8 * 8) + 48];
-
-    var IB = (2 * levels + 7) \ 8 * 8; // index width in pubdata, whole bytes
+    signal output fromBytes[IB];
+    signal output amountBytes[40];
+    signal output feeBytes[8];
 
     component fromBits = Num2Bits(2 * levels);
     fromBits.in <== fromIdx;
-    component toBits = Num2Bits(2 * levels);
-    toBits.in <== toIdx;
     component tokenBits = Num2Bits(32);
     tokenBits.in <== token;
     component nonceBits = Num2Bits(40);
     nonceBits.in <== nonce;
 
     signal isNoop <== IsZero()(fromIdx);
-    signal enabled <== 1 - isNoop;
-    signal toZero <== IsZero()(toIdx);
-    signal isTransfer <== enabled * (1 - toZero);
-
+    enabled <== 1 - isNoop;
     // A no-op carries nothing.
     isNoop * toIdx === 0;
     isNoop * amountPacked === 0;
     isNoop * feePacked === 0;
 
-    component amount = FloatDecode(5, 35);
-    amount.in <== amountPacked;
-    component fee = FloatDecode(5, 3);
-    fee.in <== feePacked;
+    component amountFloat = FloatDecode(5, 35);
+    amountFloat.in <== amountPacked;
+    amount <== amountFloat.out;
+    component feeFloat = FloatDecode(5, 3);
+    feeFloat.in <== feePacked;
 
-    // Signature.
     signal message <== Poseidon(3)([
         domain,
         fromIdx + toIdx * (1 << 32) + token * (1 << 64),
@@ -121,33 +111,18 @@ template TxSlot(levels, F) {
     sig.R8y <== sigR8y;
     sig.M <== message;
 
-    // Sender: membership, then debit amount + fee and bump the nonce.
     signal senderLeaf <== AccountLeaf()(token, nonce, balance, ax, ay);
-    signal senderRoot <== QuadMerkleRoot(levels)(senderLeaf, fromBits.out, senderSiblings);
+    signal senderRoot <== QuadMerkleRoot(levels)(senderLeaf, fromBits.out, siblings);
     (senderRoot - rootIn) * enabled === 0;
-    signal senderBalance <== balance - amount.out - fee.out;
+    signal senderBalance <== balance - amountFloat.out - feeFloat.out;
     // INVARIANT: no overdraft: the new balance is a 128-bit number.
     component senderBalanceBits = Num2Bits(128);
     senderBalanceBits.in <== senderBalance * enabled;
     signal senderLeafAfter <== AccountLeaf()(token, nonce + 1, senderBalance, ax, ay);
-    signal rootAfterSender <== QuadMerkleRoot(levels)(senderLeafAfter, fromBits.out, senderSiblings);
+    signal rootAfter <== QuadMerkleRoot(levels)(senderLeafAfter, fromBits.out, siblings);
+    rootOut <== rootIn + enabled * (rootAfter - rootIn);
 
-    // Receiver: membership under the updated root, same token, credit amount.
-    signal receiverLeaf <== AccountLeaf()(token, rNonce, rBalance, rAx, rAy);
-    signal receiverRoot <== QuadMerkleRoot(levels)(receiverLeaf, toBits.out, receiverSiblings);
-    (receiverRoot - rootAfterSender) * isTransfer === 0;
-    signal receiverBalance <== rBalance + amount.out;
-    // INVARIANT: no overflow: the receiver's new balance is a 128-bit number.
-    component receiverBalanceBits = Num2Bits(128);
-    receiverBalanceBits.in <== receiverBalance * isTransfer;
-    signal receiverLeafAfter <== AccountLeaf()(token, rNonce, receiverBalance, rAx, rAy);
-    signal rootAfterReceiver <== QuadMerkleRoot(levels)(receiverLeafAfter, toBits.out, receiverSiblings);
-
-    signal rootIfEnabled <== rootAfterSender + isTransfer * (rootAfterReceiver - rootAfterSender);
-    rootOut <== rootIn + enabled * (rootIfEnabled - rootIn);
-
-    // Fee routing: to the fee slot of the same token.
-    signal feeEnabled <== fee.out * enabled;
+    signal feeEnabled <== feeFloat.out * enabled;
     signal same[F];
     signal matches[F + 1];
     matches[0] <== 0;
@@ -159,16 +134,137 @@ template TxSlot(levels, F) {
     // INVARIANT: a fee is only ever paid into a fee account of its token.
     feeEnabled * (1 - matches[F]) === 0;
 
-    signal fromBytes[IB] <== BigEndianBits(2 * levels, IB)(fromBits.out);
+    fromBytes <== BigEndianBits(2 * levels, IB)(fromBits.out);
+    amountBytes <== BigEndianBits(40, 40)(amountFloat.bits);
+    feeBytes <== BigEndianBits(8, 8)(feeFloat.bits);
+}
+
+// TransferSlot(levels, F): a signed transfer to an existing account of the same token, or a
+// no-op. Pubdata: from, to (whole bytes each), amount (5 bytes), fee (1 byte).
+template TransferSlot(levels, F) {
+    var IB = (2 * levels + 7) \ 8 * 8;
+
+    signal input rootIn;
+    signal input domain;
+    signal input feeTokens[F];
+    signal input fromIdx;
+    signal input toIdx;
+    signal input token;
+    signal input nonce;
+    signal input amountPacked;
+    signal input feePacked;
+    signal input sigR8x;
+    signal input sigR8y;
+    signal input sigS;
+    signal input balance;
+    signal input ax;
+    signal input ay;
+    signal input senderSiblings[levels][4];
+    // The receiver (its token is the transaction's, which membership proves).
+    signal input rNonce;
+    signal input rBalance;
+    signal input rAx;
+    signal input rAy;
+    signal input receiverSiblings[levels][4];
+
+    signal output rootOut;
+    signal output feeOut[F];
+    signal output pubdata[2 * IB + 48];
+
+    component debit = SignedDebit(levels, F);
+    debit.rootIn <== rootIn;
+    debit.domain <== domain;
+    debit.feeTokens <== feeTokens;
+    debit.fromIdx <== fromIdx;
+    debit.toIdx <== toIdx;
+    debit.token <== token;
+    debit.nonce <== nonce;
+    debit.amountPacked <== amountPacked;
+    debit.feePacked <== feePacked;
+    debit.sigR8x <== sigR8x;
+    debit.sigR8y <== sigR8y;
+    debit.sigS <== sigS;
+    debit.balance <== balance;
+    debit.ax <== ax;
+    debit.ay <== ay;
+    debit.siblings <== senderSiblings;
+    feeOut <== debit.feeOut;
+
+    component toBits = Num2Bits(2 * levels);
+    toBits.in <== toIdx;
+    // INVARIANT: a transfer slot never withdraws: to = 0 only in a no-op.
+    signal toZero <== IsZero()(toIdx);
+    debit.enabled * toZero === 0;
+
+    signal receiverLeaf <== AccountLeaf()(token, rNonce, rBalance, rAx, rAy);
+    signal receiverRoot <== QuadMerkleRoot(levels)(receiverLeaf, toBits.out, receiverSiblings);
+    (receiverRoot - debit.rootOut) * debit.enabled === 0;
+    signal receiverBalance <== rBalance + debit.amount;
+    // INVARIANT: no overflow: the receiver's new balance is a 128-bit number.
+    component receiverBalanceBits = Num2Bits(128);
+    receiverBalanceBits.in <== receiverBalance * debit.enabled;
+    signal receiverLeafAfter <== AccountLeaf()(token, rNonce, receiverBalance, rAx, rAy);
+    signal rootAfter <== QuadMerkleRoot(levels)(receiverLeafAfter, toBits.out, receiverSiblings);
+    rootOut <== debit.rootOut + debit.enabled * (rootAfter - debit.rootOut);
+
     signal toBytes[IB] <== BigEndianBits(2 * levels, IB)(toBits.out);
-    signal amountBytes[40] <== BigEndianBits(40, 40)(amount.bits);
-    signal feeBytes[8] <== BigEndianBits(8, 8)(fee.bits);
     for (var m = 0; m < IB; m++) {
-        pubdata[m] <== fromBytes[m];
+        pubdata[m] <== debit.fromBytes[m];
         pubdata[IB + m] <== toBytes[m];
     }
-    for (var m = 0; m < 40; m++) pubdata[2 * IB + m] <== amountBytes[m];
-    for (var m = 0; m < 8; m++) pubdata[2 * IB + 40 + m] <== feeBytes[m];
+    for (var m = 0; m < 40; m++) pubdata[2 * IB + m] <== debit.amountBytes[m];
+    for (var m = 0; m < 8; m++) pubdata[2 * IB + 40 + m] <== debit.feeBytes[m];
+}
+
+// WithdrawSlot(levels, F): a signed withdrawal (to = 0 in the signed message), paid on L1 to the
+// sender account's registered owner, or a no-op. Pubdata: from (whole bytes), amount (5 bytes),
+// fee (1 byte).
+template WithdrawSlot(levels, F) {
+    var IB = (2 * levels + 7) \ 8 * 8;
+
+    signal input rootIn;
+    signal input domain;
+    signal input feeTokens[F];
+    signal input fromIdx;
+    signal input token;
+    signal input nonce;
+    signal input amountPacked;
+    signal input feePacked;
+    signal input sigR8x;
+    signal input sigR8y;
+    signal input sigS;
+    signal input balance;
+    signal input ax;
+    signal input ay;
+    signal input senderSiblings[levels][4];
+
+    signal output rootOut;
+    signal output feeOut[F];
+    signal output pubdata[IB + 48];
+
+    component debit = SignedDebit(levels, F);
+    debit.rootIn <== rootIn;
+    debit.domain <== domain;
+    debit.feeTokens <== feeTokens;
+    debit.fromIdx <== fromIdx;
+    debit.toIdx <== 0;
+    debit.token <== token;
+    debit.nonce <== nonce;
+    debit.amountPacked <== amountPacked;
+    debit.feePacked <== feePacked;
+    debit.sigR8x <== sigR8x;
+    debit.sigR8y <== sigR8y;
+    debit.sigS <== sigS;
+    debit.balance <== balance;
+    debit.ax <== ax;
+    debit.ay <== ay;
+    debit.siblings <== senderSiblings;
+    feeOut <== debit.feeOut;
+    rootOut <== debit.rootOut;
+
+    for (var m = 0; m < IB; m++) pubdata[m] <== debit.fromBytes[m];
+    for (var m = 0; m < 40; m++) pubdata[IB + m] <== debit.amountBytes[m];
+    for (var m = 0; m < 8; m++) pubdata[IB + 40 + m] <== debit.feeBytes[m];
 }
 
 // DepositSlot(levels): one deposit from the L1 queue, taken in order (`active` slots form a
@@ -270,20 +366,26 @@ template FeeSlot(levels) {
     rootOut <== rootIn + used * (newRoot - rootIn);
 }
 
-// Rollup(levels, T, D, F): a batch of D deposits, then T transactions, then F fee credits.
+// Rollup(levels, T, W, D, F): a batch of D deposits, then T transfers, then W withdrawals, then
+// F fee credits.
 //
 // One public input:
 //   inputHash = Poseidon(oldRoot, newRoot, chainBefore, chainAfter, domain, sha256(pubdata) >> 3)
-// where pubdata = T transaction records (TxPubdata) ++ the deposits' applied bits (bit i of a
-// ceil(D/8)-byte big-endian number is deposit i) ++ the F fee account indices (whole bytes each).
-// The contract recomputes inputHash from its stored root and chain, the calldata and its domain.
-template Rollup(levels, T, D, F) {
+// where pubdata = T transfer records (TransferSlot) ++ W withdrawal records (WithdrawSlot) ++ the
+// deposits' applied bits (bit i of a ceil(D/8)-byte big-endian number is deposit i) ++ the F fee
+// account indices (whole bytes each). The contract recomputes inputHash from its stored root and
+// chain, the calldata and its domain; it reads only the withdrawal records and the applied bits.
+template Rollup(levels, T, W, D, F) {
     assert(levels >= 1 && levels <= 16);
-    assert(T >= 1 && D >= 1 && F >= 1);
+    assert(T >= 1 && W >= 1 && D >= 1 && F >= 1);
     var IB = (2 * levels + 7) \ 8 * 8;
-    var TX_BITS = 2 * IB + 48;
+    var TRANSFER_BITS = 2 * IB + 48;
+    var WITHDRAW_BITS = IB + 48;
     var DEPOSIT_BITS = (D + 7) \ 8 * 8;
-    var PUBDATA_BITS = T * TX_BITS + DEPOSIT_BITS + F * IB;
+    var WITHDRAW_AT = T * TRANSFER_BITS;
+    var DEPOSIT_AT = WITHDRAW_AT + W * WITHDRAW_BITS;
+    var FEE_AT = DEPOSIT_AT + DEPOSIT_BITS;
+    var PUBDATA_BITS = FEE_AT + F * IB;
 
     signal input inputHash;
 
@@ -326,6 +428,19 @@ template Rollup(levels, T, D, F) {
     signal input txRAy[T];
     signal input txReceiverSiblings[T][levels][4];
 
+    signal input wdFrom[W];
+    signal input wdToken[W];
+    signal input wdNonce[W];
+    signal input wdAmount[W];
+    signal input wdFee[W];
+    signal input wdR8x[W];
+    signal input wdR8y[W];
+    signal input wdS[W];
+    signal input wdBalance[W];
+    signal input wdAx[W];
+    signal input wdAy[W];
+    signal input wdSiblings[W][levels][4];
+
     signal input feeIdx[F];
     signal input feeNonce[F];
     signal input feeBalance[F];
@@ -334,14 +449,13 @@ template Rollup(levels, T, D, F) {
     signal input feeSiblings[F][levels][4];
 
     signal pubdata[PUBDATA_BITS];
-
-    // Deposits.
-    component deposits[D];
-    signal roots[D + T + F + 1];
+    signal roots[D + T + W + F + 1];
     signal chains[D + 1];
     roots[0] <== oldRoot;
     chains[0] <== chainBefore;
-    var appliedBits = 0;
+
+    // Deposits.
+    component deposits[D];
     for (var i = 0; i < D; i++) {
         if (i > 0) {
             // INVARIANT: deposits are consumed in queue order: active slots form a prefix.
@@ -368,53 +482,75 @@ template Rollup(levels, T, D, F) {
         chains[i + 1] <== deposits[i].chainOut;
     }
 
-    // Transactions.
-    component txs[T];
-    signal collected[T + 1][F];
+    // Transfers, then withdrawals; fees are summed per fee slot.
+    signal collected[T + W + 1][F];
     for (var j = 0; j < F; j++) collected[0][j] <== 0;
+    component transfers[T];
     for (var t = 0; t < T; t++) {
-        txs[t] = TxSlot(levels, F);
-        txs[t].rootIn <== roots[D + t];
-        txs[t].domain <== domain;
-        txs[t].feeTokens <== feeTokens;
-        txs[t].fromIdx <== txFrom[t];
-        txs[t].toIdx <== txTo[t];
-        txs[t].token <== txToken[t];
-        txs[t].nonce <== txNonce[t];
-        txs[t].amountPacked <== txAmount[t];
-        txs[t].feePacked <== txFee[t];
-        txs[t].sigR8x <== txR8x[t];
-        txs[t].sigR8y <== txR8y[t];
-        txs[t].sigS <== txS[t];
-        txs[t].balance <== txBalance[t];
-        txs[t].ax <== txAx[t];
-        txs[t].ay <== txAy[t];
-        txs[t].senderSiblings <== txSenderSiblings[t];
-        txs[t].rNonce <== txRNonce[t];
-        txs[t].rBalance <== txRBalance[t];
-        txs[t].rAx <== txRAx[t];
-        txs[t].rAy <== txRAy[t];
-        txs[t].receiverSiblings <== txReceiverSiblings[t];
-        roots[D + t + 1] <== txs[t].rootOut;
-        for (var j = 0; j < F; j++) collected[t + 1][j] <== collected[t][j] + txs[t].feeOut[j];
-        for (var m = 0; m < TX_BITS; m++) pubdata[t * TX_BITS + m] <== txs[t].pubdata[m];
+        transfers[t] = TransferSlot(levels, F);
+        transfers[t].rootIn <== roots[D + t];
+        transfers[t].domain <== domain;
+        transfers[t].feeTokens <== feeTokens;
+        transfers[t].fromIdx <== txFrom[t];
+        transfers[t].toIdx <== txTo[t];
+        transfers[t].token <== txToken[t];
+        transfers[t].nonce <== txNonce[t];
+        transfers[t].amountPacked <== txAmount[t];
+        transfers[t].feePacked <== txFee[t];
+        transfers[t].sigR8x <== txR8x[t];
+        transfers[t].sigR8y <== txR8y[t];
+        transfers[t].sigS <== txS[t];
+        transfers[t].balance <== txBalance[t];
+        transfers[t].ax <== txAx[t];
+        transfers[t].ay <== txAy[t];
+        transfers[t].senderSiblings <== txSenderSiblings[t];
+        transfers[t].rNonce <== txRNonce[t];
+        transfers[t].rBalance <== txRBalance[t];
+        transfers[t].rAx <== txRAx[t];
+        transfers[t].rAy <== txRAy[t];
+        transfers[t].receiverSiblings <== txReceiverSiblings[t];
+        roots[D + t + 1] <== transfers[t].rootOut;
+        for (var j = 0; j < F; j++) collected[t + 1][j] <== collected[t][j] + transfers[t].feeOut[j];
+        for (var m = 0; m < TRANSFER_BITS; m++) pubdata[t * TRANSFER_BITS + m] <== transfers[t].pubdata[m];
+    }
+    component withdrawals[W];
+    for (var w = 0; w < W; w++) {
+        withdrawals[w] = WithdrawSlot(levels, F);
+        withdrawals[w].rootIn <== roots[D + T + w];
+        withdrawals[w].domain <== domain;
+        withdrawals[w].feeTokens <== feeTokens;
+        withdrawals[w].fromIdx <== wdFrom[w];
+        withdrawals[w].token <== wdToken[w];
+        withdrawals[w].nonce <== wdNonce[w];
+        withdrawals[w].amountPacked <== wdAmount[w];
+        withdrawals[w].feePacked <== wdFee[w];
+        withdrawals[w].sigR8x <== wdR8x[w];
+        withdrawals[w].sigR8y <== wdR8y[w];
+        withdrawals[w].sigS <== wdS[w];
+        withdrawals[w].balance <== wdBalance[w];
+        withdrawals[w].ax <== wdAx[w];
+        withdrawals[w].ay <== wdAy[w];
+        withdrawals[w].senderSiblings <== wdSiblings[w];
+        roots[D + T + w + 1] <== withdrawals[w].rootOut;
+        for (var j = 0; j < F; j++) collected[T + w + 1][j] <== collected[T + w][j] + withdrawals[w].feeOut[j];
+        for (var m = 0; m < WITHDRAW_BITS; m++) pubdata[WITHDRAW_AT + w * WITHDRAW_BITS + m] <== withdrawals[w].pubdata[m];
     }
 
     // Fees. INVARIANT: used fee slots have distinct tokens, so no fee is credited twice.
     component fees[F];
     for (var j = 0; j < F; j++) {
         fees[j] = FeeSlot(levels);
-        fees[j].rootIn <== roots[D + T + j];
+        fees[j].rootIn <== roots[D + T + W + j];
         fees[j].feeIdx <== feeIdx[j];
         fees[j].feeToken <== feeTokens[j];
-        fees[j].collected <== collected[T][j];
+        fees[j].collected <== collected[T + W][j];
         fees[j].nonce <== feeNonce[j];
         fees[j].balance <== feeBalance[j];
         fees[j].ax <== feeAx[j];
         fees[j].ay <== feeAy[j];
         fees[j].siblings <== feeSiblings[j];
-        roots[D + T + j + 1] <== fees[j].rootOut;
-        for (var m = 0; m < IB; m++) pubdata[T * TX_BITS + DEPOSIT_BITS + j * IB + m] <== fees[j].idxBytes[m];
+        roots[D + T + W + j + 1] <== fees[j].rootOut;
+        for (var m = 0; m < IB; m++) pubdata[FEE_AT + j * IB + m] <== fees[j].idxBytes[m];
     }
     var PAIRS = F * (F - 1) \ 2;
     signal pairUsed[PAIRS];
@@ -433,9 +569,9 @@ template Rollup(levels, T, D, F) {
     for (var m = 0; m < DEPOSIT_BITS; m++) {
         var i = DEPOSIT_BITS - 1 - m;
         if (i < D) {
-            pubdata[T * TX_BITS + m] <== deposits[i].applied;
+            pubdata[DEPOSIT_AT + m] <== deposits[i].applied;
         } else {
-            pubdata[T * TX_BITS + m] <== 0;
+            pubdata[DEPOSIT_AT + m] <== 0;
         }
     }
 
@@ -444,6 +580,6 @@ template Rollup(levels, T, D, F) {
     var shaField = 0;
     for (var b = 0; b < 253; b++) shaField += sha.out[b] * (1 << (252 - b));
 
-    signal expected <== Poseidon(6)([oldRoot, roots[D + T + F], chainBefore, chains[D], domain, shaField]);
+    signal expected <== Poseidon(6)([oldRoot, roots[D + T + W + F], chainBefore, chains[D], domain, shaField]);
     inputHash === expected;
 }

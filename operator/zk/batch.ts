@@ -88,7 +88,10 @@ export class BatchTxError extends L2kitError {
 export interface BatchOps {
   /** The next deposits of the L1 queue, in order (at most depositSlots). */
   deposits: readonly QueuedDeposit[];
-  /** Signed transactions (at most txSlots); the rest of the slots are no-ops. */
+  /**
+   * Signed transactions: transfers (to > 0, at most txSlots) and withdrawals (to = 0, at most
+   * withdrawSlots); the other slots are no-ops.
+   */
   txs: readonly SignedTx[];
   /** Fee account indices (at most feeSlots, distinct tokens); the rest are unused. */
   feeAccounts: readonly bigint[];
@@ -155,8 +158,6 @@ export function buildBatch(
     throw new L2kitError("BATCH_SHAPE", "state and batch shape have different tree levels", {});
   if (ops.deposits.length > shape.depositSlots)
     throw new L2kitError("BATCH_SHAPE", `more than ${shape.depositSlots} deposits`, {});
-  if (ops.txs.length > shape.txSlots)
-    throw new L2kitError("BATCH_SHAPE", `more than ${shape.txSlots} transactions`, {});
   if (ops.feeAccounts.length > shape.feeSlots)
     throw new L2kitError("BATCH_SHAPE", `more than ${shape.feeSlots} fee accounts`, {});
   const verifySignatures = ops.verifySignatures ?? true;
@@ -259,43 +260,21 @@ export function buildBatch(
     depositApplied.push(applied);
   }
 
-  // Transactions.
+  // Transactions: transfers fill the transfer slots, withdrawals (to = 0) the withdrawal slots,
+  // each in the order given; the circuit processes every transfer before every withdrawal.
+  const transfers = ops.txs.filter((tx) => tx.to !== 0n);
+  const withdrawals = ops.txs.filter((tx) => tx.to === 0n);
+  if (transfers.length > shape.txSlots)
+    throw new L2kitError("BATCH_SHAPE", `more than ${shape.txSlots} transfers`, {});
+  if (withdrawals.length > shape.withdrawSlots) {
+    throw new L2kitError("BATCH_SHAPE", `more than ${shape.withdrawSlots} withdrawals`, {});
+  }
   const collected = feeTokens.map(() => 0n);
-  const included: (TxData | undefined)[] = [];
-  for (let t = 0; t < shape.txSlots; t++) {
-    const tx = ops.txs[t];
-    if (tx === undefined) {
-      const f = noop();
-      const zeros = {
-        txFrom: 0,
-        txTo: 0,
-        txToken: 0,
-        txNonce: 0,
-        txAmount: 0,
-        txFee: 0,
-        txBalance: 0,
-        txRNonce: 0,
-        txRBalance: 0,
-      };
-      for (const [k, v] of Object.entries(zeros)) push(k, v);
-      for (const [k, v] of Object.entries({
-        txR8x: f.sig.R8[0],
-        txR8y: f.sig.R8[1],
-        txS: f.sig.S,
-        txAx: f.ax,
-        txAy: f.ay,
-        txRAx: f.ax,
-        txRAy: f.ay,
-      })) {
-        push(k, v);
-      }
-      push("txSenderSiblings", siblingsOf(0n));
-      push("txReceiverSiblings", siblingsOf(0n));
-      included.push(undefined);
-      continue;
-    }
+
+  /** Validates and applies the sender side of a transaction; pushes its inputs under `p`. */
+  const debit = (slot: number, tx: SignedTx, p: "tx" | "wd"): void => {
     const fail = (reason: string): never => {
-      throw new BatchTxError(t, reason);
+      throw new BatchTxError(slot, reason);
     };
     const check = (ok: boolean, reason: string): void => {
       if (!ok && ops.dishonest !== true) fail(reason);
@@ -320,44 +299,73 @@ export function buildBatch(
       !verifySignatures || verifyTxSignature(domain, tx, sender.ax, sender.ay),
       "bad signature",
     );
-
-    push("txFrom", tx.from);
-    push("txTo", tx.to);
-    push("txToken", tx.token);
-    push("txNonce", tx.nonce);
-    push("txAmount", AMOUNT.encode(tx.amount));
-    push("txFee", FEE.encode(tx.fee));
-    push("txR8x", tx.signature.R8[0]);
-    push("txR8y", tx.signature.R8[1]);
-    push("txS", tx.signature.S);
-    push("txBalance", sender.balance);
-    push("txAx", sender.ax);
-    push("txAy", sender.ay);
-    push("txSenderSiblings", siblingsOf(tx.from));
+    push(`${p}From`, tx.from);
+    if (p === "tx") push("txTo", tx.to);
+    push(`${p}Token`, tx.token);
+    push(`${p}Nonce`, tx.nonce);
+    push(`${p}Amount`, AMOUNT.encode(tx.amount));
+    push(`${p}Fee`, FEE.encode(tx.fee));
+    push(`${p}R8x`, tx.signature.R8[0]);
+    push(`${p}R8y`, tx.signature.R8[1]);
+    push(`${p}S`, tx.signature.S);
+    push(`${p}Balance`, sender.balance);
+    push(`${p}Ax`, sender.ax);
+    push(`${p}Ay`, sender.ay);
+    push(p === "tx" ? "txSenderSiblings" : "wdSiblings", siblingsOf(tx.from));
     state.setAccount(tx.from, {
       ...sender,
       nonce: sender.nonce + 1n,
       balance: sender.balance - tx.amount - tx.fee,
     });
+    if (tx.fee > 0n && feeSlot >= 0) collected[feeSlot] += tx.fee;
+  };
 
-    if (tx.to === 0n) {
+  /** Inputs of an empty (no-op) slot: zeros, and a valid dummy key and signature. */
+  const emptyDebit = (p: "tx" | "wd"): void => {
+    const f = noop();
+    for (const k of ["From", "Token", "Nonce", "Amount", "Fee", "Balance"]) push(`${p}${k}`, 0);
+    if (p === "tx") push("txTo", 0);
+    for (const [k, v] of Object.entries({
+      R8x: f.sig.R8[0],
+      R8y: f.sig.R8[1],
+      S: f.sig.S,
+      Ax: f.ax,
+      Ay: f.ay,
+    }))
+      push(`${p}${k}`, v);
+    push(p === "tx" ? "txSenderSiblings" : "wdSiblings", siblingsOf(0n));
+  };
+
+  for (let t = 0; t < shape.txSlots; t++) {
+    const tx = transfers[t];
+    if (tx === undefined) {
+      emptyDebit("tx");
       const f = noop();
       for (const [k, v] of Object.entries({ txRNonce: 0, txRBalance: 0, txRAx: f.ax, txRAy: f.ay }))
         push(k, v);
       push("txReceiverSiblings", siblingsOf(0n));
-    } else {
-      const receiver = state.account(tx.to) ?? fail(`receiver ${tx.to} does not exist`);
-      check(receiver.token === tx.token, `receiver holds token ${receiver.token}, not ${tx.token}`);
-      check(receiver.balance + tx.amount <= MAX_BALANCE, "the receiver's balance would overflow");
-      push("txRNonce", receiver.nonce);
-      push("txRBalance", receiver.balance);
-      push("txRAx", receiver.ax);
-      push("txRAy", receiver.ay);
-      push("txReceiverSiblings", siblingsOf(tx.to));
-      state.setAccount(tx.to, { ...receiver, balance: receiver.balance + tx.amount });
+      continue;
     }
-    if (tx.fee > 0n && feeSlot >= 0) collected[feeSlot] += tx.fee;
-    included.push(tx);
+    debit(t, tx, "tx");
+    const receiver = state.account(tx.to);
+    if (receiver === undefined) throw new BatchTxError(t, `receiver ${tx.to} does not exist`);
+    if (ops.dishonest !== true) {
+      if (receiver.token !== tx.token)
+        throw new BatchTxError(t, `receiver holds token ${receiver.token}, not ${tx.token}`);
+      if (receiver.balance + tx.amount > MAX_BALANCE)
+        throw new BatchTxError(t, "the receiver's balance would overflow");
+    }
+    push("txRNonce", receiver.nonce);
+    push("txRBalance", receiver.balance);
+    push("txRAx", receiver.ax);
+    push("txRAy", receiver.ay);
+    push("txReceiverSiblings", siblingsOf(tx.to));
+    state.setAccount(tx.to, { ...receiver, balance: receiver.balance + tx.amount });
+  }
+  for (let w = 0; w < shape.withdrawSlots; w++) {
+    const tx = withdrawals[w];
+    if (tx === undefined) emptyDebit("wd");
+    else debit(shape.txSlots + w, tx, "wd");
   }
 
   // Fees.
@@ -388,7 +396,12 @@ export function buildBatch(
     state.setAccount(idx, { ...acc, balance: acc.balance + collected[j] });
   }
 
-  const pubdata = encodePubdata(shape, included, depositApplied, ops.feeAccounts);
+  const pubdata = encodePubdata(shape, {
+    transfers: [...transfers],
+    withdrawals: [...withdrawals],
+    depositApplied,
+    feeAccounts: [...ops.feeAccounts],
+  });
   const newRoot = state.root;
   const chainAfter = state.depositChain;
   const publicInput = publicInputHash({

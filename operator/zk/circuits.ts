@@ -30,13 +30,13 @@ export function circuitShape(name: string): BatchShape {
   return shape;
 }
 
-/** The compile spec of a batch circuit: Rollup(levels, T, D, F) with one public input. */
+/** The compile spec of a batch circuit: Rollup(levels, T, W, D, F) with one public input. */
 export function rollupSpec(name: string, shape: BatchShape): CircuitSpec {
   return {
     name: `rollup-${name}`,
     source: "rollup.circom",
     template: "Rollup",
-    params: [shape.levels, shape.txSlots, shape.depositSlots, shape.feeSlots],
+    params: [shape.levels, shape.txSlots, shape.withdrawSlots, shape.depositSlots, shape.feeSlots],
     publicInputs: ["inputHash"],
   };
 }

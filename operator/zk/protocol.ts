@@ -24,8 +24,10 @@ export const NO_FEE_TOKEN = 1n << 32n;
 export interface BatchShape {
   /** 4-ary tree levels: 4^levels accounts (2^(2 levels)). */
   levels: number;
-  /** Transactions (transfers, withdrawals, no-ops) per batch. */
+  /** Transfers (or no-ops) per batch. */
   txSlots: number;
+  /** Withdrawals (or no-ops) per batch. */
+  withdrawSlots: number;
   /** L1 deposits a batch can take from the queue. */
   depositSlots: number;
   /** Fee accounts (one token each) a batch can pay fees into. */
@@ -46,17 +48,36 @@ export function indexBytes(levels: number): number {
   return Math.ceil((2 * levels) / 8);
 }
 
-/** Bytes of one transaction in pubdata: from, to, amount (float40), fee (float8). */
-export function txPubdataBytes(levels: number): number {
+/** Bytes of one transfer in pubdata: from, to, amount (float40), fee (float8). */
+export function transferPubdataBytes(levels: number): number {
   return 2 * indexBytes(levels) + AMOUNT.bytes + FEE.bytes;
 }
 
+/** Bytes of one withdrawal in pubdata: from, amount (float40), fee (float8). */
+export function withdrawPubdataBytes(levels: number): number {
+  return indexBytes(levels) + AMOUNT.bytes + FEE.bytes;
+}
+
+/** Where each part of a batch's pubdata starts, and its total size. */
+export function pubdataLayout(shape: BatchShape): {
+  withdrawalsAt: number;
+  depositBitsAt: number;
+  feesAt: number;
+  bytes: number;
+} {
+  const withdrawalsAt = shape.txSlots * transferPubdataBytes(shape.levels);
+  const depositBitsAt = withdrawalsAt + shape.withdrawSlots * withdrawPubdataBytes(shape.levels);
+  const feesAt = depositBitsAt + Math.ceil(shape.depositSlots / 8);
+  return {
+    withdrawalsAt,
+    depositBitsAt,
+    feesAt,
+    bytes: feesAt + shape.feeSlots * indexBytes(shape.levels),
+  };
+}
+
 export function pubdataBytes(shape: BatchShape): number {
-  return (
-    shape.txSlots * txPubdataBytes(shape.levels) +
-    Math.ceil(shape.depositSlots / 8) +
-    shape.feeSlots * indexBytes(shape.levels)
-  );
+  return pubdataLayout(shape).bytes;
 }
 
 export interface Account {
@@ -166,10 +187,10 @@ export function beBytes(value: bigint, width: number): Uint8Array {
   return out;
 }
 
-/** One transaction's pubdata record. A no-op is all zeros. */
-export function txPubdata(levels: number, tx: TxData | undefined): Uint8Array {
+/** One transfer's pubdata record (all zeros for a no-op). */
+export function transferPubdata(levels: number, tx: TxData | undefined): Uint8Array {
   const ib = indexBytes(levels);
-  const out = new Uint8Array(txPubdataBytes(levels));
+  const out = new Uint8Array(transferPubdataBytes(levels));
   if (tx === undefined) return out;
   out.set(beBytes(tx.from, ib), 0);
   out.set(beBytes(tx.to, ib), ib);
@@ -178,73 +199,98 @@ export function txPubdata(levels: number, tx: TxData | undefined): Uint8Array {
   return out;
 }
 
-/** The batch's pubdata: transactions, deposit applied bits, fee account indices. */
-export function encodePubdata(
-  shape: BatchShape,
-  txs: readonly (TxData | undefined)[],
-  depositApplied: readonly boolean[],
-  feeAccounts: readonly bigint[],
-): Uint8Array {
-  const ib = indexBytes(shape.levels);
-  const out = new Uint8Array(pubdataBytes(shape));
-  let at = 0;
-  for (let t = 0; t < shape.txSlots; t++) {
-    out.set(txPubdata(shape.levels, txs[t]), at);
-    at += txPubdataBytes(shape.levels);
-  }
-  let bits = 0n;
-  depositApplied.forEach((applied, i) => {
-    if (applied) bits |= 1n << BigInt(i);
-  });
-  const depositBytes = Math.ceil(shape.depositSlots / 8);
-  out.set(beBytes(bits, depositBytes), at);
-  at += depositBytes;
-  for (let j = 0; j < shape.feeSlots; j++) {
-    out.set(beBytes(feeAccounts[j] ?? 0n, ib), at);
-    at += ib;
-  }
+/** One withdrawal's pubdata record (all zeros for a no-op). */
+export function withdrawPubdata(levels: number, tx: TxData | undefined): Uint8Array {
+  const ib = indexBytes(levels);
+  const out = new Uint8Array(withdrawPubdataBytes(levels));
+  if (tx === undefined) return out;
+  out.set(beBytes(tx.from, ib), 0);
+  out.set(beBytes(AMOUNT.encode(tx.amount), AMOUNT.bytes), ib);
+  out.set(beBytes(FEE.encode(tx.fee), FEE.bytes), ib + AMOUNT.bytes);
   return out;
 }
 
-/** Reads pubdata back (what state reconstruction from L1 does). */
-export function decodePubdata(
-  shape: BatchShape,
-  pubdata: Uint8Array,
-): {
-  txs: (Omit<TxData, "token" | "nonce"> | undefined)[];
+export interface PubdataContent {
+  /** One entry per transfer slot; undefined for a no-op. */
+  transfers: (TxData | undefined)[];
+  /** One entry per withdrawal slot; undefined for a no-op. */
+  withdrawals: (TxData | undefined)[];
+  /** One entry per deposit slot. */
+  depositApplied: boolean[];
+  /** One entry per fee slot; 0 when unused. */
+  feeAccounts: bigint[];
+}
+
+/** The batch's pubdata: transfers, withdrawals, deposit applied bits, fee account indices. */
+export function encodePubdata(shape: BatchShape, content: PubdataContent): Uint8Array {
+  const ib = indexBytes(shape.levels);
+  const layout = pubdataLayout(shape);
+  const out = new Uint8Array(layout.bytes);
+  for (let t = 0; t < shape.txSlots; t++) {
+    out.set(
+      transferPubdata(shape.levels, content.transfers[t]),
+      t * transferPubdataBytes(shape.levels),
+    );
+  }
+  for (let w = 0; w < shape.withdrawSlots; w++) {
+    out.set(
+      withdrawPubdata(shape.levels, content.withdrawals[w]),
+      layout.withdrawalsAt + w * withdrawPubdataBytes(shape.levels),
+    );
+  }
+  let bits = 0n;
+  content.depositApplied.forEach((applied, i) => {
+    if (applied) bits |= 1n << BigInt(i);
+  });
+  out.set(beBytes(bits, Math.ceil(shape.depositSlots / 8)), layout.depositBitsAt);
+  for (let j = 0; j < shape.feeSlots; j++)
+    out.set(beBytes(content.feeAccounts[j] ?? 0n, ib), layout.feesAt + j * ib);
+  return out;
+}
+
+/** Pubdata read back, as state reconstruction from L1 reads it (token and nonce are not in it). */
+export interface DecodedPubdata {
+  transfers: ({ from: bigint; to: bigint; amount: bigint; fee: bigint } | undefined)[];
+  withdrawals: ({ from: bigint; amount: bigint; fee: bigint } | undefined)[];
   depositApplied: boolean[];
   feeAccounts: bigint[];
-} {
-  if (pubdata.length !== pubdataBytes(shape)) {
+}
+
+export function decodePubdata(shape: BatchShape, pubdata: Uint8Array): DecodedPubdata {
+  const layout = pubdataLayout(shape);
+  if (pubdata.length !== layout.bytes) {
     throw new InputError(
       "pubdata",
-      `must be ${pubdataBytes(shape)} bytes for this batch shape, got ${pubdata.length}`,
+      `must be ${layout.bytes} bytes for this batch shape, got ${pubdata.length}`,
     );
   }
   const ib = indexBytes(shape.levels);
   const read = (at: number, n: number): bigint =>
     pubdata.subarray(at, at + n).reduce((v, b) => (v << 8n) | BigInt(b), 0n);
-  const txs: (Omit<TxData, "token" | "nonce"> | undefined)[] = [];
-  let at = 0;
+  const transfers: DecodedPubdata["transfers"] = [];
   for (let t = 0; t < shape.txSlots; t++) {
+    const at = t * transferPubdataBytes(shape.levels);
     const from = read(at, ib);
     const to = read(at + ib, ib);
     const amount = AMOUNT.decode(read(at + 2 * ib, AMOUNT.bytes));
     const fee = FEE.decode(read(at + 2 * ib + AMOUNT.bytes, FEE.bytes));
-    txs.push(from === 0n ? undefined : { from, to, amount, fee });
-    at += txPubdataBytes(shape.levels);
+    transfers.push(from === 0n ? undefined : { from, to, amount, fee });
   }
-  const depositBytes = Math.ceil(shape.depositSlots / 8);
-  const bits = read(at, depositBytes);
-  at += depositBytes;
+  const withdrawals: DecodedPubdata["withdrawals"] = [];
+  for (let w = 0; w < shape.withdrawSlots; w++) {
+    const at = layout.withdrawalsAt + w * withdrawPubdataBytes(shape.levels);
+    const from = read(at, ib);
+    const amount = AMOUNT.decode(read(at + ib, AMOUNT.bytes));
+    const fee = FEE.decode(read(at + ib + AMOUNT.bytes, FEE.bytes));
+    withdrawals.push(from === 0n ? undefined : { from, amount, fee });
+  }
+  const bits = read(layout.depositBitsAt, Math.ceil(shape.depositSlots / 8));
   const depositApplied = Array.from(
     { length: shape.depositSlots },
     (_, i) => ((bits >> BigInt(i)) & 1n) === 1n,
   );
-  const feeAccounts: bigint[] = [];
-  for (let j = 0; j < shape.feeSlots; j++) {
-    feeAccounts.push(read(at, ib));
-    at += ib;
-  }
-  return { txs, depositApplied, feeAccounts };
+  const feeAccounts = Array.from({ length: shape.feeSlots }, (_, j) =>
+    read(layout.feesAt + j * ib, ib),
+  );
+  return { transfers, withdrawals, depositApplied, feeAccounts };
 }

@@ -53,7 +53,7 @@ function at(template: string, statement: string, source = "rollup.circom"): RegE
   return new RegExp(`Error in template ${template}_\\d+ line: ${found + 1}\\b`);
 }
 
-const SENDER_MEMBERSHIP = at("TxSlot", "(senderRoot - rootIn) * enabled === 0;");
+const SENDER_MEMBERSHIP = at("SignedDebit", "(senderRoot - rootIn) * enabled === 0;");
 const SIGNATURE = /Error in template EdDSAPoseidonVerifier_\d+/;
 
 /** Expects the witness to fail at `where` (see `at`). */
@@ -157,7 +157,7 @@ describe("circuits/src/rollup.circom Rollup against operator/zk/batch.ts", funct
     const state = funded();
     const t1 = alice.sign(DOMAIN, {
       from: 1n,
-      to: 0n,
+      to: 2n,
       token: ETH,
       nonce: 0n,
       amount: 10n ** 17n,
@@ -279,7 +279,7 @@ describe("circuits/src/rollup.circom Rollup against operator/zk/batch.ts", funct
       await expectFail(
         circuit,
         batch.circuitInput,
-        at("TxSlot", "senderBalanceBits.in <== senderBalance * enabled;"),
+        at("SignedDebit", "senderBalanceBits.in <== senderBalance * enabled;"),
       );
     });
 
@@ -315,7 +315,7 @@ describe("circuits/src/rollup.circom Rollup against operator/zk/batch.ts", funct
           feeAccounts: [],
           dishonest: true,
         }).circuitInput,
-        at("TxSlot", "receiverBalanceBits.in <== receiverBalance * isTransfer;"),
+        at("TransferSlot", "receiverBalanceBits.in <== receiverBalance * debit.enabled;"),
       );
     });
 
@@ -349,7 +349,7 @@ describe("circuits/src/rollup.circom Rollup against operator/zk/batch.ts", funct
       await expectFail(
         circuit,
         patched(valid, { feeTokens: [7n] }),
-        at("TxSlot", "feeEnabled * (1 - matches[F]) === 0;"),
+        at("SignedDebit", "feeEnabled * (1 - matches[F]) === 0;"),
       );
     });
 
@@ -363,7 +363,26 @@ describe("circuits/src/rollup.circom Rollup against operator/zk/batch.ts", funct
       await expectFail(
         circuit,
         batch.circuitInput,
-        at("TxSlot", "feeEnabled * (1 - matches[F]) === 0;"),
+        at("SignedDebit", "feeEnabled * (1 - matches[F]) === 0;"),
+      );
+    });
+
+    it("a signed transfer replayed as a withdrawal", async function () {
+      const batch = buildBatch(state, SHAPE, DOMAIN, {
+        deposits: [],
+        txs: [{ ...tx, to: 0n }],
+        feeAccounts: [3n],
+        dishonest: true,
+      });
+      await expectFail(circuit, batch.circuitInput, SIGNATURE);
+    });
+
+    it("a withdrawal in a transfer slot", async function () {
+      const withdrawal = alice.sign(DOMAIN, { ...tx, to: 0n });
+      await expectFail(
+        circuit,
+        withSignature(valid, withdrawal, { txTo: 0n }),
+        at("TransferSlot", "debit.enabled * toZero === 0;"),
       );
     });
 
