@@ -11,8 +11,12 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import type { BaselineToken } from "../typechain-types";
+import type { BaselineToken, ZkRollup } from "../typechain-types";
+import { L2kitError } from "../operator/core/errors";
+import { circuitShape } from "../operator/zk/circuits";
+import { verifierContractName, verifierStatus } from "../operator/zk/setup/pipeline";
 import BaselineModule from "./modules/Baseline";
+import ZkRollupModule from "./modules/ZkRollup";
 
 export const LOCAL_CHAIN_ID = 31337n;
 
@@ -73,6 +77,90 @@ export async function deployBaseline(
     displayUi: false,
   });
   return { token: token as unknown as BaselineToken };
+}
+
+export interface ZkRollupDeployment {
+  rollup: ZkRollup;
+  /** Shape id of each circuit, as registered in the rollup. */
+  shapeIds: Record<string, number>;
+  levels: number;
+}
+
+/**
+ * Deploys the ZK rollup with one registered shape (and verifier) per circuit, and the deployer as
+ * operator. The circuits must have been built (`npx l2kit zk setup`) and share their tree levels;
+ * a stale or missing verifier is refused.
+ */
+export async function deployZkRollup(
+  hre: HardhatRuntimeEnvironment,
+  params: { circuits: readonly string[]; depositDeadline?: number; zkBuildDir: string },
+  options: DeployOptions = {},
+): Promise<ZkRollupDeployment> {
+  if (params.circuits.length === 0)
+    throw new L2kitError("ZK_NO_CIRCUIT", "name at least one circuit", {});
+  const shapes = params.circuits.map((name) => ({ name, shape: circuitShape(name) }));
+  const levels = shapes[0].shape.levels;
+  for (const { name, shape } of shapes) {
+    if (shape.levels !== levels) {
+      throw new L2kitError(
+        "ZK_LEVELS_MISMATCH",
+        `circuit ${name} has ${shape.levels} levels, ${shapes[0].name} has ${levels}`,
+        {},
+      );
+    }
+    const vkey = path.join(params.zkBuildDir, `rollup-${name}`, `rollup-${name}.vkey.json`);
+    const status = verifierStatus(name, vkey);
+    if (status !== "fresh") {
+      throw new L2kitError(
+        "ZK_VERIFIER_NOT_READY",
+        `the verifier of circuit ${name} is ${status}: run npx l2kit zk setup --circuit ${name}`,
+        {
+          circuit: name,
+          status,
+        },
+      );
+    }
+  }
+  await prepareJournal(hre, options);
+  const { rollup } = await hre.ignition.deploy(ZkRollupModule, {
+    parameters: { ZkRollup: { levels, depositDeadline: params.depositDeadline ?? 240 * 12 } },
+    displayUi: false,
+  });
+  const zk = rollup as unknown as ZkRollup;
+  const [deployer] = await hre.ethers.getSigners();
+  const shapeIds: Record<string, number> = {};
+  for (const [id, { name, shape }] of shapes.entries()) {
+    const current = await zk.shapeOf(id);
+    let verifier = current.verifier;
+    const contractName = verifierContractName(name);
+    const factory = await hre.ethers.getContractFactory(contractName);
+    const expected = (
+      await hre.artifacts.readArtifact(contractName)
+    ).deployedBytecode.toLowerCase();
+    const onChain =
+      verifier === hre.ethers.ZeroAddress
+        ? "0x"
+        : (await hre.ethers.provider.getCode(verifier)).toLowerCase();
+    // (Re)register when missing or when the verifier on chain is not this build's.
+    if (onChain !== expected) {
+      const v = await factory.deploy();
+      await v.waitForDeployment();
+      verifier = await v.getAddress();
+      await (
+        await zk.registerShape(id, {
+          txSlots: shape.txSlots,
+          withdrawSlots: shape.withdrawSlots,
+          depositSlots: shape.depositSlots,
+          feeSlots: shape.feeSlots,
+          verifier,
+        })
+      ).wait();
+    }
+    shapeIds[name] = id;
+  }
+  if (!(await zk.isOperator(deployer.address)))
+    await (await zk.setOperator(deployer.address, true)).wait();
+  return { rollup: zk, shapeIds, levels };
 }
 
 type Deployable = {

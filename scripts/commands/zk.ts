@@ -6,6 +6,9 @@ import { InputError, L2kitError } from "../../operator/core/errors";
 import { createLogger } from "../../operator/core/log";
 import { generateDevPtau, MAX_DEV_POWER, verifyPtau } from "../../operator/zk/setup/ptau";
 import { zkSettings } from "../../operator/zk/settings";
+import { circuitShapes } from "../../operator/zk/circuits";
+import { setupCircuit } from "../../operator/zk/setup/pipeline";
+import { writePoseidonContracts } from "../gen/poseidon";
 import type { Io } from "../cli";
 import { addConfigOptions } from "../options";
 
@@ -68,8 +71,58 @@ export function zkCommand(io: Io): Command {
     io.out(`${file}: valid powers of tau`);
   });
 
+  const setup = new Command("setup")
+    .description(
+      "Build circuits end to end (compile, powers of tau, zkey with a phase-2 contribution, verification key, Solidity verifier); cached, redone when inputs change.",
+    )
+    .option(
+      "--circuit <names...>",
+      `circuits from circuits/config.json (default: all of ${Object.keys(circuitShapes()).join(", ")})`,
+    );
+  addConfigOptions(setup, zkSettings);
+  setup.action(async (opts: Record<string, unknown>) => {
+    const cfg = loadConfig(zkSettings, { flags: opts });
+    const known = Object.keys(circuitShapes());
+    const names = (opts.circuit as string[] | undefined) ?? known;
+    for (const n of names) {
+      if (!known.includes(n))
+        throw new InputError(
+          "--circuit",
+          `unknown circuit ${JSON.stringify(n)}; known: ${known.join(", ")}`,
+        );
+    }
+    if (cfg.ptau === undefined)
+      io.err(
+        "no ZK_PTAU: keys are built on a development powers of tau (INSECURE, for development and tests only)",
+      );
+    for (const name of names) {
+      const started = Date.now();
+      const report = percentReporter(io, `  ${name}: powers of tau`);
+      const result = await setupCircuit(name, {
+        buildDir: cfg.zkBuildDir,
+        ptau: cfg.ptau,
+        log: createLogger({ level: "warn" }),
+        onStage: (_stage, detail) => io.err(`  ${name}: ${detail}`),
+        onProgress: (f) => report(Math.round(f * 1000), 1000),
+      });
+      io.out(
+        `${name}: ${result.constraints} constraints (2^${result.power}), verifier ${path.relative(process.cwd(), result.verifierFile)}${result.insecure ? " [INSECURE dev setup]" : ""} (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+      );
+    }
+  });
+
+  const genPoseidon = new Command("gen-poseidon").description(
+    "Regenerate contracts/zk-rollup/poseidon/PoseidonT*.sol from circomlib's Poseidon parameters.",
+  );
+  genPoseidon.action(() => {
+    for (const file of writePoseidonContracts())
+      io.out(`wrote ${path.relative(process.cwd(), file)}`);
+  });
+
   zk.addCommand(ptau);
   zk.addCommand(verify);
+  zk.addCommand(setup);
+  zk.addCommand(genPoseidon);
   return zk;
 }
 

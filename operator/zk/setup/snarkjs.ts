@@ -49,8 +49,58 @@ interface SnarkjsLogger {
   error(msg: string): void;
 }
 
+export interface Groth16Proof {
+  pi_a: string[];
+  pi_b: string[][];
+  pi_c: string[];
+  protocol: string;
+  curve: string;
+}
+
 export interface Snarkjs {
   curves: { getCurveFromName(name: string): Promise<Curve> };
+  r1cs: {
+    info(
+      file: string,
+      logger?: SnarkjsLogger,
+    ): Promise<{ nConstraints: number; nPubInputs: number; nOutputs: number; nVars: number }>;
+  };
+  zKey: {
+    newZKey(r1cs: string, ptau: string, zkey: string, logger?: SnarkjsLogger): Promise<unknown>;
+    contribute(
+      oldZkey: string,
+      newZkey: string,
+      name: string,
+      entropy: string,
+      logger?: SnarkjsLogger,
+    ): Promise<unknown>;
+    exportVerificationKey(zkey: string, logger?: SnarkjsLogger): Promise<unknown>;
+    exportSolidityVerifier(
+      zkey: string,
+      templates: Record<string, string>,
+      logger?: SnarkjsLogger,
+    ): Promise<string>;
+    verifyFromR1cs(
+      r1cs: string,
+      ptau: string,
+      zkey: string,
+      logger?: SnarkjsLogger,
+    ): Promise<boolean>;
+  };
+  groth16: {
+    fullProve(
+      input: Record<string, unknown>,
+      wasm: string,
+      zkey: string,
+      logger?: SnarkjsLogger,
+    ): Promise<{ proof: Groth16Proof; publicSignals: string[] }>;
+    verify(
+      vkey: unknown,
+      publicSignals: string[],
+      proof: Groth16Proof,
+      logger?: SnarkjsLogger,
+    ): Promise<boolean>;
+  };
   powersOfTau: {
     newAccumulator(
       curve: Curve,

@@ -1,0 +1,496 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+pragma solidity ^0.8.28;
+
+import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {
+    IPoseidon4,
+    IPoseidon5,
+    IPoseidon6,
+    IRollupVerifier,
+    IZkRollup
+} from "../interfaces/IZkRollup.sol";
+import {FloatCodec} from "./FloatCodec.sol";
+
+/// @title ZkRollup
+/// @notice A ZK rollup of ETH and ERC-20 transfers. Operators submit batches with a Groth16 proof;
+///         the contract checks that the batch starts from its current state root, verifies the
+///         proof, and moves to the new root. Withdrawals in a verified batch are claimable at once.
+///         L1 deposits wait in a hash-chained queue that batches consume in order; if one waits
+///         longer than the deadline, anyone can switch the rollup to exodus mode, where every
+///         account exits once with a Merkle proof against the last verified root and unprocessed
+///         deposits are refunded. Protocol, parameters and trust assumptions: docs/zk-rollup.md.
+/// @dev The batch proof has one public input,
+///      Poseidon(oldRoot, newRoot, chainBefore, chainAfter, domain, sha256(pubdata) >> 3),
+///      recomputed here from storage and calldata (circuits/src/rollup.circom).
+contract ZkRollup is IZkRollup, Ownable2Step, ReentrancyGuard {
+    using SafeERC20 for IERC20;
+
+    /// @dev BN254 scalar field.
+    uint256 internal constant _P =
+        21888242871839275222246405745257275088548364400416034343698204186575808495617;
+    uint256 internal constant _MAX_BALANCE = type(uint128).max;
+    uint256 internal constant _MAX_TOKENS = type(uint32).max;
+    uint256 internal constant _KIND_CREDIT = 0;
+    uint256 internal constant _KIND_CREATE = 1;
+
+    /// @notice Deposits that may wait in the queue at once (bounds the operator's obligations).
+    uint256 public constant MAX_PENDING_DEPOSITS = 1024;
+
+    /// @notice 4-ary tree levels; the tree holds 4^levels accounts (index 0 is never used).
+    uint256 public immutable levels;
+    /// @notice 4^levels.
+    uint256 public immutable capacity;
+    /// @notice How long (seconds) a deposit may wait before anyone can start exodus mode.
+    uint256 public immutable depositDeadline;
+    /// @notice What L2 signatures are bound to: keccak256("l2kit-zk-rollup", chain id, this) mod p.
+    uint256 public immutable domain;
+    IPoseidon4 internal immutable _poseidon4;
+    IPoseidon5 internal immutable _poseidon5;
+    IPoseidon6 internal immutable _poseidon6;
+    /// @notice Bytes of an account index in pubdata.
+    uint256 internal immutable _indexBytes;
+
+    /// @notice The last verified state root.
+    uint256 public stateRoot;
+    /// @notice Verified batches so far.
+    uint256 public batchCount;
+    /// @notice Deposits ever queued.
+    uint256 public depositCount;
+    /// @notice Deposits taken by verified batches.
+    uint256 public depositsProcessed;
+    /// @notice The index the next account-creating deposit gets.
+    uint256 public nextAccountIndex = 1;
+    /// @notice True once exodus mode started; it never ends.
+    bool public exodusMode;
+    /// @notice Registered operators.
+    mapping(address operator => bool) public isOperator;
+    /// @notice Claimable amounts (pull payments).
+    mapping(address owner => mapping(uint256 tokenId => uint256)) public pendingWithdrawals;
+    /// @notice Accounts that exited in exodus mode.
+    mapping(uint256 accountIndex => bool) public exited;
+    /// @notice Deposits refunded (unapplied on L2, or unprocessed at exodus).
+    mapping(uint256 depositNumber => bool) public depositRefunded;
+
+    mapping(uint256 depositNumber => uint256) internal _depositChain;
+    mapping(uint256 depositNumber => QueuedDeposit) internal _deposits;
+    mapping(uint256 accountIndex => AccountInfo) internal _accounts;
+    mapping(uint256 shapeId => BatchShape) internal _shapes;
+    address[] internal _tokens;
+    mapping(address token => uint256) internal _tokenIdPlusOne;
+
+    /// @param owner_ Governance: registers shapes (verifiers) and operators.
+    /// @param levels_ 4-ary tree levels, 1..16 (must match the circuits).
+    /// @param depositDeadline_ Seconds a deposit may wait before exodus may start.
+    /// @param poseidon4 PoseidonT5 contract.
+    /// @param poseidon5 PoseidonT6 contract.
+    /// @param poseidon6 PoseidonT7 contract.
+    constructor(
+        address owner_,
+        uint256 levels_,
+        uint256 depositDeadline_,
+        IPoseidon4 poseidon4,
+        IPoseidon5 poseidon5,
+        IPoseidon6 poseidon6
+    ) Ownable(owner_) {
+        if (levels_ == 0 || levels_ > 16) revert ZkRollupBadParameter("levels", levels_);
+        if (depositDeadline_ == 0) revert ZkRollupBadParameter("depositDeadline", depositDeadline_);
+        levels = levels_;
+        capacity = 1 << (2 * levels_);
+        depositDeadline = depositDeadline_;
+        _poseidon4 = poseidon4;
+        _poseidon5 = poseidon5;
+        _poseidon6 = poseidon6;
+        _indexBytes = (2 * levels_ + 7) / 8;
+        domain =
+            uint256(keccak256(abi.encode("l2kit-zk-rollup", block.chainid, address(this)))) % _P;
+        uint256 empty;
+        for (uint256 h; h < levels_; ++h) empty = poseidon4.hash([empty, empty, empty, empty]);
+        stateRoot = empty;
+        _tokens.push(address(0));
+        emit TokenRegistered(0, address(0));
+    }
+
+    // ------------------------------------------------------------------ governance
+
+    /// @notice Allows or disallows `operator` to submit batches.
+    function setOperator(address operator, bool allowed) external onlyOwner {
+        isOperator[operator] = allowed;
+        emit OperatorSet(operator, allowed);
+    }
+
+    /// @notice Registers (or replaces) batch shape `shapeId` and the verifier of its proofs.
+    function registerShape(uint256 shapeId, BatchShape calldata newShape) external onlyOwner {
+        if (
+            newShape.txSlots == 0 ||
+            newShape.withdrawSlots == 0 ||
+            newShape.depositSlots == 0 ||
+            newShape.feeSlots == 0 ||
+            address(newShape.verifier) == address(0)
+        ) revert ZkRollupBadShape();
+        _shapes[shapeId] = newShape;
+        emit ShapeRegistered(
+            shapeId,
+            newShape.txSlots,
+            newShape.withdrawSlots,
+            newShape.depositSlots,
+            newShape.feeSlots,
+            address(newShape.verifier)
+        );
+    }
+
+    /// @notice Registers an ERC-20 token; anyone may. Its id is its position (ETH is 0).
+    function registerToken(address token) external returns (uint256 id) {
+        if (token.code.length == 0) revert ZkRollupNotAToken(token);
+        uint256 known = _tokenIdPlusOne[token];
+        if (known != 0) revert ZkRollupTokenRegistered(token, known - 1);
+        id = _tokens.length;
+        if (id > _MAX_TOKENS) revert ZkRollupUnknownToken(id);
+        _tokens.push(token);
+        _tokenIdPlusOne[token] = id + 1;
+        emit TokenRegistered(id, token);
+    }
+
+    // ------------------------------------------------------------------ deposits
+
+    /// @notice Deposits ETH: into a new account with BabyJubJub key (ax, ay) when `accountIndex`
+    ///         is 0, else into existing ETH account `accountIndex`.
+    /// @return index The account credited (newly assigned when created).
+    function depositETH(
+        uint256 accountIndex,
+        uint256 ax,
+        uint256 ay
+    ) external payable returns (uint256 index) {
+        return _queue(0, msg.value, accountIndex, ax, ay);
+    }
+
+    /// @notice Deposits `amount` of ERC-20 `tokenId` (approve first); as `depositETH` for accounts.
+    ///         Tokens that take a fee on transfer are credited what arrived.
+    function depositERC20(
+        uint256 tokenId,
+        uint256 amount,
+        uint256 accountIndex,
+        uint256 ax,
+        uint256 ay
+    ) external nonReentrant returns (uint256 index) {
+        if (tokenId == 0 || tokenId >= _tokens.length) revert ZkRollupUnknownToken(tokenId);
+        IERC20 token = IERC20(_tokens[tokenId]);
+        uint256 before = token.balanceOf(address(this));
+        token.safeTransferFrom(msg.sender, address(this), amount);
+        return _queue(tokenId, token.balanceOf(address(this)) - before, accountIndex, ax, ay);
+    }
+
+    function _queue(
+        uint256 tokenId,
+        uint256 amount,
+        uint256 accountIndex,
+        uint256 ax,
+        uint256 ay
+    ) internal returns (uint256 index) {
+        if (exodusMode) revert ZkRollupExodus();
+        if (amount > _MAX_BALANCE) revert ZkRollupAmountTooLarge(amount);
+        uint256 pending = depositCount - depositsProcessed;
+        if (pending >= MAX_PENDING_DEPOSITS) revert ZkRollupQueueFull(pending);
+        uint256 kind;
+        if (accountIndex == 0) {
+            if (ax == 0 || ay == 0 || ax >= _P || ay >= _P) revert ZkRollupBadPublicKey(ax, ay);
+            index = nextAccountIndex;
+            if (index >= capacity) revert ZkRollupTreeFull(capacity);
+            nextAccountIndex = index + 1;
+            _accounts[index] = AccountInfo({owner: msg.sender, token: uint32(tokenId)});
+            kind = _KIND_CREATE;
+        } else {
+            if (accountIndex >= nextAccountIndex) revert ZkRollupUnknownAccount(accountIndex);
+            uint256 accountToken = _accounts[accountIndex].token;
+            if (accountToken != tokenId)
+                revert ZkRollupTokenMismatch(accountIndex, accountToken, tokenId);
+            if (amount == 0) revert ZkRollupZeroDeposit();
+            index = accountIndex;
+            (ax, ay) = (0, 0);
+        }
+        uint256 number = depositCount + 1;
+        uint256 chain = _poseidon5.hash(
+            [_depositChain[number - 1], index + (tokenId << 32) + (kind << 64), amount, ax, ay]
+        );
+        depositCount = number;
+        _depositChain[number] = chain;
+        _deposits[number] = QueuedDeposit({
+            depositor: msg.sender,
+            token: uint32(tokenId),
+            // Safe: timestamps fit 64 bits for billions of years.
+            queuedAt: uint64(block.timestamp),
+            amount: uint128(amount)
+        });
+        emit DepositQueued(number, index, kind, tokenId, amount, ax, ay, msg.sender, chain);
+    }
+
+    // ------------------------------------------------------------------ batches
+
+    /// @notice Submits a proven batch of shape `shapeId` that takes the next `depositsTaken`
+    ///         deposits and moves the state from the current root to `newRoot`.
+    /// @param pubdata The batch's data (docs/zk-rollup.md#pubdata): what anyone needs to rebuild the state.
+    /// @param proof Groth16 proof (a.x, a.y, b.x1, b.x0, b.y1, b.y0, c.x, c.y).
+    function submitBatch(
+        uint256 shapeId,
+        uint256 newRoot,
+        uint256 depositsTaken,
+        bytes calldata pubdata,
+        uint256[8] calldata proof
+    ) external {
+        if (!isOperator[msg.sender]) revert ZkRollupNotOperator(msg.sender);
+        if (exodusMode) revert ZkRollupExodus();
+        BatchShape memory batchShape = _shapes[shapeId];
+        if (address(batchShape.verifier) == address(0)) revert ZkRollupUnknownShape(shapeId);
+        _layout(batchShape, pubdata.length);
+        uint256 processed = depositsProcessed;
+        {
+            uint256 available = depositCount - processed;
+            if (depositsTaken > batchShape.depositSlots || depositsTaken > available) {
+                revert ZkRollupTooManyDeposits(
+                    depositsTaken,
+                    available < batchShape.depositSlots ? available : batchShape.depositSlots
+                );
+            }
+        }
+        uint256 batchNumber = batchCount + 1;
+        // INVARIANT: the proof's old root is the current root (it is part of the public input).
+        if (
+            !_proofIsValid(
+                batchShape.verifier,
+                _publicInput(newRoot, processed, depositsTaken, pubdata),
+                proof
+            )
+        ) {
+            revert ZkRollupInvalidProof(batchNumber);
+        }
+
+        uint256 oldRoot = stateRoot;
+        stateRoot = newRoot;
+        batchCount = batchNumber;
+        depositsProcessed = processed + depositsTaken;
+        emit BatchVerified(batchNumber, shapeId, oldRoot, newRoot, depositsTaken, msg.sender);
+        _payOut(batchShape, batchNumber, processed, depositsTaken, pubdata);
+    }
+
+    /// @dev Offsets of the withdrawal records and of the deposit bits; checks the total length.
+    function _layout(
+        BatchShape memory batchShape,
+        uint256 length
+    ) internal view returns (uint256 withdrawalsAt, uint256 depositBitsAt) {
+        uint256 ib = _indexBytes;
+        withdrawalsAt = uint256(batchShape.txSlots) * (2 * ib + 6);
+        depositBitsAt = withdrawalsAt + uint256(batchShape.withdrawSlots) * (ib + 6);
+        uint256 expected =
+            depositBitsAt +
+                (uint256(batchShape.depositSlots) + 7) / 8 +
+                uint256(batchShape.feeSlots) * ib;
+        if (length != expected) revert ZkRollupBadPubdataLength(expected, length);
+    }
+
+    /// @dev Poseidon(oldRoot, newRoot, chainBefore, chainAfter, domain, sha256(pubdata) >> 3).
+    function _publicInput(
+        uint256 newRoot,
+        uint256 processed,
+        uint256 depositsTaken,
+        bytes calldata pubdata
+    ) internal view returns (uint256) {
+        return
+            _poseidon6.hash(
+                [
+                    stateRoot,
+                    newRoot,
+                    _depositChain[processed],
+                    _depositChain[processed + depositsTaken],
+                    domain,
+                    uint256(sha256(pubdata)) >> 3
+                ]
+            );
+    }
+
+    function _proofIsValid(
+        IRollupVerifier verifier,
+        uint256 input,
+        uint256[8] calldata proof
+    ) internal view returns (bool) {
+        return
+            verifier.verifyProof(
+                [proof[0], proof[1]],
+                [[proof[2], proof[3]], [proof[4], proof[5]]],
+                [proof[6], proof[7]],
+                [input]
+            );
+    }
+
+    /// @dev Credits the batch's withdrawals to the accounts' owners and refunds unapplied deposits.
+    function _payOut(
+        BatchShape memory batchShape,
+        uint256 batchNumber,
+        uint256 processed,
+        uint256 depositsTaken,
+        bytes calldata pubdata
+    ) internal {
+        (uint256 withdrawalsAt, uint256 depositBitsAt) = _layout(batchShape, pubdata.length);
+        uint256 ib = _indexBytes;
+        for (uint256 w; w < batchShape.withdrawSlots; ++w) {
+            uint256 at = withdrawalsAt + w * (ib + 6);
+            uint256 from = _readUint(pubdata, at, ib);
+            if (from == 0) continue;
+            uint256 amount = FloatCodec.decodeAmount(_readUint(pubdata, at + ib, 5));
+            AccountInfo memory info = _accounts[from];
+            pendingWithdrawals[info.owner][info.token] += amount;
+            emit WithdrawalCredited(batchNumber, from, info.owner, info.token, amount);
+        }
+        uint256 appliedBits = _readUint(
+            pubdata,
+            depositBitsAt,
+            (uint256(batchShape.depositSlots) + 7) / 8
+        );
+        for (uint256 i; i < depositsTaken; ++i) {
+            if ((appliedBits >> i) & 1 == 0) _refund(processed + 1 + i);
+        }
+    }
+
+    function _refund(uint256 number) internal {
+        QueuedDeposit memory d = _deposits[number];
+        depositRefunded[number] = true;
+        pendingWithdrawals[d.depositor][d.token] += d.amount;
+        emit DepositRefunded(number, d.depositor, d.token, d.amount);
+    }
+
+    /// @dev Big-endian unsigned integer of `n` (<= 32) bytes at `at` in `data`.
+    function _readUint(
+        bytes calldata data,
+        uint256 at,
+        uint256 n
+    ) internal pure returns (uint256 v) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly {
+            v := shr(sub(256, mul(n, 8)), calldataload(add(data.offset, at)))
+        }
+    }
+
+    // ------------------------------------------------------------------ payouts
+
+    /// @notice Pays out everything claimable by the caller in `tokenId`.
+    function withdraw(uint256 tokenId) external nonReentrant {
+        uint256 amount = pendingWithdrawals[msg.sender][tokenId];
+        if (amount == 0) revert ZkRollupNothingToWithdraw(msg.sender, tokenId);
+        pendingWithdrawals[msg.sender][tokenId] = 0;
+        emit Withdrawn(msg.sender, tokenId, amount);
+        if (tokenId == 0) {
+            // solhint-disable-next-line avoid-low-level-calls
+            (bool ok, ) = msg.sender.call{value: amount}("");
+            if (!ok) revert ZkRollupEthTransferFailed(msg.sender, amount);
+        } else {
+            IERC20(_tokens[tokenId]).safeTransfer(msg.sender, amount);
+        }
+    }
+
+    // ------------------------------------------------------------------ exodus
+
+    /// @notice Starts exodus mode when the oldest unprocessed deposit waited past the deadline.
+    function activateExodus() external {
+        if (exodusMode) revert ZkRollupExodus();
+        uint256 next = depositsProcessed + 1;
+        uint256 queuedAt = _deposits[next].queuedAt;
+        uint256 deadline = queuedAt + depositDeadline;
+        // INVARIANT: never before the deadline, and only with a deposit actually waiting.
+        if (next > depositCount || block.timestamp <= deadline) {
+            revert ZkRollupDeadlineNotReached(
+                next > depositCount ? type(uint256).max : deadline,
+                block.timestamp
+            );
+        }
+        exodusMode = true;
+        emit ExodusActivated(next, queuedAt, stateRoot);
+    }
+
+    /// @notice In exodus mode, credits account `accountIndex`'s balance to its owner, once, given
+    ///         its leaf fields and Merkle proof against the last verified root.
+    /// @param siblings Per level from the bottom, the four children of the node on the path (the
+    ///        path's own slot is ignored).
+    function exodusWithdraw(
+        uint256 accountIndex,
+        uint256 nonce,
+        uint256 balance,
+        uint256 ax,
+        uint256 ay,
+        uint256[4][] calldata siblings
+    ) external {
+        if (!exodusMode) revert ZkRollupNotExodus();
+        if (exited[accountIndex]) revert ZkRollupAlreadyExited(accountIndex);
+        if (accountIndex == 0 || accountIndex >= nextAccountIndex)
+            revert ZkRollupUnknownAccount(accountIndex);
+        if (siblings.length != levels || balance > _MAX_BALANCE || nonce >= 1 << 40) {
+            revert ZkRollupBadExodusProof(accountIndex);
+        }
+        AccountInfo memory info = _accounts[accountIndex];
+        uint256 node = _poseidon4.hash([uint256(info.token) + (nonce << 32), balance, ax, ay]);
+        uint256 index = accountIndex;
+        for (uint256 h; h < siblings.length; ++h) {
+            uint256[4] memory children = siblings[h];
+            children[index & 3] = node;
+            node = _poseidon4.hash(children);
+            index >>= 2;
+        }
+        if (node != stateRoot) revert ZkRollupBadExodusProof(accountIndex);
+        exited[accountIndex] = true;
+        pendingWithdrawals[info.owner][info.token] += balance;
+        emit ExodusWithdrawal(accountIndex, info.owner, info.token, balance);
+    }
+
+    /// @notice In exodus mode, makes an unprocessed deposit claimable by its depositor, once.
+    function refundDeposit(uint256 depositNumber) external {
+        if (!exodusMode) revert ZkRollupNotExodus();
+        if (
+            depositNumber <= depositsProcessed ||
+            depositNumber > depositCount ||
+            depositRefunded[depositNumber]
+        ) {
+            revert ZkRollupNotRefundable(depositNumber);
+        }
+        _refund(depositNumber);
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /// @notice The queue's hash chain after deposit `depositNumber` (0 before any).
+    function depositChain(uint256 depositNumber) external view returns (uint256) {
+        return _depositChain[depositNumber];
+    }
+
+    /// @notice Deposit `depositNumber` as queued.
+    function queuedDeposit(uint256 depositNumber) external view returns (QueuedDeposit memory) {
+        return _deposits[depositNumber];
+    }
+
+    /// @notice Owner and token of account `accountIndex`.
+    function accountInfo(uint256 accountIndex) external view returns (AccountInfo memory) {
+        return _accounts[accountIndex];
+    }
+
+    /// @notice Batch shape `shapeId`.
+    function shapeOf(uint256 shapeId) external view returns (BatchShape memory) {
+        return _shapes[shapeId];
+    }
+
+    /// @notice Token contract of `tokenId` (address 0 for ETH).
+    function tokenAddress(uint256 tokenId) external view returns (address) {
+        if (tokenId >= _tokens.length) revert ZkRollupUnknownToken(tokenId);
+        return _tokens[tokenId];
+    }
+
+    /// @notice Id of registered token `token`.
+    function tokenIdOf(address token) external view returns (uint256) {
+        uint256 plusOne = _tokenIdPlusOne[token];
+        if (plusOne == 0 && token != address(0)) revert ZkRollupNotAToken(token);
+        return plusOne == 0 ? 0 : plusOne - 1;
+    }
+
+    /// @notice Registered tokens, ETH included.
+    function tokenCount() external view returns (uint256) {
+        return _tokens.length;
+    }
+}

@@ -1,0 +1,465 @@
+import path from "node:path";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { expect } from "chai";
+import hre, { ethers } from "hardhat";
+import { deployBaseline, deployZkRollup } from "../../../deploy";
+import { buildBatch, ZkState, type SignedTx } from "../../../operator/zk/batch";
+import { circuitShape } from "../../../operator/zk/circuits";
+import { ZkKey } from "../../../operator/zk/keys";
+import { proveBatch, type BatchProof } from "../../../operator/zk/prover";
+import { DEPOSIT_CREATE, DEPOSIT_CREDIT, type QueuedDeposit } from "../../../operator/zk/protocol";
+import { REPO_ROOT } from "../../../operator/zk/setup/compile";
+import type { ZkRollup } from "../../../typechain-types";
+
+const BUILD = path.join(REPO_ROOT, "circuits", "build");
+const CIRCUIT = {
+  wasm: path.join(BUILD, "rollup-test", "rollup-test_js", "rollup-test.wasm"),
+  zkey: path.join(BUILD, "rollup-test", "rollup-test.zkey"),
+};
+const SHAPE = circuitShape("test");
+const SHAPE_ID = 0;
+const DEADLINE = 3600;
+const ETH = 0;
+const E18 = 10n ** 18n;
+
+const aliceKey = ZkKey.fromSeed("alice's rollup key, for tests");
+const bobKey = ZkKey.fromSeed("bob's rollup key, for tests..");
+const opKey = ZkKey.fromSeed("operator's rollup key, for tests");
+
+/** The rollup, its L2 state as the operator tracks it, and the deposits not yet batched. */
+class Harness {
+  state: ZkState;
+  queue: QueuedDeposit[] = [];
+  domain = 0n;
+
+  constructor(readonly rollup: ZkRollup) {
+    this.state = new ZkState(SHAPE.levels);
+  }
+
+  /** An independent copy: fixtures are restored for every test, so must the tracked state. */
+  clone(): Harness {
+    const h = new Harness(this.rollup);
+    h.state = this.state.clone();
+    h.queue = [...this.queue];
+    h.domain = this.domain;
+    return h;
+  }
+
+  async init(): Promise<this> {
+    this.domain = await this.rollup.domain();
+    return this;
+  }
+
+  /** Reads DepositQueued events into the local queue (what the operator's watcher does). */
+  async sync(): Promise<void> {
+    const events = await this.rollup.queryFilter(this.rollup.filters.DepositQueued());
+    const known = this.state.depositsConsumed + this.queue.length;
+    for (const e of events.slice(known)) {
+      const a = e.args;
+      this.queue.push({
+        kind: Number(a.kind) as 0 | 1,
+        to: a.accountIndex,
+        token: Number(a.tokenId),
+        amount: a.amount,
+        ax: a.ax,
+        ay: a.ay,
+      });
+    }
+  }
+
+  /** Builds, proves and submits the next batch; returns the receipt's gas and the proof. */
+  async submit(
+    txs: SignedTx[],
+    feeAccounts: bigint[] = [],
+  ): Promise<{ gasUsed: bigint; proof: BatchProof }> {
+    await this.sync();
+    const deposits = this.queue.slice(0, SHAPE.depositSlots);
+    const batch = buildBatch(this.state, SHAPE, this.domain, { deposits, txs, feeAccounts });
+    const proof = await proveBatch(CIRCUIT, batch.circuitInput);
+    const receipt = await (
+      await this.rollup.submitBatch(
+        SHAPE_ID,
+        batch.newRoot,
+        deposits.length,
+        batch.pubdata,
+        proof.calldata,
+      )
+    ).wait();
+    this.state = batch.state;
+    this.queue = this.queue.slice(deposits.length);
+    return { gasUsed: receipt!.gasUsed, proof };
+  }
+}
+
+async function fixture() {
+  const [owner, alice, bob, mallory] = await ethers.getSigners();
+  const { rollup } = await deployZkRollup(hre, {
+    circuits: ["test"],
+    depositDeadline: DEADLINE,
+    zkBuildDir: BUILD,
+  });
+  const { token } = await deployBaseline(hre);
+  await rollup.registerToken(await token.getAddress());
+  return { rollup, token, owner, alice, bob, mallory };
+}
+
+/** Alice (1) and Bob (2) hold ETH on L2, the operator's fee account is 3; one batch verified. */
+async function fundedFixture() {
+  const f = await fixture();
+  const { rollup, alice, bob, owner } = f;
+  await rollup.connect(alice).depositETH(0, aliceKey.ax, aliceKey.ay, { value: E18 });
+  await rollup.connect(bob).depositETH(0, bobKey.ax, bobKey.ay, { value: E18 / 2n });
+  const h = await new Harness(rollup).init();
+  await h.submit([]);
+  await rollup.connect(owner).depositETH(0, opKey.ax, opKey.ay, { value: 0 });
+  await h.submit([]);
+  return { ...f, snapshot: h };
+}
+
+/** The funded fixture with a fresh copy of its tracked L2 state. */
+async function funded() {
+  const f = await loadFixture(fundedFixture);
+  return { ...f, h: f.snapshot.clone() };
+}
+
+describe("ZkRollup (contract, with real Groth16 proofs of the test circuit)", function () {
+  it("starts at the empty tree's root, with its domain and ETH as token 0", async function () {
+    const { rollup } = await loadFixture(fixture);
+    expect(await rollup.stateRoot()).to.equal(new ZkState(SHAPE.levels).root);
+    expect(await rollup.tokenAddress(0)).to.equal(ethers.ZeroAddress);
+    expect(await rollup.levels()).to.equal(BigInt(SHAPE.levels));
+    const { chainId } = await ethers.provider.getNetwork();
+    const { rollupDomain } = await import("../../../operator/zk/protocol");
+    expect(await rollup.domain()).to.equal(rollupDomain(chainId, await rollup.getAddress()));
+  });
+
+  it("deposits -> transfer -> withdraw -> claim, end to end with real proofs", async function () {
+    const { rollup, alice, h } = await funded();
+    expect(await rollup.stateRoot()).to.equal(h.state.root);
+    expect(await rollup.depositsProcessed()).to.equal(3n);
+
+    const pay = aliceKey.sign(h.domain, {
+      from: 1n,
+      to: 2n,
+      token: ETH,
+      nonce: 0n,
+      amount: E18 / 10n,
+      fee: 10n ** 15n,
+    });
+    const out = aliceKey.sign(h.domain, {
+      from: 1n,
+      to: 0n,
+      token: ETH,
+      nonce: 1n,
+      amount: E18 / 5n,
+      fee: 10n ** 15n,
+    });
+    const { gasUsed } = await h.submit([pay, out], [3n]);
+    expect(gasUsed).to.be.greaterThan(0n);
+    expect(await rollup.stateRoot()).to.equal(h.state.root);
+    expect(h.state.account(2n)?.balance).to.equal(E18 / 2n + E18 / 10n);
+    expect(h.state.account(3n)?.balance).to.equal(2n * 10n ** 15n);
+
+    // The withdrawal is claimable at once by the account's owner.
+    expect(await rollup.pendingWithdrawals(alice.address, ETH)).to.equal(E18 / 5n);
+    await expect(rollup.connect(alice).withdraw(ETH)).to.changeEtherBalances(
+      [alice, rollup],
+      [E18 / 5n, -(E18 / 5n)],
+    );
+    await expect(rollup.connect(alice).withdraw(ETH))
+      .to.be.revertedWithCustomError(rollup, "ZkRollupNothingToWithdraw")
+      .withArgs(alice.address, ETH);
+  });
+
+  it("rejects a batch from a non-operator, a tampered pubdata, a replay and a wrong shape", async function () {
+    const { rollup, mallory, h } = await funded();
+    const tx = aliceKey.sign(h.domain, {
+      from: 1n,
+      to: 2n,
+      token: ETH,
+      nonce: 0n,
+      amount: 1000n,
+      fee: 0n,
+    });
+    const batch = buildBatch(h.state, SHAPE, h.domain, {
+      deposits: [],
+      txs: [tx],
+      feeAccounts: [],
+    });
+    const proof = await proveBatch(CIRCUIT, batch.circuitInput);
+    await expect(
+      rollup
+        .connect(mallory)
+        .submitBatch(SHAPE_ID, batch.newRoot, 0, batch.pubdata, proof.calldata),
+    )
+      .to.be.revertedWithCustomError(rollup, "ZkRollupNotOperator")
+      .withArgs(mallory.address);
+    const tampered = Uint8Array.from(batch.pubdata);
+    tampered[3] ^= 1; // the amount of the transfer
+    await expect(rollup.submitBatch(SHAPE_ID, batch.newRoot, 0, tampered, proof.calldata))
+      .to.be.revertedWithCustomError(rollup, "ZkRollupInvalidProof")
+      .withArgs(3n);
+    await expect(rollup.submitBatch(SHAPE_ID, batch.newRoot + 1n, 0, batch.pubdata, proof.calldata))
+      .to.be.revertedWithCustomError(rollup, "ZkRollupInvalidProof")
+      .withArgs(3n);
+    await expect(rollup.submitBatch(SHAPE_ID, batch.newRoot, 1, batch.pubdata, proof.calldata))
+      .to.be.revertedWithCustomError(rollup, "ZkRollupTooManyDeposits")
+      .withArgs(1n, 0n);
+    await expect(rollup.submitBatch(7, batch.newRoot, 0, batch.pubdata, proof.calldata))
+      .to.be.revertedWithCustomError(rollup, "ZkRollupUnknownShape")
+      .withArgs(7n);
+    await expect(
+      rollup.submitBatch(SHAPE_ID, batch.newRoot, 0, batch.pubdata.slice(1), proof.calldata),
+    )
+      .to.be.revertedWithCustomError(rollup, "ZkRollupBadPubdataLength")
+      .withArgs(BigInt(batch.pubdata.length), BigInt(batch.pubdata.length - 1));
+
+    await rollup.submitBatch(SHAPE_ID, batch.newRoot, 0, batch.pubdata, proof.calldata);
+    expect(await rollup.stateRoot()).to.equal(batch.newRoot);
+    // The same proof again: its old root is no longer the current root.
+    await expect(rollup.submitBatch(SHAPE_ID, batch.newRoot, 0, batch.pubdata, proof.calldata))
+      .to.be.revertedWithCustomError(rollup, "ZkRollupInvalidProof")
+      .withArgs(4n);
+  });
+
+  it("refunds a deposit the circuit could not apply", async function () {
+    const { rollup, bob, h } = await funded();
+    // Credit deposits are checked on L1 (account exists, same token); a balance overflow is only
+    // visible on L2, so the circuit turns it into a no-op and the contract refunds it.
+    const max = 2n ** 128n - 1n;
+    await ethers.provider.send("hardhat_setBalance", [bob.address, ethers.toBeHex(max + E18)]);
+    await rollup.connect(bob).depositETH(2, 0, 0, { value: max });
+    await h.submit([]);
+    // Bob's first credit fits: 0.5 ETH + (2^128 - 1) overflows, so it was refunded.
+    expect(await rollup.depositRefunded(4)).to.equal(true);
+    expect(await rollup.pendingWithdrawals(bob.address, ETH)).to.equal(max);
+    expect(h.state.account(2n)?.balance).to.equal(E18 / 2n);
+  });
+
+  describe("deposits", function () {
+    it("assign fresh account indices and extend the hash chain as the circuit does", async function () {
+      const { rollup, alice } = await loadFixture(fixture);
+      await expect(rollup.connect(alice).depositETH(0, aliceKey.ax, aliceKey.ay, { value: 5n }))
+        .to.emit(rollup, "DepositQueued")
+        .withArgs(
+          1n,
+          1n,
+          DEPOSIT_CREATE,
+          ETH,
+          5n,
+          aliceKey.ax,
+          aliceKey.ay,
+          alice.address,
+          (v: bigint) => v > 0n,
+        );
+      const { depositChainNext } = await import("../../../operator/zk/protocol");
+      const expected = depositChainNext(0n, {
+        kind: DEPOSIT_CREATE,
+        to: 1n,
+        token: ETH,
+        amount: 5n,
+        ax: aliceKey.ax,
+        ay: aliceKey.ay,
+      });
+      expect(await rollup.depositChain(1)).to.equal(expected);
+      expect((await rollup.accountInfo(1)).owner).to.equal(alice.address);
+      await rollup.connect(alice).depositETH(1, 0, 0, { value: 7n });
+      expect(await rollup.depositChain(2)).to.equal(
+        depositChainNext(expected, {
+          kind: DEPOSIT_CREDIT,
+          to: 1n,
+          token: ETH,
+          amount: 7n,
+          ax: 0n,
+          ay: 0n,
+        }),
+      );
+    });
+
+    it("take ERC-20s, including tokens that return nothing", async function () {
+      const { rollup, token, owner, alice } = await loadFixture(fixture);
+      await token.mint(alice.address, 1000n);
+      await token.connect(alice).approve(await rollup.getAddress(), 1000n);
+      await rollup.connect(alice).depositERC20(1, 600n, 0, aliceKey.ax, aliceKey.ay);
+      expect(await token.balanceOf(await rollup.getAddress())).to.equal(600n);
+      const odd = await (await ethers.getContractFactory("NoReturnToken")).deploy();
+      await rollup.registerToken(await odd.getAddress());
+      await odd.mint(owner.address, 50n);
+      await odd.approve(await rollup.getAddress(), 50n);
+      await rollup.depositERC20(2, 50n, 0, aliceKey.ax, aliceKey.ay);
+      expect(await odd.balanceOf(await rollup.getAddress())).to.equal(50n);
+    });
+
+    it("refuse what the circuit could not take, with the reason", async function () {
+      const { rollup, alice } = await loadFixture(fixture);
+      const P = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+      await expect(rollup.depositETH(0, 0, 1, { value: 1 }))
+        .to.be.revertedWithCustomError(rollup, "ZkRollupBadPublicKey")
+        .withArgs(0n, 1n);
+      await expect(rollup.depositETH(0, P, 1, { value: 1 }))
+        .to.be.revertedWithCustomError(rollup, "ZkRollupBadPublicKey")
+        .withArgs(P, 1n);
+      await expect(rollup.depositETH(9, 0, 0, { value: 1 }))
+        .to.be.revertedWithCustomError(rollup, "ZkRollupUnknownAccount")
+        .withArgs(9n);
+      await rollup.connect(alice).depositETH(0, aliceKey.ax, aliceKey.ay, { value: 1 });
+      await expect(rollup.depositETH(1, 0, 0, { value: 0 })).to.be.revertedWithCustomError(
+        rollup,
+        "ZkRollupZeroDeposit",
+      );
+      await expect(rollup.depositERC20(1, 0, 1, 0, 0))
+        .to.be.revertedWithCustomError(rollup, "ZkRollupTokenMismatch")
+        .withArgs(1n, 0n, 1n);
+      await expect(rollup.depositERC20(9, 1, 0, aliceKey.ax, aliceKey.ay))
+        .to.be.revertedWithCustomError(rollup, "ZkRollupUnknownToken")
+        .withArgs(9n);
+      await ethers.provider.send("hardhat_setBalance", [alice.address, ethers.toBeHex(2n ** 129n)]);
+      await expect(rollup.connect(alice).depositETH(1, 0, 0, { value: 2n ** 128n }))
+        .to.be.revertedWithCustomError(rollup, "ZkRollupAmountTooLarge")
+        .withArgs(2n ** 128n);
+    });
+
+    it("stop when the tree is full", async function () {
+      const { rollup } = await loadFixture(fixture);
+      const capacity = await rollup.capacity();
+      for (let i = 1n; i < capacity; i++)
+        await rollup.depositETH(0, aliceKey.ax, aliceKey.ay, { value: 1 });
+      await expect(rollup.depositETH(0, aliceKey.ax, aliceKey.ay, { value: 1 }))
+        .to.be.revertedWithCustomError(rollup, "ZkRollupTreeFull")
+        .withArgs(capacity);
+    });
+  });
+
+  describe("exodus", function () {
+    it("cannot start before a deposit waited past the deadline, then pays every account once", async function () {
+      const { rollup, alice, bob, h } = await funded();
+      await expect(rollup.activateExodus()).to.be.revertedWithCustomError(
+        rollup,
+        "ZkRollupDeadlineNotReached",
+      );
+      // A deposit the operator ignores.
+      await rollup.connect(bob).depositETH(2, 0, 0, { value: 123n });
+      const queuedAt = BigInt(await time.latest());
+      const deadline = queuedAt + BigInt(DEADLINE);
+      // INVARIANT under test: never at the deadline itself, only after it.
+      await time.setNextBlockTimestamp(deadline);
+      await expect(rollup.activateExodus())
+        .to.be.revertedWithCustomError(rollup, "ZkRollupDeadlineNotReached")
+        .withArgs(deadline, deadline);
+      await time.setNextBlockTimestamp(deadline + 1n);
+      await expect(rollup.activateExodus())
+        .to.emit(rollup, "ExodusActivated")
+        .withArgs(4n, queuedAt, h.state.root);
+
+      // No more deposits or batches.
+      await expect(rollup.depositETH(1, 0, 0, { value: 1 })).to.be.revertedWithCustomError(
+        rollup,
+        "ZkRollupExodus",
+      );
+      await expect(
+        rollup.submitBatch(SHAPE_ID, 0, 0, "0x", Array(8).fill(0n)),
+      ).to.be.revertedWithCustomError(rollup, "ZkRollupExodus");
+
+      // Alice exits with a proof from the last verified state.
+      const a = h.state.account(1n)!;
+      const proof = h.state.tree.proof(1n);
+      const siblings = proof.siblings as [bigint, bigint, bigint, bigint][];
+      await expect(rollup.exodusWithdraw(1, a.nonce, a.balance + 1n, a.ax, a.ay, siblings))
+        .to.be.revertedWithCustomError(rollup, "ZkRollupBadExodusProof")
+        .withArgs(1n);
+      await expect(rollup.exodusWithdraw(1, a.nonce, a.balance, a.ax, a.ay, siblings))
+        .to.emit(rollup, "ExodusWithdrawal")
+        .withArgs(1n, alice.address, ETH, a.balance);
+      await expect(rollup.exodusWithdraw(1, a.nonce, a.balance, a.ax, a.ay, siblings))
+        .to.be.revertedWithCustomError(rollup, "ZkRollupAlreadyExited")
+        .withArgs(1n);
+      await expect(rollup.connect(alice).withdraw(ETH)).to.changeEtherBalance(alice, a.balance);
+
+      // Bob's unprocessed deposit is refunded, once.
+      await rollup.refundDeposit(4);
+      await expect(rollup.refundDeposit(4))
+        .to.be.revertedWithCustomError(rollup, "ZkRollupNotRefundable")
+        .withArgs(4n);
+      await expect(rollup.refundDeposit(3))
+        .to.be.revertedWithCustomError(rollup, "ZkRollupNotRefundable")
+        .withArgs(3n);
+      expect(await rollup.pendingWithdrawals(bob.address, ETH)).to.equal(123n);
+    });
+
+    it("exits and refunds only in exodus mode", async function () {
+      const { rollup } = await loadFixture(fixture);
+      await expect(rollup.exodusWithdraw(1, 0, 0, 0, 0, [])).to.be.revertedWithCustomError(
+        rollup,
+        "ZkRollupNotExodus",
+      );
+      await expect(rollup.refundDeposit(1)).to.be.revertedWithCustomError(
+        rollup,
+        "ZkRollupNotExodus",
+      );
+    });
+  });
+
+  describe("payouts and governance", function () {
+    it("a reentrant receiver cannot withdraw twice", async function () {
+      const { rollup, h } = await funded();
+      const attacker = await (
+        await ethers.getContractFactory("ReentrantWithdrawer")
+      ).deploy(await rollup.getAddress());
+      const key = ZkKey.fromSeed("the attacker's rollup key....");
+      await attacker.open(key.ax, key.ay, { value: E18 });
+      await h.submit([]);
+      const out = key.sign(h.domain, {
+        from: 4n,
+        to: 0n,
+        token: ETH,
+        nonce: 0n,
+        amount: E18 / 2n,
+        fee: 0n,
+      });
+      await h.submit([out]);
+      expect(await rollup.pendingWithdrawals(await attacker.getAddress(), ETH)).to.equal(E18 / 2n);
+      // The payout's reentrant withdraw fails, so the whole payout reverts and nothing is lost.
+      await expect(attacker.pull())
+        .to.be.revertedWithCustomError(rollup, "ZkRollupEthTransferFailed")
+        .withArgs(await attacker.getAddress(), E18 / 2n);
+      expect(await rollup.pendingWithdrawals(await attacker.getAddress(), ETH)).to.equal(E18 / 2n);
+    });
+
+    it("only the owner registers shapes and operators; tokens are registered once", async function () {
+      const { rollup, token, mallory } = await loadFixture(fixture);
+      await expect(rollup.connect(mallory).setOperator(mallory.address, true))
+        .to.be.revertedWithCustomError(rollup, "OwnableUnauthorizedAccount")
+        .withArgs(mallory.address);
+      const shape = {
+        txSlots: 1,
+        withdrawSlots: 1,
+        depositSlots: 1,
+        feeSlots: 1,
+        verifier: mallory.address,
+      };
+      await expect(rollup.connect(mallory).registerShape(1, shape))
+        .to.be.revertedWithCustomError(rollup, "OwnableUnauthorizedAccount")
+        .withArgs(mallory.address);
+      await expect(rollup.registerShape(1, { ...shape, txSlots: 0 })).to.be.revertedWithCustomError(
+        rollup,
+        "ZkRollupBadShape",
+      );
+      await expect(rollup.registerShape(1, shape))
+        .to.emit(rollup, "ShapeRegistered")
+        .withArgs(1n, 1n, 1n, 1n, 1n, mallory.address);
+      await expect(rollup.setOperator(mallory.address, true))
+        .to.emit(rollup, "OperatorSet")
+        .withArgs(mallory.address, true);
+      await expect(rollup.registerToken(await token.getAddress()))
+        .to.be.revertedWithCustomError(rollup, "ZkRollupTokenRegistered")
+        .withArgs(await token.getAddress(), 1n);
+      await expect(rollup.registerToken(mallory.address))
+        .to.be.revertedWithCustomError(rollup, "ZkRollupNotAToken")
+        .withArgs(mallory.address);
+      expect(await rollup.tokenIdOf(await token.getAddress())).to.equal(1n);
+      await expect(rollup.tokenAddress(5))
+        .to.be.revertedWithCustomError(rollup, "ZkRollupUnknownToken")
+        .withArgs(5n);
+    });
+  });
+});
