@@ -93,7 +93,7 @@ export interface BatchOps {
    * withdrawSlots); the other slots are no-ops.
    */
   txs: readonly SignedTx[];
-  /** Fee account indices (at most feeSlots, distinct tokens); the rest are unused. */
+  /** Fee account indices by fee slot (at most feeSlots, distinct tokens); 0 or missing: unused. */
   feeAccounts: readonly bigint[];
   /** Check every signature (default true; the operator's mempool has already). */
   verifySignatures?: boolean;
@@ -177,12 +177,12 @@ export function buildBatch(
   const feeTokens: bigint[] = [];
   for (let j = 0; j < shape.feeSlots; j++) {
     const idx = ops.feeAccounts[j];
-    if (idx === undefined) {
+    if (idx === undefined || idx === 0n) {
       feeTokens.push(NO_FEE_TOKEN);
       continue;
     }
     const acc = state.account(idx);
-    if (idx === 0n || acc === undefined)
+    if (acc === undefined)
       throw new L2kitError("BATCH_FEE_ACCOUNT", `fee account ${idx} does not exist`, { idx });
     if (feeTokens.includes(BigInt(acc.token))) {
       throw new L2kitError("BATCH_FEE_ACCOUNT", `two fee accounts of token ${acc.token}`, { idx });
@@ -371,7 +371,7 @@ export function buildBatch(
   // Fees.
   for (let j = 0; j < shape.feeSlots; j++) {
     const idx = ops.feeAccounts[j];
-    if (idx === undefined) {
+    if (idx === undefined || idx === 0n) {
       const f = noop();
       for (const [k, v] of Object.entries({
         feeIdx: 0,

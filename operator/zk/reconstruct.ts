@@ -1,0 +1,211 @@
+/**
+ * Rebuilds the ZK rollup's state from L1 data alone: the deposit queue from `DepositQueued`
+ * events, and every batch from the calldata of its `submitBatch` transaction. Each batch is
+ * replayed with the same builder the operator uses (signatures are not in pubdata and not needed:
+ * the proof already vouched for them), and the rebuilt root must equal the root the contract
+ * verified. Anyone can do this, so users never depend on the operator for their data.
+ */
+import { Interface, type Provider } from "ethers";
+import { L2kitError } from "../core/errors";
+import { buildBatch, ZkState, type SignedTx } from "./batch";
+import { decodePubdata, type BatchShape, type QueuedDeposit } from "./protocol";
+
+export class ReconstructionError extends L2kitError {
+  constructor(message: string, fields: Record<string, unknown> = {}) {
+    super("ZK_RECONSTRUCTION", message, fields);
+  }
+}
+
+const ABI = [
+  "event DepositQueued(uint256 indexed depositNumber, uint256 indexed accountIndex, uint256 kind, uint256 tokenId, uint256 amount, uint256 ax, uint256 ay, address depositor, uint256 chain)",
+  "event BatchVerified(uint256 indexed batchNumber, uint256 shapeId, uint256 oldRoot, uint256 newRoot, uint256 depositsTaken, address operator)",
+  "function submitBatch(uint256 shapeId, uint256 newRoot, uint256 depositsTaken, bytes pubdata, uint256[8] proof)",
+];
+const iface = new Interface(ABI);
+
+/** Placeholder signature: replayed batches are already proven, so it is never checked. */
+const NO_SIGNATURE = { R8: [0n, 1n] as [bigint, bigint], S: 0n };
+
+export interface RebuiltBatch {
+  batchNumber: bigint;
+  shapeId: number;
+  newRoot: bigint;
+  depositsTaken: number;
+}
+
+export interface Rebuilt {
+  state: ZkState;
+  batches: RebuiltBatch[];
+  /** Queued deposits no batch has taken yet. */
+  pending: QueuedDeposit[];
+}
+
+/**
+ * Replays every verified batch of the rollup at `rollup` up to block `toBlock`.
+ * @param shapes Batch shapes by shape id (as registered in the rollup).
+ */
+export async function rebuildFromL1(opts: {
+  provider: Provider;
+  rollup: string;
+  levels: number;
+  domain: bigint;
+  shapes: Record<number, BatchShape>;
+  fromBlock?: number;
+  toBlock?: number | "latest";
+}): Promise<Rebuilt> {
+  const { provider, rollup } = opts;
+  const range = {
+    address: rollup,
+    fromBlock: opts.fromBlock ?? 0,
+    toBlock: opts.toBlock ?? "latest",
+  };
+  const logs = await provider.getLogs({
+    ...range,
+    topics: [
+      [iface.getEvent("DepositQueued")!.topicHash, iface.getEvent("BatchVerified")!.topicHash],
+    ],
+  });
+  const deposits: QueuedDeposit[] = [];
+  const batches: {
+    batchNumber: bigint;
+    shapeId: number;
+    newRoot: bigint;
+    depositsTaken: number;
+    tx: string;
+  }[] = [];
+  for (const log of logs) {
+    const parsed = iface.parseLog({ topics: [...log.topics], data: log.data });
+    if (parsed === null) continue;
+    if (parsed.name === "DepositQueued") {
+      const a = parsed.args;
+      if (a.depositNumber !== BigInt(deposits.length + 1)) {
+        throw new ReconstructionError(
+          `deposit ${a.depositNumber} out of order (expected ${deposits.length + 1})`,
+        );
+      }
+      deposits.push({
+        kind: Number(a.kind) as 0 | 1,
+        to: a.accountIndex,
+        token: Number(a.tokenId),
+        amount: a.amount,
+        ax: a.ax,
+        ay: a.ay,
+      });
+    } else {
+      const a = parsed.args;
+      batches.push({
+        batchNumber: a.batchNumber,
+        shapeId: Number(a.shapeId),
+        newRoot: a.newRoot,
+        depositsTaken: Number(a.depositsTaken),
+        tx: log.transactionHash,
+      });
+    }
+  }
+
+  let state = new ZkState(opts.levels);
+  const rebuilt: RebuiltBatch[] = [];
+  for (const b of batches) {
+    const shape = opts.shapes[b.shapeId];
+    if (shape === undefined)
+      throw new ReconstructionError(`batch ${b.batchNumber} uses unknown shape ${b.shapeId}`, {
+        shapeId: b.shapeId,
+      });
+    const tx = await provider.getTransaction(b.tx);
+    if (tx === null)
+      throw new ReconstructionError(`transaction ${b.tx} of batch ${b.batchNumber} not found`);
+    let call;
+    try {
+      call = iface.parseTransaction({ data: tx.data });
+    } catch {
+      call = null;
+    }
+    if (call === null || call.name !== "submitBatch") {
+      throw new ReconstructionError(
+        `batch ${b.batchNumber} was not submitted by a direct submitBatch call; its calldata cannot be read`,
+        {
+          tx: b.tx,
+        },
+      );
+    }
+    const pubdata = Uint8Array.from(Buffer.from((call.args.pubdata as string).slice(2), "hex"));
+    const content = decodePubdata(shape, pubdata);
+    const taken = deposits.slice(state.depositsConsumed, state.depositsConsumed + b.depositsTaken);
+    // Replay transactions in circuit order with the nonces the accounts had.
+    const nonces = new Map<bigint, bigint>();
+    const nextNonce = (from: bigint): bigint => {
+      const n = nonces.get(from) ?? state.account(from)?.nonce ?? 0n;
+      nonces.set(from, n + 1n);
+      return n;
+    };
+    // Accounts created by this batch's deposits have nonce 0 and are not in `state` yet.
+    const tokenOf = (from: bigint): number => {
+      const a = state.account(from);
+      if (a !== undefined) return a.token;
+      const created = taken.find((d) => d.kind === 1 && d.to === from);
+      if (created === undefined)
+        throw new ReconstructionError(`batch ${b.batchNumber} debits unknown account ${from}`);
+      return created.token;
+    };
+    const txs: SignedTx[] = [];
+    for (const t of content.transfers) {
+      if (t !== undefined)
+        txs.push({
+          ...t,
+          token: tokenOf(t.from),
+          nonce: nextNonce(t.from),
+          signature: NO_SIGNATURE,
+        });
+    }
+    for (const w of content.withdrawals) {
+      if (w !== undefined)
+        txs.push({
+          ...w,
+          to: 0n,
+          token: tokenOf(w.from),
+          nonce: nextNonce(w.from),
+          signature: NO_SIGNATURE,
+        });
+    }
+    let built;
+    try {
+      built = buildBatch(state, shape, opts.domain, {
+        deposits: taken,
+        txs,
+        feeAccounts: content.feeAccounts,
+        verifySignatures: false,
+      });
+    } catch (error) {
+      throw new ReconstructionError(
+        `batch ${b.batchNumber} does not replay: ${(error as Error).message}`,
+        { batch: b.batchNumber },
+      );
+    }
+    if (
+      built.depositApplied
+        .slice(0, taken.length)
+        .some((applied, i) => applied !== content.depositApplied[i])
+    ) {
+      throw new ReconstructionError(
+        `batch ${b.batchNumber}: deposit outcomes differ from the pubdata`,
+        { batch: b.batchNumber },
+      );
+    }
+    if (built.newRoot !== b.newRoot) {
+      throw new ReconstructionError(
+        `batch ${b.batchNumber}: rebuilt root ${built.newRoot} differs from the verified ${b.newRoot}`,
+        {
+          batch: b.batchNumber,
+        },
+      );
+    }
+    state = built.state;
+    rebuilt.push({
+      batchNumber: b.batchNumber,
+      shapeId: b.shapeId,
+      newRoot: b.newRoot,
+      depositsTaken: b.depositsTaken,
+    });
+  }
+  return { state, batches: rebuilt, pending: deposits.slice(state.depositsConsumed) };
+}
