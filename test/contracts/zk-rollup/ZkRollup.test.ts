@@ -3,13 +3,13 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import hre, { ethers } from "hardhat";
 import { deployBaseline, deployZkRollup } from "../../../deploy";
-import { buildBatch, ZkState, type SignedTx } from "../../../operator/zk/batch";
+import { buildBatch, ZkState } from "../../../operator/zk/batch";
 import { circuitShape } from "../../../operator/zk/circuits";
 import { ZkKey } from "../../../operator/zk/keys";
-import { proveBatch, type BatchProof } from "../../../operator/zk/prover";
-import { DEPOSIT_CREATE, DEPOSIT_CREDIT, type QueuedDeposit } from "../../../operator/zk/protocol";
+import { proveBatch } from "../../../operator/zk/prover";
+import { DEPOSIT_CREATE, DEPOSIT_CREDIT } from "../../../operator/zk/protocol";
+import { BatchSubmitter } from "../../../operator/zk/submitter";
 import { REPO_ROOT } from "../../../operator/zk/setup/compile";
-import type { ZkRollup } from "../../../typechain-types";
 
 const BUILD = path.join(REPO_ROOT, "circuits", "build");
 const CIRCUIT = {
@@ -25,71 +25,6 @@ const E18 = 10n ** 18n;
 const aliceKey = ZkKey.fromSeed("alice's rollup key, for tests");
 const bobKey = ZkKey.fromSeed("bob's rollup key, for tests..");
 const opKey = ZkKey.fromSeed("operator's rollup key, for tests");
-
-/** The rollup, its L2 state as the operator tracks it, and the deposits not yet batched. */
-class Harness {
-  state: ZkState;
-  queue: QueuedDeposit[] = [];
-  domain = 0n;
-
-  constructor(readonly rollup: ZkRollup) {
-    this.state = new ZkState(SHAPE.levels);
-  }
-
-  /** An independent copy: fixtures are restored for every test, so must the tracked state. */
-  clone(): Harness {
-    const h = new Harness(this.rollup);
-    h.state = this.state.clone();
-    h.queue = [...this.queue];
-    h.domain = this.domain;
-    return h;
-  }
-
-  async init(): Promise<this> {
-    this.domain = await this.rollup.domain();
-    return this;
-  }
-
-  /** Reads DepositQueued events into the local queue (what the operator's watcher does). */
-  async sync(): Promise<void> {
-    const events = await this.rollup.queryFilter(this.rollup.filters.DepositQueued());
-    const known = this.state.depositsConsumed + this.queue.length;
-    for (const e of events.slice(known)) {
-      const a = e.args;
-      this.queue.push({
-        kind: Number(a.kind) as 0 | 1,
-        to: a.accountIndex,
-        token: Number(a.tokenId),
-        amount: a.amount,
-        ax: a.ax,
-        ay: a.ay,
-      });
-    }
-  }
-
-  /** Builds, proves and submits the next batch; returns the receipt's gas and the proof. */
-  async submit(
-    txs: SignedTx[],
-    feeAccounts: bigint[] = [],
-  ): Promise<{ gasUsed: bigint; proof: BatchProof }> {
-    await this.sync();
-    const deposits = this.queue.slice(0, SHAPE.depositSlots);
-    const batch = buildBatch(this.state, SHAPE, this.domain, { deposits, txs, feeAccounts });
-    const proof = await proveBatch(CIRCUIT, batch.circuitInput);
-    const receipt = await (
-      await this.rollup.submitBatch(
-        SHAPE_ID,
-        batch.newRoot,
-        deposits.length,
-        batch.pubdata,
-        proof.calldata,
-      )
-    ).wait();
-    this.state = batch.state;
-    this.queue = this.queue.slice(deposits.length);
-    return { gasUsed: receipt!.gasUsed, proof };
-  }
-}
 
 async function fixture() {
   const [owner, alice, bob, mallory] = await ethers.getSigners();
@@ -109,7 +44,7 @@ async function fundedFixture() {
   const { rollup, alice, bob, owner } = f;
   await rollup.connect(alice).depositETH(0, aliceKey.ax, aliceKey.ay, { value: E18 });
   await rollup.connect(bob).depositETH(0, bobKey.ax, bobKey.ay, { value: E18 / 2n });
-  const h = await new Harness(rollup).init();
+  const h = await new BatchSubmitter(rollup, SHAPE, SHAPE_ID, CIRCUIT).init();
   await h.submit([]);
   await rollup.connect(owner).depositETH(0, opKey.ax, opKey.ay, { value: 0 });
   await h.submit([]);
@@ -154,8 +89,8 @@ describe("ZkRollup (contract, with real Groth16 proofs of the test circuit)", fu
       amount: E18 / 5n,
       fee: 10n ** 15n,
     });
-    const { gasUsed } = await h.submit([pay, out], [3n]);
-    expect(gasUsed).to.be.greaterThan(0n);
+    const { receipt } = await h.submit([pay, out], [3n]);
+    expect(receipt.gasUsed).to.be.greaterThan(0n);
     expect(await rollup.stateRoot()).to.equal(h.state.root);
     expect(h.state.account(2n)?.balance).to.equal(E18 / 2n + E18 / 10n);
     expect(h.state.account(3n)?.balance).to.equal(2n * 10n ** 15n);
