@@ -20,6 +20,7 @@
  * passes `snarkjs powersoftau verify`.
  */
 import crypto from "node:crypto";
+import { blake2b } from "@noble/hashes/blake2b";
 import fs from "node:fs";
 import path from "node:path";
 import { L2kitError } from "../../core/errors";
@@ -29,6 +30,7 @@ import {
   ffjavascript,
   snarkjs,
   snarkjsLogger,
+  type BinFd,
   type Curve,
   type ThreadTask,
 } from "./snarkjs";
@@ -78,27 +80,27 @@ export async function generateDevPtau(
   const curve = await bn128();
   fs.mkdirSync(path.dirname(path.resolve(outFile)), { recursive: true });
   const tmp = `${outFile}.tmp-${process.pid}`;
-  const fresh = `${tmp}.0`;
-  const contributed = `${tmp}.1`;
   const beaconHex = options.beaconHex ?? crypto.randomBytes(32).toString("hex");
+  const secrets = secretsFromBeacon(curve, beaconHex, BEACON_ITERATIONS_EXP);
+  // Every point of every section, for progress: sections 2-6, then 12-15.
+  const total =
+    2 ** (power + 1) - 1 + 3 * 2 ** power + 1 + (2 ** (power + 2) - 1) + 3 * (2 ** (power + 1) - 1);
+  const progress = { done: 0, total };
+  const onDone = (n: number): void => {
+    progress.done += n;
+    options.onProgress?.({ ...progress });
+  };
   try {
-    log.info("new accumulator");
-    await snarkjs.powersOfTau.newAccumulator(curve, power, fresh);
-    log.info("beacon contribution", { beacon: beaconHex });
-    await snarkjs.powersOfTau.beacon(
-      fresh,
-      contributed,
-      DEV_PTAU_NAME,
-      beaconHex,
-      BEACON_ITERATIONS_EXP,
-    );
-    const secrets = secretsFromBeacon(curve, beaconHex, BEACON_ITERATIONS_EXP);
-    log.info("computing Lagrange sections");
-    await writePrepared(curve, contributed, tmp, power, secrets, options.onProgress);
+    log.info("powers of tau (sections 2-7)", { beacon: beaconHex });
+    const fd = await binFileUtils.createBinFile(tmp, "ptau", 1, 11);
+    await writeAccumulator(curve, fd, power, secrets, beaconHex, onDone);
+    log.info("Lagrange sections (12-15)");
+    await writeLagrangeSections(curve, fd, power, secrets, onDone);
+    await fd.close();
     fs.renameSync(tmp, outFile);
     log.info("development powers of tau written", { file: outFile });
   } finally {
-    for (const f of [fresh, contributed, tmp]) fs.rmSync(f, { force: true });
+    fs.rmSync(tmp, { force: true });
   }
 }
 
@@ -110,13 +112,14 @@ export interface TauSecrets {
 
 /**
  * The secrets of a beacon contribution: SHA-256 applied 2^exp times to the beacon, the result
- * seeding ChaCha20 (eight big-endian words), from which tau, alpha and beta are drawn in turn.
+ * seeding ChaCha20 (eight big-endian words), from which tau, alpha and beta are drawn in turn
+ * (and then the points of the contribution's public key).
  */
 export function secretsFromBeacon(
   curve: Curve,
   beaconHex: string,
   iterationsExp: number,
-): TauSecrets {
+): TauSecrets & { rng: unknown } {
   let h = Buffer.from(beaconHex, "hex");
   for (let i = 0; i < 2 ** iterationsExp; i++) h = crypto.createHash("sha256").update(h).digest();
   const seed = Array.from({ length: 8 }, (_, i) => h.readUInt32BE(i * 4));
@@ -125,34 +128,215 @@ export function secretsFromBeacon(
   const tau = draw();
   const alpha = draw();
   const beta = draw();
-  return { tau, alpha, beta };
+  return { tau, alpha, beta, rng };
 }
 
-/** Copies sections 1-7 of `contributedFile` and appends the Lagrange sections 12-15. */
-async function writePrepared(
+interface KeyPart {
+  g1s: Uint8Array;
+  g1sx: Uint8Array;
+  g2spx: Uint8Array;
+}
+
+/**
+ * The contribution's public key for one secret x, as snarkjs derives it: g1_s a point drawn from
+ * the beacon's ChaCha stream, g1_sx = x*g1_s, and g2_spx = x*g2_sp where g2_sp is hashed to G2
+ * from (personalization, challenge, g1_s, g1_sx). It proves knowledge of x against the challenge.
+ */
+function keyPart(
   curve: Curve,
-  contributedFile: string,
-  outFile: string,
+  x: bigint,
+  personalization: number,
+  challenge: Uint8Array,
+  rng: unknown,
+): KeyPart {
+  const { G1, G2 } = curve;
+  const g1s = G1.toAffine(G1.fromRng(rng));
+  const g1sx = G1.toAffine(G1.timesScalar(g1s, x));
+  const h = blake2b.create({ dkLen: 64 });
+  h.update(new Uint8Array([personalization]));
+  h.update(challenge);
+  h.update(G1.toUncompressed(g1s));
+  h.update(G1.toUncompressed(g1sx));
+  const digest = h.digest();
+  const view = new DataView(digest.buffer, digest.byteOffset, digest.byteLength);
+  const seed = Array.from({ length: 8 }, (_, i) => view.getUint32(i * 4));
+  const g2sp = G2.fromRng(new ffjavascript.ChaCha(seed));
+  const g2spx = G2.toAffine(G2.timesScalar(g2sp, x));
+  return { g1s, g1sx, g2spx };
+}
+
+/** blake2b-512 of the initial accumulator (every point the generator): the first challenge. */
+function firstChallenge(curve: Curve, power: number): Uint8Array {
+  const h = blake2b.create({ dkLen: 64 });
+  h.update(blake2b.create({ dkLen: 64 }).digest());
+  const g1 = curve.G1.toUncompressed(curve.G1.g);
+  const g2 = curve.G2.toUncompressed(curve.G2.g);
+  const repeat = (p: Uint8Array, n: number): void => {
+    const block = new Uint8Array(p.length * Math.min(n, 4096));
+    for (let i = 0; i < block.length / p.length; i++) block.set(p, i * p.length);
+    for (let left = n; left > 0; left -= 4096)
+      h.update(left >= 4096 ? block : block.subarray(0, left * p.length));
+  };
+  repeat(g1, 2 ** (power + 1) - 1);
+  repeat(g2, 2 ** power);
+  repeat(g1, 2 ** power);
+  repeat(g1, 2 ** power);
+  h.update(g2);
+  return h.digest();
+}
+
+/** snarkjs' serialisation of a blake2b state (it stores one in the contribution record). */
+function partialHash(h: ReturnType<typeof blake2b.create>): Uint8Array {
+  const s = h as unknown as Record<string, number> & { buffer: Uint8Array };
+  const out = new Uint8Array(216);
+  out.set(s.buffer);
+  const words = new Uint32Array(out.buffer, 128, 22);
+  const v = [
+    "v0l",
+    "v0h",
+    "v1l",
+    "v1h",
+    "v2l",
+    "v2h",
+    "v3l",
+    "v3h",
+    "v4l",
+    "v4h",
+    "v5l",
+    "v5h",
+    "v6l",
+    "v6h",
+    "v7l",
+    "v7h",
+  ];
+  v.forEach((k, i) => (words[i] = s[k] >>> 0));
+  words[18] = s.pos;
+  words[16] = s.length - s.pos;
+  return out;
+}
+
+/**
+ * Writes sections 1-7: the header, the accumulator after one beacon contribution applied to the
+ * initial (all-generator) accumulator, and the contribution record, exactly as snarkjs'
+ * `powersoftau new` + `powersoftau beacon` would (with the same beacon), but computing each point
+ * as a fixed-base multiplication of the generator by its known exponent.
+ */
+async function writeAccumulator(
+  curve: Curve,
+  fd: BinFd,
+  power: number,
+  secrets: TauSecrets & { rng: unknown },
+  beaconHex: string,
+  onDone: (n: number) => void,
+): Promise<void> {
+  const r = curve.r;
+  const challenge = firstChallenge(curve, power);
+  // The public key, drawn from the beacon's stream after the three secrets.
+  const key = {
+    tau: keyPart(curve, secrets.tau, 0, challenge, secrets.rng),
+    alpha: keyPart(curve, secrets.alpha, 1, challenge, secrets.rng),
+    beta: keyPart(curve, secrets.beta, 2, challenge, secrets.rng),
+  };
+
+  await binFileUtils.startWriteSection(fd, 1);
+  await fd.writeULE32(32);
+  await fd.write(ffjavascript.utils.leInt2Buff(curve.q, 32));
+  await fd.writeULE32(power);
+  await fd.writeULE32(power);
+  await binFileUtils.endWriteSection(fd);
+
+  const response = blake2b.create({ dkLen: 64 });
+  response.update(challenge);
+  const sections: { id: number; group: "G1" | "G2"; points: Uint8Array }[] = [];
+  const geometric = (first: bigint, n: number): bigint[] => {
+    const out = new Array<bigint>(n);
+    let v = first % r;
+    for (let i = 0; i < n; i++) {
+      out[i] = v;
+      v = (v * secrets.tau) % r;
+    }
+    return out;
+  };
+  const plan: { id: number; group: "G1" | "G2"; first: bigint; n: number }[] = [
+    { id: 2, group: "G1", first: 1n, n: 2 ** (power + 1) - 1 },
+    { id: 3, group: "G2", first: 1n, n: 2 ** power },
+    { id: 4, group: "G1", first: secrets.alpha, n: 2 ** power },
+    { id: 5, group: "G1", first: secrets.beta, n: 2 ** power },
+    { id: 6, group: "G2", first: secrets.beta, n: 1 },
+  ];
+  for (const { id, group, first, n } of plan) {
+    const points = await multiplyGenerator(curve, group, geometric(first, n), onDone);
+    await binFileUtils.startWriteSection(fd, id);
+    await fd.write(points);
+    await binFileUtils.endWriteSection(fd);
+    response.update(await curve[group].batchLEMtoC(points));
+    sections.push({ id, group, points });
+  }
+  const partial = partialHash(response);
+  const pub = new Uint8Array(64 * 6 + 128 * 3);
+  const { G1, G2 } = curve;
+  [key.tau.g1s, key.tau.g1sx, key.alpha.g1s, key.alpha.g1sx, key.beta.g1s, key.beta.g1sx].forEach(
+    (p, i) => G1.toRprUncompressed(pub, i * 64, p),
+  );
+  [key.tau.g2spx, key.alpha.g2spx, key.beta.g2spx].forEach((p, i) =>
+    G2.toRprUncompressed(pub, 64 * 6 + i * 128, p),
+  );
+  response.update(pub);
+  const responseHash = response.digest();
+  const next = blake2b.create({ dkLen: 64 });
+  next.update(responseHash);
+  for (const { group, points } of sections) next.update(await curve[group].batchLEMtoU(points));
+  const nextChallenge = next.digest();
+
+  // Section 7: one contribution, of type beacon.
+  const at = (id: number, i: number): Uint8Array => {
+    const sec = sections.find((x) => x.id === id)!;
+    const size = sec.group === "G1" ? 64 : 128;
+    return sec.points.subarray(i * size, (i + 1) * size);
+  };
+  await binFileUtils.startWriteSection(fd, 7);
+  await fd.writeULE32(1);
+  await fd.write(at(2, 1));
+  await fd.write(at(3, 1));
+  await fd.write(at(4, 0));
+  await fd.write(at(5, 0));
+  await fd.write(at(6, 0));
+  const pubLEM = new Uint8Array(64 * 6 + 128 * 3);
+  [key.tau.g1s, key.tau.g1sx, key.alpha.g1s, key.alpha.g1sx, key.beta.g1s, key.beta.g1sx].forEach(
+    (p, i) => G1.toRprLEM(pubLEM, i * 64, p),
+  );
+  [key.tau.g2spx, key.alpha.g2spx, key.beta.g2spx].forEach((p, i) =>
+    G2.toRprLEM(pubLEM, 64 * 6 + i * 128, p),
+  );
+  await fd.write(pubLEM);
+  await fd.write(partial);
+  await fd.write(nextChallenge);
+  await fd.writeULE32(1); // type: beacon
+  const name = new TextEncoder().encode(DEV_PTAU_NAME.substring(0, 64));
+  const beacon = Buffer.from(beaconHex, "hex");
+  const params = new Uint8Array([
+    1,
+    name.length,
+    ...name,
+    2,
+    BEACON_ITERATIONS_EXP,
+    3,
+    beacon.length,
+    ...beacon,
+  ]);
+  await fd.writeULE32(params.length);
+  await fd.write(params);
+  await binFileUtils.endWriteSection(fd);
+}
+
+/** Sections 12-15: the Lagrange-basis points `preparephase2` would compute, from the known secrets. */
+async function writeLagrangeSections(
+  curve: Curve,
+  fd: BinFd,
   power: number,
   secrets: TauSecrets,
-  onProgress?: (p: PtauProgress) => void,
+  onDone: (n: number) => void,
 ): Promise<void> {
-  const { fd: fdIn, sections } = await binFileUtils.readBinFile(contributedFile, "ptau", 1);
-  // The secrets must be those of this file; if snarkjs ever derived them differently, stop here.
-  const tauG1 = await binFileUtils.readSection(fdIn, sections, 2, 64, 64);
-  const expected = curve.G1.toAffine(curve.G1.timesScalar(curve.G1.g, secrets.tau));
-  if (!curve.G1.eq(curve.G1.fromRprLEM(tauG1, 0), expected)) {
-    await fdIn.close();
-    throw new L2kitError(
-      "PTAU_SECRET_MISMATCH",
-      "beacon secrets do not reproduce the contributed tau*G1",
-      {},
-    );
-  }
-  const fdOut = await binFileUtils.createBinFile(outFile, "ptau", 1, 11);
-  for (const id of [1, 2, 3, 4, 5, 6, 7]) await binFileUtils.copySection(fdIn, sections, fdOut, id);
-  await fdIn.close();
-
   const r = curve.r;
   const plan: { section: number; group: "G1" | "G2"; factor: bigint; maxPower: number }[] = [
     { section: 12, group: "G1", factor: 1n, maxPower: power + 1 },
@@ -160,24 +344,22 @@ async function writePrepared(
     { section: 14, group: "G1", factor: secrets.alpha, maxPower: power },
     { section: 15, group: "G1", factor: secrets.beta, maxPower: power },
   ];
-  const total = plan.reduce((s, p) => s + 2 ** (p.maxPower + 1) - 1, 0);
-  const progress = { done: 0, total };
   for (const { section, group, factor, maxPower } of plan) {
-    await binFileUtils.startWriteSection(fdOut, section);
+    await binFileUtils.startWriteSection(fd, section);
     for (let p = 0; p <= maxPower; p++) {
       // The tau*G1 section holds 2^(power+1) - 1 points; snarkjs pads the last one with zero.
       const terms = section === 12 && p === power + 1 ? 2 ** p - 1 : 2 ** p;
-      const scalars = lagrangeScalars(curve, secrets.tau, p, terms, factor, r);
-      await fdOut.write(
-        await multiplyGenerator(curve, group, scalars, (n) => {
-          progress.done += n;
-          onProgress?.({ ...progress });
-        }),
+      await fd.write(
+        await multiplyGenerator(
+          curve,
+          group,
+          lagrangeScalars(curve, secrets.tau, p, terms, factor, r),
+          onDone,
+        ),
       );
     }
-    await binFileUtils.endWriteSection(fdOut);
+    await binFileUtils.endWriteSection(fd);
   }
-  await fdOut.close();
 }
 
 /**

@@ -12,6 +12,12 @@ export interface CurveGroup {
   timesScalar(p: Uint8Array, s: Uint8Array | bigint): Uint8Array;
   eq(a: Uint8Array, b: Uint8Array): boolean;
   fromRprLEM(buff: Uint8Array, pos?: number): Uint8Array;
+  fromRng(rng: unknown): Uint8Array;
+  toUncompressed(p: Uint8Array): Uint8Array;
+  toRprUncompressed(buff: Uint8Array, pos: number, p: Uint8Array): void;
+  toRprLEM(buff: Uint8Array, pos: number, p: Uint8Array): void;
+  batchLEMtoC(buff: Uint8Array): Promise<Uint8Array>;
+  batchLEMtoU(buff: Uint8Array): Promise<Uint8Array>;
 }
 
 export interface FrField {
@@ -35,6 +41,7 @@ export interface ThreadTask {
 export interface Curve {
   name: string;
   r: bigint;
+  q: bigint;
   G1: CurveGroup;
   G2: CurveGroup;
   Fr: FrField;
@@ -142,6 +149,7 @@ export interface BinFileUtils {
 
 export interface BinFd {
   write(buff: Uint8Array): Promise<void>;
+  writeULE32(v: number): Promise<void>;
   close(): Promise<void>;
 }
 
