@@ -13,15 +13,15 @@ interface IRollupVerifier {
 
 /// @notice Poseidon of 4, 5 and 6 field elements (generated PoseidonT5/T6/T7 contracts).
 interface IPoseidon4 {
-    function hash(uint256[4] calldata inputs) external pure returns (uint256);
+    function hash(uint256[4] calldata inputs) external view returns (uint256);
 }
 
 interface IPoseidon5 {
-    function hash(uint256[5] calldata inputs) external pure returns (uint256);
+    function hash(uint256[5] calldata inputs) external view returns (uint256);
 }
 
 interface IPoseidon6 {
-    function hash(uint256[6] calldata inputs) external pure returns (uint256);
+    function hash(uint256[6] calldata inputs) external view returns (uint256);
 }
 
 /// @title IZkRollup

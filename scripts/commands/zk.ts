@@ -97,12 +97,15 @@ export function zkCommand(io: Io): Command {
       );
     for (const name of names) {
       const started = Date.now();
-      const report = percentReporter(io, `  ${name}: powers of tau`);
+      let report = percentReporter(io, `  ${name}`);
       const result = await setupCircuit(name, {
         buildDir: cfg.zkBuildDir,
         ptau: cfg.ptau,
         log: createLogger({ level: "warn" }),
-        onStage: (_stage, detail) => io.err(`  ${name}: ${detail}`),
+        onStage: (stage, detail) => {
+          io.err(`  ${name}: ${detail}`);
+          report = percentReporter(io, `  ${name}: ${stage}`);
+        },
         onProgress: (f) => report(Math.round(f * 1000), 1000),
       });
       io.out(

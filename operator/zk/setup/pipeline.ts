@@ -25,6 +25,7 @@ import type { BatchShape } from "../protocol";
 import { compileCircuit, REPO_ROOT, type CircuitBuild } from "./compile";
 import { generateDevPtau, MAX_DEV_POWER, verifyPtau } from "./ptau";
 import { binFileUtils, snarkjs, snarkjsLogger } from "./snarkjs";
+import { newZkeyFromDevPtau } from "./zkey";
 
 export const VERIFIERS_DIR = path.join(REPO_ROOT, "contracts", "verifiers");
 
@@ -183,8 +184,17 @@ export async function setupCircuit(name: string, opts: SetupOptions): Promise<Ci
   ) {
     fs.rmSync(zkeyStamp, { force: true });
     const initial = `${zkey}.initial`;
-    opts.onStage?.("zkey", `circuit key for ${info.nConstraints} constraints (snarkjs zkey new)`);
-    await snarkjs.zKey.newZKey(build.r1cs, ptau, initial, snarkjsLogger(log));
+    if (insecure) {
+      // The development ptau's secrets are public, so the key is computed directly (same bytes).
+      opts.onStage?.(
+        "zkey",
+        `circuit key for ${info.nConstraints} constraints (from the development ptau's public secrets)`,
+      );
+      await newZkeyFromDevPtau(build.r1cs, ptau, initial, (f) => opts.onProgress?.(f));
+    } else {
+      opts.onStage?.("zkey", `circuit key for ${info.nConstraints} constraints (snarkjs zkey new)`);
+      await snarkjs.zKey.newZKey(build.r1cs, ptau, initial, snarkjsLogger(log));
+    }
     opts.onStage?.("contribute", "phase-2 contribution (fresh entropy)");
     const contributor = insecure
       ? "l2kit dev contribution (INSECURE ptau)"

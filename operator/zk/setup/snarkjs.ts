@@ -148,6 +148,7 @@ export interface BinFileUtils {
 }
 
 export interface BinFd {
+  read(length: number, position?: number): Promise<Uint8Array>;
   write(buff: Uint8Array): Promise<void>;
   writeULE32(v: number): Promise<void>;
   close(): Promise<void>;
