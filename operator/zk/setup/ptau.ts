@@ -21,6 +21,7 @@
  */
 import crypto from "node:crypto";
 import { blake2b } from "@noble/hashes/blake2b";
+import { combMultiply } from "./comb";
 import fs from "node:fs";
 import path from "node:path";
 import { L2kitError } from "../../core/errors";
@@ -400,88 +401,14 @@ export function lagrangeScalars(
   return numerators.map((num, j) => (((base * num) % r) * denominators[j]) % r);
 }
 
-/** Fixed-base comb: 32 windows of 8 bits; entry (w, d) is d * 2^(8w) * generator, affine. */
-const WINDOW_BITS = 8;
-const WINDOWS = 32;
-const DIGITS = 1 << WINDOW_BITS;
-const CHUNK = 1024;
-const combTables = new WeakMap<Curve, Partial<Record<"G1" | "G2", Uint8Array>>>();
-
-function combTable(curve: Curve, group: "G1" | "G2"): Uint8Array {
-  const cached = combTables.get(curve)?.[group];
-  if (cached !== undefined) return cached;
-  const G = curve[group];
-  const sAff = G.F.n8 * 2;
-  const table = new Uint8Array(WINDOWS * DIGITS * sAff);
-  let windowBase = G.g;
-  for (let w = 0; w < WINDOWS; w++) {
-    let acc = windowBase;
-    for (let d = 1; d < DIGITS; d++) {
-      table.set(G.toAffine(acc), (w * DIGITS + d) * sAff);
-      acc = G.add(acc, windowBase);
-    }
-    // acc is now 2^8 * windowBase: the next window's base.
-    windowBase = acc;
-  }
-  combTables.set(curve, { ...combTables.get(curve), [group]: table });
-  return table;
-}
-
-/**
- * generator * s for every scalar, as affine points in snarkjs' LEM encoding. A fixed-base comb
- * turns each multiplication into at most 32 mixed additions (about 5x fewer field operations than
- * double-and-add); chunks run on ffjavascript's worker threads.
- */
-export async function multiplyGenerator(
+/** generator * s for every scalar, as affine points in snarkjs' LEM encoding (see comb.ts). */
+export function multiplyGenerator(
   curve: Curve,
   group: "G1" | "G2",
   scalars: readonly bigint[],
   onDone: (n: number) => void,
 ): Promise<Uint8Array> {
-  const G = curve[group];
-  const n8 = G.F.n8;
-  const sAff = n8 * 2;
-  const sJac = n8 * 3;
-  const prefix = group === "G1" ? "g1m" : "g2m";
-  const table = combTable(curve, group);
-  const out = new Uint8Array(scalars.length * sAff);
-  const jobs: Promise<void>[] = [];
-  for (let start = 0; start < scalars.length; start += CHUNK) {
-    const count = Math.min(CHUNK, scalars.length - start);
-    const task: ThreadTask[] = [
-      { cmd: "ALLOCSET", var: 0, buff: table },
-      { cmd: "ALLOC", var: 1, len: count * sJac },
-    ];
-    for (let i = 0; i < count; i++) {
-      const acc = { var: 1, offset: i * sJac };
-      task.push({ cmd: "CALL", fnName: `${prefix}_zero`, params: [acc] });
-      let k = scalars[start + i];
-      for (let w = 0; k > 0n; w++, k >>= BigInt(WINDOW_BITS)) {
-        const d = Number(k & BigInt(DIGITS - 1));
-        if (d === 0) continue;
-        task.push({
-          cmd: "CALL",
-          fnName: `${prefix}_addMixed`,
-          params: [acc, { var: 0, offset: (w * DIGITS + d) * sAff }, acc],
-        });
-      }
-    }
-    task.push({
-      cmd: "CALL",
-      fnName: `${prefix}_batchToAffine`,
-      params: [{ var: 1 }, { val: count }, { var: 1 }],
-    });
-    task.push({ cmd: "GET", out: 0, var: 1, len: count * sAff });
-    const at = start;
-    jobs.push(
-      curve.tm.queueAction(task).then((res) => {
-        out.set(res[0], at * sAff);
-        onDone(count);
-      }),
-    );
-  }
-  await Promise.all(jobs);
-  return out;
+  return combMultiply(curve, group, scalars, onDone);
 }
 
 export function modPow(b: bigint, e: bigint, m: bigint): bigint {

@@ -17,6 +17,7 @@ export interface CurveGroup {
   toRprUncompressed(buff: Uint8Array, pos: number, p: Uint8Array): void;
   toRprLEM(buff: Uint8Array, pos: number, p: Uint8Array): void;
   batchLEMtoC(buff: Uint8Array): Promise<Uint8Array>;
+  batchToAffine(buff: Uint8Array): Promise<Uint8Array>;
   batchLEMtoU(buff: Uint8Array): Promise<Uint8Array>;
 }
 
