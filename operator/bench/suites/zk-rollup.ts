@@ -177,6 +177,8 @@ export const zkRollupSuite: BenchSuite = {
       (await probe.sha256Gas(`0x${"ab".repeat(64)}`)) -
         (await probe.sha256Gas(`0x${"ab".repeat(32)}`)),
     );
+    /** L1 gas of one more transfer of `bytes` pubdata bytes: calldata plus SHA-256 words. */
+    const marginalGas = (bytes: number): number => bytes * 16 + (bytes / 32) * shaWord;
     const hardfork = String(
       (ctx.hre.network.config as { hardfork?: string }).hardfork ?? "default",
     );
@@ -184,7 +186,7 @@ export const zkRollupSuite: BenchSuite = {
     const sizes = [12, 16];
     for (const levels of sizes) {
       const bytes = transferPubdataBytes(levels);
-      const marginal = Math.round((bytes * 16 + (bytes / 32) * shaWord) * 10) / 10;
+      const marginal = Math.round(marginalGas(bytes) * 10) / 10;
       records.push({
         system: SYSTEM,
         metric: "marginal-gas-per-transfer",
@@ -200,8 +202,7 @@ export const zkRollupSuite: BenchSuite = {
         compareTo: "erc20-transfer",
       });
     }
-    const fixed =
-      gasUsed - calldataGas(pubdata) - Math.ceil(pubdata.length / 32) * (shaWord - 16 * 32);
+    const fixed = Math.round(gasUsed - calldataGas(pubdata) - (pubdata.length / 32) * shaWord);
     records.push({
       system: SYSTEM,
       metric: "batch-gas",
@@ -227,9 +228,7 @@ export const zkRollupSuite: BenchSuite = {
       params: { levels: shape.levels, bytes: transferRecord.length },
     });
     for (const batch of [2, 8, 32, 64, 128, 256]) {
-      const marginal =
-        transferPubdataBytes(12) * 16 + (transferPubdataBytes(12) / 32) * (shaWord - 16 * 32);
-      const amortised = Math.round(fixed / batch + marginal);
+      const amortised = Math.round(fixed / batch + marginalGas(transferPubdataBytes(12)));
       records.push({
         system: SYSTEM,
         metric: "amortised-gas-per-transfer",
