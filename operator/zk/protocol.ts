@@ -130,6 +130,25 @@ export interface QueuedDeposit {
   ay: bigint;
 }
 
+/** A queued deposit from the fields of a `DepositQueued` event. */
+export function depositFromEvent(a: {
+  kind: bigint;
+  accountIndex: bigint;
+  tokenId: bigint;
+  amount: bigint;
+  ax: bigint;
+  ay: bigint;
+}): QueuedDeposit {
+  return {
+    kind: Number(a.kind) === DEPOSIT_CREATE ? DEPOSIT_CREATE : DEPOSIT_CREDIT,
+    to: a.accountIndex,
+    token: Number(a.tokenId),
+    amount: a.amount,
+    ax: a.ax,
+    ay: a.ay,
+  };
+}
+
 /** The deposit queue's hash chain, extended by one deposit (the contract computes the same). */
 export function depositChainNext(chain: bigint, d: QueuedDeposit): bigint {
   return poseidon5([

@@ -8,7 +8,7 @@
 import { Interface, type Provider } from "ethers";
 import { L2kitError } from "../core/errors";
 import { buildBatch, ZkState, type SignedTx } from "./batch";
-import { decodePubdata, type BatchShape, type QueuedDeposit } from "./protocol";
+import { decodePubdata, depositFromEvent, type BatchShape, type QueuedDeposit } from "./protocol";
 
 export class ReconstructionError extends L2kitError {
   constructor(message: string, fields: Record<string, unknown> = {}) {
@@ -83,14 +83,7 @@ export async function rebuildFromL1(opts: {
           `deposit ${a.depositNumber} out of order (expected ${deposits.length + 1})`,
         );
       }
-      deposits.push({
-        kind: Number(a.kind) as 0 | 1,
-        to: a.accountIndex,
-        token: Number(a.tokenId),
-        amount: a.amount,
-        ax: a.ax,
-        ay: a.ay,
-      });
+      deposits.push(depositFromEvent(a as unknown as Parameters<typeof depositFromEvent>[0]));
     } else {
       const a = parsed.args;
       batches.push({

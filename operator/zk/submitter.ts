@@ -7,7 +7,7 @@ import type { ContractTransactionReceipt } from "ethers";
 import type { ZkRollup } from "../../typechain-types";
 import { buildBatch, ZkState, type BuiltBatch, type SignedTx } from "./batch";
 import { proveBatch, type BatchProof, type ProveOptions } from "./prover";
-import type { BatchShape, QueuedDeposit } from "./protocol";
+import { depositFromEvent, type BatchShape, type QueuedDeposit } from "./protocol";
 
 export interface SubmittedBatch {
   batch: BuiltBatch;
@@ -48,17 +48,7 @@ export class BatchSubmitter {
   async syncDeposits(): Promise<void> {
     const events = await this.rollup.queryFilter(this.rollup.filters.DepositQueued());
     const known = this.state.depositsConsumed + this.queue.length;
-    for (const e of events.slice(known)) {
-      const a = e.args;
-      this.queue.push({
-        kind: Number(a.kind) as 0 | 1,
-        to: a.accountIndex,
-        token: Number(a.tokenId),
-        amount: a.amount,
-        ax: a.ax,
-        ay: a.ay,
-      });
-    }
+    for (const e of events.slice(known)) this.queue.push(depositFromEvent(e.args));
   }
 
   /** Builds, proves and submits the next batch with as many queued deposits as fit. */
