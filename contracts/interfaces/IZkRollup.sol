@@ -82,8 +82,6 @@ interface IZkRollup {
     error ZkRollupBadPublicKey(uint256 ax, uint256 ay);
     /// @notice The deposit queue is full; the operator must process deposits first.
     error ZkRollupQueueFull(uint256 pending);
-    /// @notice Plain ETH sent with a token deposit, or ETH deposit of a token.
-    error ZkRollupBadValue(uint256 value);
     /// @notice Pubdata must have exactly the shape's length.
     error ZkRollupBadPubdataLength(uint256 expected, uint256 given);
     /// @notice A batch takes at most the shape's deposit slots, and only queued deposits.

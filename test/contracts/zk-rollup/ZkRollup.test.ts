@@ -290,6 +290,17 @@ describe("ZkRollup (contract, with real Groth16 proofs of the test circuit)", fu
         .withArgs(2n ** 128n);
     });
 
+    it("stop when the queue is full, until a batch takes deposits", async function () {
+      const { rollup, h } = await funded();
+      const max = await rollup.MAX_PENDING_DEPOSITS();
+      for (let i = 0n; i < max; i++) await rollup.depositETH(1, 0, 0, { value: 1 });
+      await expect(rollup.depositETH(1, 0, 0, { value: 1 }))
+        .to.be.revertedWithCustomError(rollup, "ZkRollupQueueFull")
+        .withArgs(max);
+      await h.submit([]);
+      await rollup.depositETH(1, 0, 0, { value: 1 });
+    });
+
     it("stop when the tree is full", async function () {
       const { rollup } = await loadFixture(fixture);
       const capacity = await rollup.capacity();
@@ -357,6 +368,25 @@ describe("ZkRollup (contract, with real Groth16 proofs of the test circuit)", fu
       expect(await rollup.pendingWithdrawals(bob.address, ETH)).to.equal(123n);
     });
 
+    it("exits only existing accounts, with a proof of the tree's depth", async function () {
+      const { rollup, bob, h } = await funded();
+      await rollup.connect(bob).depositETH(2, 0, 0, { value: 1n });
+      await time.increase(DEADLINE + 1);
+      await rollup.activateExodus();
+      const a = h.state.account(1n)!;
+      const siblings = h.state.tree.proof(1n).siblings as [bigint, bigint, bigint, bigint][];
+      await expect(rollup.exodusWithdraw(0, 0, 0, 0, 0, siblings))
+        .to.be.revertedWithCustomError(rollup, "ZkRollupUnknownAccount")
+        .withArgs(0n);
+      await expect(rollup.exodusWithdraw(9, 0, 0, 0, 0, siblings))
+        .to.be.revertedWithCustomError(rollup, "ZkRollupUnknownAccount")
+        .withArgs(9n);
+      await expect(rollup.exodusWithdraw(1, a.nonce, a.balance, a.ax, a.ay, siblings.slice(1)))
+        .to.be.revertedWithCustomError(rollup, "ZkRollupBadExodusProof")
+        .withArgs(1n);
+      await expect(rollup.activateExodus()).to.be.revertedWithCustomError(rollup, "ZkRollupExodus");
+    });
+
     it("exits and refunds only in exodus mode", async function () {
       const { rollup } = await loadFixture(fixture);
       await expect(rollup.exodusWithdraw(1, 0, 0, 0, 0, [])).to.be.revertedWithCustomError(
@@ -394,6 +424,21 @@ describe("ZkRollup (contract, with real Groth16 proofs of the test circuit)", fu
         .to.be.revertedWithCustomError(rollup, "ZkRollupEthTransferFailed")
         .withArgs(await attacker.getAddress(), E18 / 2n);
       expect(await rollup.pendingWithdrawals(await attacker.getAddress(), ETH)).to.equal(E18 / 2n);
+    });
+
+    it("refuses nonsensical construction parameters", async function () {
+      const { rollup } = await loadFixture(fixture);
+      const factory = await ethers.getContractFactory("ZkRollup");
+      const [owner] = await ethers.getSigners();
+      const p4 = ethers.ZeroAddress;
+      for (const levels of [0, 17]) {
+        await expect(factory.deploy(owner.address, levels, 60, p4, p4, p4))
+          .to.be.revertedWithCustomError(rollup, "ZkRollupBadParameter")
+          .withArgs("levels", BigInt(levels));
+      }
+      await expect(factory.deploy(owner.address, 2, 0, p4, p4, p4))
+        .to.be.revertedWithCustomError(rollup, "ZkRollupBadParameter")
+        .withArgs("depositDeadline", 0n);
     });
 
     it("only the owner registers shapes and operators; tokens are registered once", async function () {
