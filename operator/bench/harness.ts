@@ -32,6 +32,8 @@ export interface BenchContext {
   hre: HardhatRuntimeEnvironment;
   /** Smaller sizes and fewer samples, for a quick look (and CI). */
   quick: boolean;
+  /** Also the expensive figures (large ZK circuits: setup and proving, up to an hour once). */
+  large: boolean;
   /** The L1 baseline of this run (set once the baseline suite has run). */
   baseline?: L1Baseline;
   /** A progress line (stderr). */
@@ -63,6 +65,7 @@ export interface RunBenchOptions {
   /** Systems to run besides the baseline; all when empty. */
   only?: readonly string[];
   quick?: boolean;
+  large?: boolean;
   progress?: (message: string) => void;
   /** Observes the run being interrupted between suites. */
   signal?: AbortSignal;
@@ -87,7 +90,12 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]>
       options.only!.includes(s.system),
   );
   const progress = options.progress ?? (() => undefined);
-  const ctx: BenchContext = { hre: options.hre, quick: options.quick ?? false, progress };
+  const ctx: BenchContext = {
+    hre: options.hre,
+    quick: options.quick ?? false,
+    large: options.large ?? false,
+    progress,
+  };
   const out: BenchRecord[] = [];
   for (const [i, suite] of selected.entries()) {
     if (options.signal?.aborted) throw options.signal.reason;

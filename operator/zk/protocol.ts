@@ -32,6 +32,8 @@ export interface BatchShape {
   depositSlots: number;
   /** Fee accounts (one token each) a batch can pay fees into. */
   feeSlots: number;
+  /** Built only by the bench on request (its setup is long). */
+  large?: boolean;
 }
 
 export function checkShape(shape: BatchShape): void {

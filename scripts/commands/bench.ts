@@ -20,7 +20,12 @@ export function benchCommand(io: Io): Command {
       "--only <systems...>",
       `systems to measure besides the baseline (${SUITES.map((s) => s.system).join(", ")})`,
     )
-    .option("--quick", "smaller sizes and fewer samples", false);
+    .option("--quick", "smaller sizes and fewer samples", false)
+    .option(
+      "--large",
+      "also set up and prove the large ZK circuits (circuits/config.json; one-time setup up to an hour)",
+      false,
+    );
   addConfigOptions(cmd, networkSettings);
   return cmd.action(async (opts: Record<string, unknown>) => {
     const net = loadConfig(networkSettings, { flags: opts });
@@ -42,6 +47,7 @@ export function benchCommand(io: Io): Command {
         suites: SUITES,
         only: (opts.only as string[] | undefined) ?? [],
         quick: opts.quick === true,
+        large: opts.large === true,
         progress: (line) => io.err(line),
         signal: abort.signal,
       });

@@ -83,7 +83,7 @@ export function zkCommand(io: Io): Command {
   setup.action(async (opts: Record<string, unknown>) => {
     const cfg = loadConfig(zkSettings, { flags: opts });
     const known = Object.keys(circuitShapes());
-    const names = (opts.circuit as string[] | undefined) ?? known;
+    const names = (opts.circuit as string[] | undefined) ?? defaultCircuits();
     for (const n of names) {
       if (!known.includes(n))
         throw new InputError(
@@ -127,6 +127,13 @@ export function zkCommand(io: Io): Command {
   zk.addCommand(setup);
   zk.addCommand(genPoseidon);
   return zk;
+}
+
+/** Circuits `zk setup` builds when none is named: all but the large (bench-only) ones. */
+function defaultCircuits(): string[] {
+  return Object.entries(circuitShapes())
+    .filter(([, shape]) => shape.large !== true)
+    .map(([name]) => name);
 }
 
 function wrapFlag<T>(flag: string, fn: () => T): T {

@@ -6,9 +6,11 @@
 import path from "node:path";
 import { deployZkRollup } from "../../../deploy";
 import { loadConfig } from "../../core/config";
-import { circuitShape } from "../../zk/circuits";
+import { buildBatch, ZkState, type BuiltBatch } from "../../zk/batch";
+import { circuitShape, circuitShapes } from "../../zk/circuits";
+import { proveBatch } from "../../zk/prover";
 import { ZkKey } from "../../zk/keys";
-import { transferPubdataBytes, withdrawPubdataBytes } from "../../zk/protocol";
+import { transferPubdataBytes, withdrawPubdataBytes, type BatchShape } from "../../zk/protocol";
 import { compileCircuit } from "../../zk/setup/compile";
 import { setupCircuit } from "../../zk/setup/pipeline";
 import { snarkjs } from "../../zk/setup/snarkjs";
@@ -271,6 +273,7 @@ export const zkRollupSuite: BenchSuite = {
       unit: "µs",
       params: { circuit: "test" },
     });
+    if (ctx.large) records.push(...(await largeCircuits(ctx.progress, cfg.zkBuildDir, cfg.ptau)));
     records.push({
       system: SYSTEM,
       metric: "test-circuit-constraints",
@@ -283,3 +286,121 @@ export const zkRollupSuite: BenchSuite = {
     return records;
   },
 };
+
+/** A full batch of `shape` (every slot used) on a synthetic state, for timing the prover. */
+function fullBatch(shape: BatchShape, domain: bigint): BuiltBatch {
+  const key = ZkKey.fromSeed("bench: the large-batch key..");
+  const state = new ZkState(shape.levels);
+  const senders = shape.txSlots + shape.withdrawSlots;
+  const e18 = 10n ** 18n;
+  for (let i = 1n; i <= BigInt(senders + 2); i++)
+    state.setAccount(i, { token: 0, nonce: 0n, balance: e18, ax: key.ax, ay: key.ay });
+  const feeIdx = BigInt(senders + 2);
+  const txs = [];
+  for (let t = 0; t < shape.txSlots; t++) {
+    txs.push(
+      key.sign(domain, {
+        from: BigInt(t + 1),
+        to: BigInt(t + 2),
+        token: 0,
+        nonce: 0n,
+        amount: 10n ** 15n,
+        fee: 10n ** 12n,
+      }),
+    );
+  }
+  for (let w = 0; w < shape.withdrawSlots; w++) {
+    txs.push(
+      key.sign(domain, {
+        from: BigInt(shape.txSlots + w + 1),
+        to: 0n,
+        token: 0,
+        nonce: 0n,
+        amount: 10n ** 15n,
+        fee: 10n ** 12n,
+      }),
+    );
+  }
+  const deposits = Array.from({ length: shape.depositSlots }, () => ({
+    kind: 0 as const,
+    to: 1n,
+    token: 0,
+    amount: 1n,
+    ax: 0n,
+    ay: 0n,
+  }));
+  return buildBatch(state, shape, domain, { deposits, txs, feeAccounts: [feeIdx] });
+}
+
+/** Setup and proving time of the large circuits, smallest first; the largest proven in 10 minutes. */
+async function largeCircuits(
+  progress: (line: string) => void,
+  buildDir: string,
+  ptau: string | undefined,
+): Promise<SuiteRecord[]> {
+  const records: SuiteRecord[] = [];
+  const large = Object.entries(circuitShapes())
+    .filter(([, s]) => s.large === true)
+    .sort(([, a], [, b]) => a.txSlots - b.txSlots);
+  let largest = 0;
+  for (const [name, shape] of large) {
+    const started = Date.now();
+    progress(`  ${name}: setting up (cached after the first run)`);
+    const setup = await setupCircuit(name, {
+      buildDir,
+      ptau,
+      onStage: (_s, d) => progress(`  ${name}: ${d}`),
+    });
+    const setupSeconds = (Date.now() - started) / 1000;
+    const batch = fullBatch(shape, 1234567n);
+    progress(
+      `  ${name}: proving a full batch (${shape.txSlots} transfers, ${setup.constraints.toLocaleString("en-US")} constraints)`,
+    );
+    let lines = 0;
+    const proof = await proveBatch(
+      { wasm: setup.build.wasm, zkey: setup.zkey },
+      batch.circuitInput,
+      {
+        onProgress: (line) => {
+          if (++lines % 25 === 0) progress(`    ${line}`);
+        },
+      },
+    );
+    const params = {
+      circuit: name,
+      levels: shape.levels,
+      transfers: shape.txSlots,
+      constraints: setup.constraints,
+    };
+    records.push({
+      system: SYSTEM,
+      metric: "setup-time",
+      value: Math.round(setupSeconds),
+      unit: "s",
+      params: { ...params, cached: setupSeconds < 30 },
+    });
+    records.push({
+      system: SYSTEM,
+      metric: "proving-time-per-batch",
+      value: Math.round(proof.seconds * 10) / 10,
+      unit: "s",
+      params,
+    });
+    records.push({
+      system: SYSTEM,
+      metric: "proving-time-per-transfer",
+      value: Math.round((proof.seconds / shape.txSlots) * 100) / 100,
+      unit: "s",
+      params,
+    });
+    if (proof.seconds <= 600) largest = Math.max(largest, shape.txSlots);
+  }
+  records.push({
+    system: SYSTEM,
+    metric: "largest-batch-proven-within-10-min",
+    value: largest,
+    unit: "transfers",
+    params: { levels: 12, tried: large.map(([n]) => n).join(" ") },
+  });
+  return records;
+}
