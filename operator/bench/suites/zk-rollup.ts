@@ -366,6 +366,9 @@ async function largeCircuits(
         },
       },
     );
+    progress(
+      `  ${name}: set up in ${setupSeconds.toFixed(0)} s, a full batch proven in ${proof.seconds.toFixed(1)} s`,
+    );
     const params = {
       circuit: name,
       levels: shape.levels,
