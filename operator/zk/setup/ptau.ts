@@ -4,20 +4,17 @@
  * Production uses a public ceremony file (`ZK_PTAU`, e.g. Hermez' `powersOfTau28_hez_final_NN`),
  * checked with `snarkjs powersoftau verify` before use.
  *
- * Development uses a file generated here in seconds instead of the half hour snarkjs needs:
+ * Development uses a file generated here in seconds instead of the better part of an hour:
  *
- * 1. snarkjs starts a fresh accumulator and applies one **beacon** contribution. A beacon's
- *    secrets (tau, alpha, beta) are derived from its public hash, so anyone can recompute them:
- *    the file is INSECURE by construction, and its contribution is named so. That is the point:
- *    it can only ever be a development file.
- * 2. snarkjs' `preparephase2` would then compute the Lagrange-basis sections (12-15) with inverse
- *    FFTs over curve points, O(n log n) scalar multiplications per power, which takes ~5 minutes at
- *    2^14 on these machines and grows faster than linearly. Knowing tau, we compute the same points
- *    directly: each is the generator times a scalar L_j(tau) computed in the field, one scalar
- *    multiplication per point, spread over ffjavascript's worker threads.
- *
- * The result is byte-for-byte what snarkjs' own preparephase2 writes (tested at small powers) and
- * passes `snarkjs powersoftau verify`.
+ * - It is the file `snarkjs powersoftau new` followed by one **beacon** contribution and
+ *   `preparephase2` would write, byte for byte (tested at small powers), and it passes
+ *   `snarkjs powersoftau verify`. A beacon's secrets (tau, alpha, beta) are derived from its
+ *   public hash, which the file records, so anyone can recompute them: the file is INSECURE by
+ *   construction, and its contribution is named so. It can only ever be a development file.
+ * - Knowing the secrets, every point is the generator times a known scalar (tau^i, alpha*tau^i,
+ *   L_j(tau), ...), one fixed-base multiplication each (`comb.ts`), instead of snarkjs' generic
+ *   scalar multiplications and the inverse FFTs over curve points of `preparephase2`
+ *   (O(n log n) multiplications per power, ~5 minutes at 2^14 on these machines).
  */
 import crypto from "node:crypto";
 import { blake2b } from "@noble/hashes/blake2b";
