@@ -35,6 +35,8 @@ import {
 
 /** The contribution name every development file carries (snarkjs keeps at most 64 bytes). */
 export const DEV_PTAU_NAME = "l2kit DEV ptau, INSECURE: tau derivable from its beacon";
+/** Points computed (and held in memory) at a time: bounds memory at any power. */
+const STREAM_CHUNK = 1 << 16;
 /** snarkjs requires at least 2^10 hash iterations for a beacon. */
 const BEACON_ITERATIONS_EXP = 10;
 /** Largest power the development generator accepts (2^20 points would take hours anyway). */
@@ -245,16 +247,9 @@ async function writeAccumulator(
 
   const response = blake2b.create({ dkLen: 64 });
   response.update(challenge);
-  const sections: { id: number; group: "G1" | "G2"; points: Uint8Array }[] = [];
-  const geometric = (first: bigint, n: number): bigint[] => {
-    const out = new Array<bigint>(n);
-    let v = first % r;
-    for (let i = 0; i < n; i++) {
-      out[i] = v;
-      v = (v * secrets.tau) % r;
-    }
-    return out;
-  };
+  // Per section: where its points start in the file, how many, and its first two points.
+  const sections: { id: number; group: "G1" | "G2"; start: number; n: number; head: Uint8Array }[] =
+    [];
   const plan: { id: number; group: "G1" | "G2"; first: bigint; n: number }[] = [
     { id: 2, group: "G1", first: 1n, n: 2 ** (power + 1) - 1 },
     { id: 3, group: "G2", first: 1n, n: 2 ** power },
@@ -263,12 +258,25 @@ async function writeAccumulator(
     { id: 6, group: "G2", first: secrets.beta, n: 1 },
   ];
   for (const { id, group, first, n } of plan) {
-    const points = await multiplyGenerator(curve, group, geometric(first, n), onDone);
     await binFileUtils.startWriteSection(fd, id);
-    await fd.write(points);
+    const start = fd.pos;
+    let head = new Uint8Array(0);
+    // first * tau^i, in bounded chunks: memory stays flat however large the power.
+    let v = first % r;
+    for (let from = 0; from < n; from += STREAM_CHUNK) {
+      const count = Math.min(STREAM_CHUNK, n - from);
+      const scalars = new Array<bigint>(count);
+      for (let i = 0; i < count; i++) {
+        scalars[i] = v;
+        v = (v * secrets.tau) % r;
+      }
+      const points = await multiplyGenerator(curve, group, scalars, onDone);
+      if (from === 0) head = points.slice(0, Math.min(2, count) * (group === "G1" ? 64 : 128));
+      await fd.write(points);
+      response.update(await curve[group].batchLEMtoC(points));
+    }
     await binFileUtils.endWriteSection(fd);
-    response.update(await curve[group].batchLEMtoC(points));
-    sections.push({ id, group, points });
+    sections.push({ id, group, start, n, head });
   }
   const partial = partialHash(response);
   const pub = new Uint8Array(64 * 6 + 128 * 3);
@@ -281,16 +289,23 @@ async function writeAccumulator(
   );
   response.update(pub);
   const responseHash = response.digest();
+  // The next challenge hashes every point again, uncompressed: read back from the file.
   const next = blake2b.create({ dkLen: 64 });
   next.update(responseHash);
-  for (const { group, points } of sections) next.update(await curve[group].batchLEMtoU(points));
+  for (const { group, start, n } of sections) {
+    const size = group === "G1" ? 64 : 128;
+    for (let from = 0; from < n; from += STREAM_CHUNK) {
+      const count = Math.min(STREAM_CHUNK, n - from);
+      next.update(await curve[group].batchLEMtoU(await fd.read(count * size, start + from * size)));
+    }
+  }
   const nextChallenge = next.digest();
 
   // Section 7: one contribution, of type beacon.
   const at = (id: number, i: number): Uint8Array => {
     const sec = sections.find((x) => x.id === id)!;
     const size = sec.group === "G1" ? 64 : 128;
-    return sec.points.subarray(i * size, (i + 1) * size);
+    return sec.head.subarray(i * size, (i + 1) * size);
   };
   await binFileUtils.startWriteSection(fd, 7);
   await fd.writeULE32(1);
@@ -347,14 +362,12 @@ async function writeLagrangeSections(
     for (let p = 0; p <= maxPower; p++) {
       // The tau*G1 section holds 2^(power+1) - 1 points; snarkjs pads the last one with zero.
       const terms = section === 12 && p === power + 1 ? 2 ** p - 1 : 2 ** p;
-      await fd.write(
-        await multiplyGenerator(
-          curve,
-          group,
-          lagrangeScalars(curve, secrets.tau, p, terms, factor, r),
-          onDone,
-        ),
-      );
+      // In bounded chunks: memory stays flat however large the power.
+      for (let from = 0; from < 2 ** p; from += STREAM_CHUNK) {
+        const to = Math.min(2 ** p, from + STREAM_CHUNK);
+        const scalars = lagrangeScalars(curve, secrets.tau, p, terms, factor, r, from, to);
+        await fd.write(await multiplyGenerator(curve, group, scalars, onDone));
+      }
     }
     await binFileUtils.endWriteSection(fd);
   }
@@ -372,6 +385,8 @@ export function lagrangeScalars(
   terms: number,
   factor: bigint,
   r: bigint,
+  from = 0,
+  to = 2 ** p,
 ): bigint[] {
   const n = 2 ** p;
   const w = curve.Fr.toObject(curve.Fr.w[p]);
@@ -379,12 +394,13 @@ export function lagrangeScalars(
   const nInv = modInverse(BigInt(n), r);
   const base = (factor * nInv) % r;
   // x_j = tau * w^-j; x_j^terms is tau^n when terms = n, and tau^(n-1) * w^j when terms = n - 1.
-  const xs: bigint[] = new Array<bigint>(n);
-  const numerators: bigint[] = new Array<bigint>(n);
+  const count = to - from;
+  const xs: bigint[] = new Array<bigint>(count);
+  const numerators: bigint[] = new Array<bigint>(count);
   const tauN = modPow(tau, BigInt(terms), r);
-  let x = tau % r;
-  let wj = 1n;
-  for (let j = 0; j < n; j++) {
+  let x = (tau * modPow(wInv, BigInt(from), r)) % r;
+  let wj = modPow(w, BigInt(from), r);
+  for (let j = 0; j < count; j++) {
     xs[j] = x;
     const xPow = terms === n ? tauN : (tauN * wj) % r;
     numerators[j] = (xPow - 1n + r) % r;

@@ -149,6 +149,7 @@ export interface BinFileUtils {
 }
 
 export interface BinFd {
+  pos: number;
   read(length: number, position?: number): Promise<Uint8Array>;
   write(buff: Uint8Array): Promise<void>;
   writeULE32(v: number): Promise<void>;
