@@ -133,6 +133,19 @@ async function productionPtau(file: string, power: number, opts: SetupOptions): 
   return file;
 }
 
+/** sha256 of a ptau file's contributions section. */
+async function ptauIdentity(file: string): Promise<string> {
+  const { fd, sections } = await binFileUtils.readBinFile(file, "ptau", 1);
+  try {
+    return crypto
+      .createHash("sha256")
+      .update(await binFileUtils.readSection(fd, sections, 7))
+      .digest("hex");
+  } finally {
+    await fd.close();
+  }
+}
+
 /** The power (log2 of the size) a ptau file was made for, from its header section. */
 export async function ptauPower(file: string): Promise<number> {
   const { fd, sections } = await binFileUtils.readBinFile(file, "ptau", 1);
@@ -176,7 +189,9 @@ export async function setupCircuit(name: string, opts: SetupOptions): Promise<Ci
   // Circuit key: redone when the circuit or the ptau changes.
   const zkey = path.join(build.dir, `${spec.name}.zkey`);
   const zkeyStamp = `${zkey}.inputs`;
-  const zkeyInputs = `${sha256File(build.r1cs)} ${path.resolve(ptau)} ${fs.statSync(ptau).size} ${insecure ? "dev" : "production"}`;
+  // The ptau is identified by its contributions section: it commits to every point (through the
+  // hash chain) and is small, so a regenerated file with the same size is still noticed.
+  const zkeyInputs = `${sha256File(build.r1cs)} ${await ptauIdentity(ptau)} ${insecure ? "dev" : "production"}`;
   if (
     !fs.existsSync(zkey) ||
     !fs.existsSync(zkeyStamp) ||
