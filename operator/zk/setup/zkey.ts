@@ -22,7 +22,7 @@ import {
   secretsFromBeacon,
   type TauSecrets,
 } from "./ptau";
-import { binFileUtils, ffjavascript, type BinFd, type Curve } from "./snarkjs";
+import { binFileUtils, ffjavascript, type Curve } from "./snarkjs";
 
 interface R1cs {
   nVars: number;
@@ -323,5 +323,3 @@ async function subtractToUncompressed(
   task.push({ cmd: "GET", out: 0, var: 2, len: n * 64 });
   return (await curve.tm.queueAction(task))[0];
 }
-
-export type { BinFd };
