@@ -10,6 +10,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { Contract, ContractFactory, type Signer } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { BaselineToken, ZkRollup } from "../typechain-types";
 import { L2kitError } from "../operator/core/errors";
@@ -86,6 +87,21 @@ export interface ZkRollupDeployment {
   levels: number;
 }
 
+/** The rollup's `BatchShape` struct for a circuit's sizes and its verifier. */
+function shapeStruct(
+  shape: ReturnType<typeof circuitShape>,
+  verifier: string,
+): {
+  txSlots: number;
+  withdrawSlots: number;
+  depositSlots: number;
+  feeSlots: number;
+  verifier: string;
+} {
+  const { txSlots, withdrawSlots, depositSlots, feeSlots } = shape;
+  return { txSlots, withdrawSlots, depositSlots, feeSlots, verifier };
+}
+
 /**
  * Deploys the ZK rollup with one registered shape (and verifier) per circuit, and the deployer as
  * operator. The circuits must have been built (`npx l2kit zk setup`) and share their tree levels;
@@ -146,21 +162,51 @@ export async function deployZkRollup(
       const v = await factory.deploy();
       await v.waitForDeployment();
       verifier = await v.getAddress();
-      await (
-        await zk.registerShape(id, {
-          txSlots: shape.txSlots,
-          withdrawSlots: shape.withdrawSlots,
-          depositSlots: shape.depositSlots,
-          feeSlots: shape.feeSlots,
-          verifier,
-        })
-      ).wait();
+      await (await zk.registerShape(id, shapeStruct(shape, verifier))).wait();
     }
     shapeIds[name] = id;
   }
   if (!(await zk.isOperator(deployer.address)))
     await (await zk.setOperator(deployer.address, true)).wait();
   return { rollup: zk, shapeIds, levels };
+}
+
+/**
+ * Deploys the ZK rollup to any node through `signer` (owner and operator) from the compiled
+ * artifacts: what `deployZkRollup` does, without Ignition's journal, for a node other than the
+ * Hardhat runtime's own network (the bench and the tests run operators against a
+ * `npx hardhat node` they start themselves). Registers circuit `circuit`'s shape as id 0.
+ */
+export async function deployZkRollupWithSigner(
+  hre: Pick<HardhatRuntimeEnvironment, "artifacts">,
+  signer: Signer,
+  options: { depositDeadline?: number; circuit?: string } = {},
+): Promise<{ rollup: string; shapeId: number; deployBlock: number }> {
+  const circuit = options.circuit ?? "test";
+  const shape = circuitShape(circuit);
+  const provider = signer.provider;
+  if (provider === null) throw new L2kitError("NO_PROVIDER", "the signer has no provider", {});
+  const deploy = async (name: string, args: unknown[] = []): Promise<string> => {
+    const artifact = await hre.artifacts.readArtifact(name);
+    const c = await new ContractFactory(artifact.abi, artifact.bytecode, signer).deploy(...args);
+    await c.waitForDeployment();
+    return c.getAddress();
+  };
+  const deployBlock = await provider.getBlockNumber();
+  const owner = await signer.getAddress();
+  const rollup = await deploy("ZkRollup", [
+    owner,
+    shape.levels,
+    options.depositDeadline ?? 240 * 12,
+    await deploy("PoseidonT5"),
+    await deploy("PoseidonT6"),
+    await deploy("PoseidonT7"),
+  ]);
+  const verifier = await deploy(verifierContractName(circuit));
+  const zk = new Contract(rollup, (await hre.artifacts.readArtifact("ZkRollup")).abi, signer);
+  await (await zk.registerShape(0, shapeStruct(shape, verifier))).wait();
+  await (await zk.setOperator(owner, true)).wait();
+  return { rollup, shapeId: 0, deployBlock };
 }
 
 type Deployable = {
@@ -178,6 +224,21 @@ export const DEPLOYABLE = {
     deploy: async (hre, options) => {
       const { token } = await deployBaseline(hre, {}, options);
       return { BaselineToken: await token.getAddress() };
+    },
+  },
+  "zk-rollup": {
+    description:
+      "the ZK rollup with the verifiers of the circuits in ZK_CIRCUIT (default test; built first with npx l2kit zk setup); the deployer becomes its operator",
+    deploy: async (hre, options) => {
+      const circuits = (process.env.ZK_CIRCUIT ?? "test").split(",").map((c) => c.trim());
+      const { rollup, shapeIds } = await deployZkRollup(
+        hre,
+        { circuits, zkBuildDir: process.env.L2KIT_ZK_BUILD_DIR ?? "circuits/build" },
+        options,
+      );
+      const out: Record<string, string> = { ZkRollup: await rollup.getAddress() };
+      for (const [name, id] of Object.entries(shapeIds)) out[`shape:${name}`] = String(id);
+      return out;
     },
   },
 } as const satisfies Record<string, Deployable>;

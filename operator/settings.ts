@@ -4,12 +4,14 @@
  */
 import type { ConfigSpec } from "./core/config";
 import { coreSettings, networkSettings } from "./core/settings";
-import { zkSettings } from "./zk/settings";
+import { zkClientSettings, zkOperatorSettings, zkSettings } from "./zk/settings";
 
 export const SETTINGS_SECTIONS: readonly { title: string; spec: ConfigSpec }[] = [
   { title: "Network", spec: networkSettings },
   { title: "Operators: storage, logging, L1 client, HTTP API", spec: coreSettings },
   { title: "ZK rollup: circuits and trusted setup", spec: zkSettings },
+  { title: "ZK rollup operator (npx l2kit zk operator)", spec: zkOperatorSettings },
+  { title: "ZK rollup user client (npx l2kit zk deposit, transfer, ...)", spec: zkClientSettings },
 ];
 
 /** Variables read by the tools l2kit drives rather than by its own config tables. */

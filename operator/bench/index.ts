@@ -1,8 +1,9 @@
 import type { BenchSuite } from "./harness";
 import { l1Erc20Suite } from "./suites/l1-erc20";
+import { zkOperatorSuite } from "./suites/zk-operator";
 import { zkRollupSuite } from "./suites/zk-rollup";
 
 export * from "./harness";
 
 /** Every bench suite, the baseline first. Each system issue adds its own. */
-export const SUITES: readonly BenchSuite[] = [l1Erc20Suite, zkRollupSuite];
+export const SUITES: readonly BenchSuite[] = [l1Erc20Suite, zkRollupSuite, zkOperatorSuite];

@@ -3,7 +3,7 @@
  * retry loop with exponential backoff, and a provider configured for operators.
  */
 import { FetchRequest, JsonRpcProvider, Network } from "ethers";
-import { describeError, RpcRetriesExhaustedError } from "./errors";
+import { describeError, L2kitError, RpcRetriesExhaustedError } from "./errors";
 import { silentLogger, type Logger } from "./log";
 
 const TRANSIENT_ETHERS_CODES = new Set(["NETWORK_ERROR", "SERVER_ERROR", "TIMEOUT"]);
@@ -125,6 +125,32 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     };
     signal?.addEventListener("abort", onAbort, { once: true });
   });
+}
+
+/**
+ * Polls `fn` until it returns something other than undefined or false; throws after `timeoutMs`
+ * with a message naming `what`. With `retryErrors`, a throwing `fn` counts as "not yet".
+ */
+export async function pollUntil<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false> | T | undefined | false,
+  options: { timeoutMs?: number; intervalMs?: number; retryErrors?: boolean } = {},
+): Promise<T> {
+  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
+  for (;;) {
+    let v: T | undefined | false;
+    try {
+      v = await fn();
+    } catch (error) {
+      if (options.retryErrors !== true) throw error;
+      v = undefined;
+    }
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) {
+      throw new L2kitError("POLL_TIMEOUT", `timed out waiting for ${what}`, { what });
+    }
+    await sleep(options.intervalMs ?? 25);
+  }
 }
 
 /**

@@ -2,12 +2,18 @@
  * `npm run demo`: deploys what exists on the chosen network and plays each system's scenario,
  * saying what happens. Each system issue adds its scenario to `SCENARIOS`.
  */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { formatEther, Wallet } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { deployBaseline, deployZkRollup } from "../../deploy";
+import { deployBaseline, deployZkRollup, deployZkRollupWithSigner } from "../../deploy";
 import { measureL1Baseline, type L1Baseline } from "../baseline/l1";
 import { loadConfig } from "../core/config";
+import { startHardhatNode } from "../core/devnode";
+import { ZkClient } from "../zk/client";
 import { ZkKey } from "../zk/keys";
+import { spawnZkOperator, type ZkOperatorProcess } from "../zk/service/process";
 import { setupCircuit } from "../zk/setup/pipeline";
 import { zkSettings } from "../zk/settings";
 import { BatchSubmitter } from "../zk/submitter";
@@ -148,7 +154,75 @@ const zkScenario: DemoScenario = {
   },
 };
 
-export const SCENARIOS: readonly DemoScenario[] = [l1Scenario, zkScenario];
+const zkOperatorScenario: DemoScenario = {
+  system: "zk-operator",
+  title: "ZK rollup operator: the operator process, and users over its HTTP API",
+  async run(ctx) {
+    const node = await startHardhatNode();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "l2kit-demo-zk-operator-"));
+    let op: ZkOperatorProcess | undefined;
+    try {
+      ctx.say(
+        `an operator needs a node other processes reach: started npx hardhat node at ${node.url}`,
+      );
+      const { rollup } = await deployZkRollupWithSigner(ctx.hre, node.wallet(0));
+      const user = async (i: number): Promise<ZkClient> =>
+        new ZkClient({
+          rollup,
+          signer: node.wallet(i),
+          key: await ZkKey.fromEthereumSigner(node.wallet(i)),
+        });
+      const [fee, alice, bob] = await Promise.all([0, 1, 2].map(user));
+      const e18 = 10n ** 18n;
+      await fee.deposit({ amount: 1n });
+      const a = (await alice.deposit({ amount: e18 })).accountIndex;
+      const b = (await bob.deposit({ amount: e18 / 2n })).accountIndex;
+      ctx.say(
+        `ZkRollup at ${rollup}; on L1 the operator opens fee account 1, alice deposits 1 ETH (account ${a}), bob 0.5 ETH (account ${b})`,
+      );
+      op = await spawnZkOperator({
+        nodeUrl: node.url,
+        rollup,
+        dataDir: dir,
+        args: ["--max-batch-wait-ms", "300", "--fee-accounts", "0:1", "--log-level", "warn"],
+      });
+      for (const c of [fee, alice, bob]) c.operatorUrl = op.url;
+      ctx.say(`npx l2kit zk operator is listening at ${op.url} (routes at ${op.url}/openapi.json)`);
+      // Deposits become spendable once a batch has taken them.
+      for (;;) {
+        const accounts = await Promise.all([alice.account(a), bob.account(b)]).catch(() => []);
+        if (accounts.length === 2) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      ctx.say(
+        "the operator picked up the deposits, proved them in batches and the rollup verified them",
+      );
+      const started = Date.now();
+      const pay = await alice.transfer({ from: a, to: b, amount: e18 / 10n, fee: 10n ** 15n });
+      const exit = await bob.withdraw({ from: b, amount: e18 / 5n, fee: 10n ** 15n });
+      ctx.say(
+        `alice POSTs a signed transfer of 0.1 ETH to bob (${pay.hash.slice(0, 12)}…) and bob a withdrawal of 0.2 ETH: both accepted, pending`,
+      );
+      const done = await alice.waitFor(pay.hash, "final", { timeoutMs: 300_000 });
+      await bob.waitFor(exit.hash, "final", { timeoutMs: 300_000 });
+      ctx.say(
+        `both are final on L1 in batch ${done.batch} (tx ${String(done.l1Tx).slice(0, 12)}…), ${((Date.now() - started) / 1000).toFixed(1)} s after submission, proof included`,
+      );
+      const [av, bv, fv] = await Promise.all([alice.account(a), bob.account(b), fee.account(1n)]);
+      ctx.say(
+        `L2 balances from the API: alice ${formatEther(av.balance)}, bob ${formatEther(bv.balance)}, operator fees ${formatEther(fv.balance - 1n)} ETH`,
+      );
+      const claimed = await bob.claim(0);
+      ctx.say(`bob claims ${formatEther(claimed.amount)} ETH on L1 at once`);
+    } finally {
+      await op?.stop(10_000);
+      await node.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
+
+export const SCENARIOS: readonly DemoScenario[] = [l1Scenario, zkScenario, zkOperatorScenario];
 
 export async function runDemo(
   hre: HardhatRuntimeEnvironment,

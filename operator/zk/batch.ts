@@ -3,7 +3,7 @@
  * next state, the pubdata, the public input and the full circuit input. The operator, the tests
  * and the bench all build batches here; `circuits/src/rollup.circom` checks exactly these rules.
  */
-import { derivePublicKey, signMessage, verifySignature } from "@zk-kit/eddsa-poseidon";
+import { derivePublicKeyFast, signEdDSAPoseidon, verifyEdDSAPoseidon } from "./crypto/eddsa";
 import { L2kitError } from "../core/errors";
 import { AMOUNT, FEE } from "./float";
 import {
@@ -128,23 +128,25 @@ let noopFiller: { ax: bigint; ay: bigint; sig: Signature } | undefined;
 /** A valid key and signature for slots whose signature check is disabled: keeps the curve arithmetic well-defined. */
 function noop(): { ax: bigint; ay: bigint; sig: Signature } {
   if (noopFiller === undefined) {
-    const [ax, ay] = derivePublicKey(NOOP_PRIVATE_KEY).map(BigInt);
-    const s = signMessage(NOOP_PRIVATE_KEY, 0n);
-    noopFiller = { ax, ay, sig: { R8: [BigInt(s.R8[0]), BigInt(s.R8[1])], S: BigInt(s.S) } };
+    const [ax, ay] = derivePublicKeyFast(NOOP_PRIVATE_KEY);
+    const s = signEdDSAPoseidon(NOOP_PRIVATE_KEY, 0n);
+    noopFiller = { ax, ay, sig: { R8: [s.R8[0], s.R8[1]], S: s.S } };
   }
   return noopFiller;
 }
 
-/** Checks a transaction's signature against a public key. */
+/**
+ * Checks a transaction's signature against a public key, as the circuit does (low-order keys
+ * refused); false for a transaction whose message cannot be computed (a non-canonical amount).
+ */
 export function verifyTxSignature(domain: bigint, tx: SignedTx, ax: bigint, ay: bigint): boolean {
+  let message: bigint;
   try {
-    return verifySignature(txMessage(domain, tx), { R8: tx.signature.R8, S: tx.signature.S }, [
-      ax,
-      ay,
-    ]);
+    message = txMessage(domain, tx);
   } catch {
     return false;
   }
+  return verifyEdDSAPoseidon(message, { R8: tx.signature.R8, S: tx.signature.S }, [ax, ay]);
 }
 
 export function buildBatch(

@@ -3,7 +3,7 @@
  * EdDSAPoseidonVerifier checks). A key comes from a seed (any secret bytes) or from an Ethereum
  * signature over a fixed message, so a wallet can always re-derive its rollup key.
  */
-import { derivePublicKey, signMessage } from "@zk-kit/eddsa-poseidon";
+import { derivePublicKeyFast, signEdDSAPoseidon } from "./crypto/eddsa";
 import { getBytes, keccak256, toUtf8Bytes, type Signer } from "ethers";
 import { InputError } from "../core/errors";
 import type { SignedTx } from "./batch";
@@ -18,9 +18,7 @@ export class ZkKey {
   readonly ay: bigint;
 
   private constructor(private readonly secret: Uint8Array) {
-    const [ax, ay] = derivePublicKey(Buffer.from(secret));
-    this.ax = BigInt(ax);
-    this.ay = BigInt(ay);
+    [this.ax, this.ay] = derivePublicKeyFast(secret);
   }
 
   /** A key from secret seed bytes (at least 16). */
@@ -38,7 +36,7 @@ export class ZkKey {
 
   /** Signs a transfer or withdrawal for the deployment `domain`. */
   sign(domain: bigint, tx: TxData): SignedTx {
-    const s = signMessage(Buffer.from(this.secret), txMessage(domain, tx));
-    return { ...tx, signature: { R8: [BigInt(s.R8[0]), BigInt(s.R8[1])], S: BigInt(s.S) } };
+    const s = signEdDSAPoseidon(this.secret, txMessage(domain, tx));
+    return { ...tx, signature: { R8: [s.R8[0], s.R8[1]], S: s.S } };
   }
 }

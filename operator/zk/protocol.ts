@@ -5,12 +5,12 @@
  */
 import crypto from "node:crypto";
 import { AbiCoder, getAddress, keccak256 } from "ethers";
-import { poseidon3, poseidon4, poseidon5, poseidon6 } from "poseidon-lite";
+import { FIELD_MODULUS, poseidon3, poseidon4, poseidon5, poseidon6 } from "./crypto/poseidon";
 import { InputError } from "../core/errors";
 import { AMOUNT, FEE } from "./float";
 
 /** BN254 scalar field: every circuit signal and Poseidon input lives here. */
-export const FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+export const FIELD = FIELD_MODULUS;
 export const TOKEN_BITS = 32;
 export const NONCE_BITS = 40;
 export const BALANCE_BITS = 128;

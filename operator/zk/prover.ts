@@ -5,6 +5,7 @@
  * threads of its own, which it can only start from a main thread.)
  */
 import { fork } from "node:child_process";
+import os from "node:os";
 import path from "node:path";
 import { L2kitError } from "../core/errors";
 import type { Groth16Proof } from "./setup/snarkjs";
@@ -27,6 +28,11 @@ export interface ProveOptions {
   /** snarkjs' progress lines ("multiexp G1 A: 16384/60662", ...). */
   onProgress?: (line: string) => void;
   signal?: AbortSignal;
+  /**
+   * Scheduling priority (nice value, 0..19) of the prover process. An operator proves at a lower
+   * priority than it accepts transactions: a proof may lag a little, an API call should not.
+   */
+  nice?: number;
 }
 
 /** Proves one batch from its circuit input with the circuit's wasm and zkey. */
@@ -43,6 +49,14 @@ export function proveBatch(
       serialization: "advanced",
       stdio: ["ignore", "ignore", "pipe", "ipc"],
     });
+    if (options.nice !== undefined && options.nice > 0 && worker.pid !== undefined) {
+      // Before the child loads snarkjs: its worker threads inherit the priority.
+      try {
+        os.setPriority(worker.pid, options.nice);
+      } catch {
+        // Not permitted here: prove at normal priority.
+      }
+    }
     let stderr = "";
     worker.stderr?.on("data", (c: Buffer) => (stderr += c.toString()));
     let settled = false;

@@ -29,8 +29,12 @@ const NO_SIGNATURE = { R8: [0n, 1n] as [bigint, bigint], S: 0n };
 export interface RebuiltBatch {
   batchNumber: bigint;
   shapeId: number;
+  oldRoot: bigint;
   newRoot: bigint;
   depositsTaken: number;
+  /** The L1 transaction that submitted it. */
+  tx: string;
+  blockNumber: number;
 }
 
 export interface Rebuilt {
@@ -38,6 +42,8 @@ export interface Rebuilt {
   batches: RebuiltBatch[];
   /** Queued deposits no batch has taken yet. */
   pending: QueuedDeposit[];
+  /** Every queued deposit, in queue order, with the block it was queued in. */
+  deposits: (QueuedDeposit & { blockNumber: number })[];
 }
 
 /**
@@ -65,13 +71,15 @@ export async function rebuildFromL1(opts: {
       [iface.getEvent("DepositQueued")!.topicHash, iface.getEvent("BatchVerified")!.topicHash],
     ],
   });
-  const deposits: QueuedDeposit[] = [];
+  const deposits: (QueuedDeposit & { blockNumber: number })[] = [];
   const batches: {
     batchNumber: bigint;
     shapeId: number;
+    oldRoot: bigint;
     newRoot: bigint;
     depositsTaken: number;
     tx: string;
+    blockNumber: number;
   }[] = [];
   for (const log of logs) {
     const parsed = iface.parseLog({ topics: [...log.topics], data: log.data });
@@ -83,15 +91,20 @@ export async function rebuildFromL1(opts: {
           `deposit ${a.depositNumber} out of order (expected ${deposits.length + 1})`,
         );
       }
-      deposits.push(depositFromEvent(a as unknown as Parameters<typeof depositFromEvent>[0]));
+      deposits.push({
+        ...depositFromEvent(a as unknown as Parameters<typeof depositFromEvent>[0]),
+        blockNumber: log.blockNumber,
+      });
     } else {
       const a = parsed.args;
       batches.push({
         batchNumber: a.batchNumber,
         shapeId: Number(a.shapeId),
+        oldRoot: a.oldRoot,
         newRoot: a.newRoot,
         depositsTaken: Number(a.depositsTaken),
         tx: log.transactionHash,
+        blockNumber: log.blockNumber,
       });
     }
   }
@@ -193,12 +206,7 @@ export async function rebuildFromL1(opts: {
       );
     }
     state = built.state;
-    rebuilt.push({
-      batchNumber: b.batchNumber,
-      shapeId: b.shapeId,
-      newRoot: b.newRoot,
-      depositsTaken: b.depositsTaken,
-    });
+    rebuilt.push(b);
   }
-  return { state, batches: rebuilt, pending: deposits.slice(state.depositsConsumed) };
+  return { state, batches: rebuilt, pending: deposits.slice(state.depositsConsumed), deposits };
 }

@@ -5,7 +5,11 @@ import { loadConfig, parse } from "../../operator/core/config";
 import { InputError, L2kitError } from "../../operator/core/errors";
 import { createLogger } from "../../operator/core/log";
 import { generateDevPtau, MAX_DEV_POWER, verifyPtau } from "../../operator/zk/setup/ptau";
-import { zkSettings } from "../../operator/zk/settings";
+import { zkOperatorSettings, zkSettings } from "../../operator/zk/settings";
+import { coreSettings, networkSettings } from "../../operator/core/settings";
+import { launchZkOperator } from "../../operator/zk/service/launch";
+import { Shutdown } from "../../operator/core/api";
+import { zkUserCommands } from "./zk-user";
 import { circuitShapes } from "../../operator/zk/circuits";
 import { setupCircuit } from "../../operator/zk/setup/pipeline";
 import { writePoseidonContracts } from "../gen/poseidon";
@@ -25,7 +29,9 @@ export function percentReporter(io: Io, label: string): (done: number, total: nu
 }
 
 export function zkCommand(io: Io): Command {
-  const zk = new Command("zk").description("ZK rollup: circuits, trusted setup, proving.");
+  const zk = new Command("zk").description(
+    "ZK rollup: operator service, user client (deposit, transfer, withdraw, claim, exit), circuits and trusted setup.",
+  );
 
   const ptau = new Command("ptau")
     .description(
@@ -122,6 +128,48 @@ export function zkCommand(io: Io): Command {
       io.out(`wrote ${path.relative(process.cwd(), file)}`);
   });
 
+  const operator = new Command("operator").description(
+    "Run the ZK rollup operator: HTTP API (OpenAPI at /openapi.json), mempool, batching, proving and submission to L1. Stops cleanly on SIGINT/SIGTERM; a restart (even after kill -9) loses nothing.",
+  );
+  addConfigOptions(operator, {
+    ...networkSettings,
+    ...coreSettings,
+    ...zkSettings,
+    ...zkOperatorSettings,
+  });
+  operator.action(async (opts: Record<string, unknown>) => {
+    const sources = { flags: opts };
+    const cfg = {
+      net: loadConfig(networkSettings, sources),
+      core: loadConfig(coreSettings, sources),
+      zk: loadConfig(zkSettings, sources),
+      op: loadConfig(zkOperatorSettings, sources),
+    };
+    const log = createLogger({ level: cfg.core.logLevel });
+    const running = await launchZkOperator(cfg, log);
+    io.out(
+      JSON.stringify({
+        event: "listening",
+        url: running.url,
+        rollup: running.operator.config.rollup,
+        chainId: Number(running.l1.chainId),
+        circuit: running.operator.config.circuit.name,
+      }),
+    );
+    const shutdown = new Shutdown(log);
+    shutdown.add("operator", () => running.stop());
+    await new Promise<void>((resolve) => {
+      for (const sig of ["SIGINT", "SIGTERM"] as const) {
+        process.once(sig, () => {
+          log.info("signal received; shutting down", { signal: sig });
+          void shutdown.shutdown().finally(resolve);
+        });
+      }
+    });
+  });
+
+  zk.addCommand(operator);
+  for (const c of zkUserCommands(io)) zk.addCommand(c);
   zk.addCommand(ptau);
   zk.addCommand(verify);
   zk.addCommand(setup);

@@ -88,6 +88,34 @@ describe("scripts/cli (npx l2kit)", function () {
         {},
         /L2KIT_PRIVATE_KEY: required/,
       ],
+      [["zk", "operator"], {}, /L2KIT_NETWORK="hardhat": an operator process needs a node/],
+      [
+        ["zk", "operator", "--fee-accounts", "0:x"],
+        {},
+        /--fee-accounts="0:x": must be token:accountIndex pairs/,
+      ],
+      [
+        ["zk", "operator", "--port", "70000"],
+        {},
+        /--port="70000": must be an integer from 0 to 65535/,
+      ],
+      [
+        ["zk", "transfer", "--from", "abc", "--to", "2", "--amount", "1"],
+        {},
+        /--from: must be a non-negative whole number/,
+      ],
+      [
+        ["zk", "withdraw", "--from", "1", "--amount", "1.5"],
+        {},
+        /--amount: must be a non-negative whole number/,
+      ],
+      [
+        ["zk", "deposit", "--amount", "1", "--token", "-1"],
+        {},
+        /--token: must be an integer from 0/,
+      ],
+      [["zk", "status", "--hash", "0x12"], {}, /--hash: must be 0x and 64 hex digits/],
+      [["zk", "transfer", "--from", "1", "--to", "2"], {}, /required option '--amount <units>'/],
     ];
     for (const [args, env, message] of cases) {
       const r = await run(args, env);

@@ -11,7 +11,7 @@
  * Poseidon(e, e, e, e). A proof gives, per level from the bottom, the four children of the node
  * on the path, with the path's own slot set to 0 (it is recomputed, never read).
  */
-import { poseidon4 } from "poseidon-lite";
+import { poseidon4 } from "../crypto/poseidon";
 import { InputError } from "../../core/errors";
 
 export interface QuadProof {

@@ -14,7 +14,7 @@ import {
 import { ConfigError } from "../../../operator/core/errors";
 import { coreSettings, networkSettings } from "../../../operator/core/settings";
 import { EXTERNAL_VARIABLES, SETTINGS_SECTIONS } from "../../../operator/settings";
-import { zkSettings } from "../../../operator/zk/settings";
+import { zkClientSettings, zkOperatorSettings, zkSettings } from "../../../operator/zk/settings";
 
 const spec = {
   port: setting({
@@ -169,7 +169,13 @@ describe("operator/core config", function () {
           expect(() => entry.parse(entry.default!), entry.env).to.not.throw();
       }
     }
-    const tables = [networkSettings, coreSettings, zkSettings];
+    const tables = [
+      networkSettings,
+      coreSettings,
+      zkSettings,
+      zkOperatorSettings,
+      zkClientSettings,
+    ];
     expect(envs.size).to.equal(tables.reduce((n, t) => n + Object.keys(t).length, 0));
   });
 

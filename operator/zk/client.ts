@@ -1,0 +1,423 @@
+/**
+ * The ZK rollup's user client (SDK): deposits and claims on L1, transfers and withdrawals through
+ * an operator's API, and the exodus exit, which needs nothing but L1: it rebuilds the state from
+ * the rollup's events and calldata, proves the account's leaf against the last verified root, and
+ * withdraws.
+ */
+import { Contract, type ContractTransactionReceipt, type Signer } from "ethers";
+import { InputError, L2kitError } from "../core/errors";
+import { zkRollupAt, zkRollupInterface } from "./abi";
+import { AMOUNT, FEE } from "./float";
+import type { ZkKey } from "./keys";
+import type { BatchShape } from "./protocol";
+import { rebuildFromL1 } from "./reconstruct";
+
+/** An operator API answer other than success, with its status and body. */
+export class ZkApiError extends L2kitError {
+  constructor(
+    readonly httpStatus: number,
+    readonly body: Record<string, unknown>,
+    url: string,
+  ) {
+    super(
+      typeof body.error === "string" ? body.error : "ZK_API_ERROR",
+      `${url}: ${httpStatus} ${typeof body.message === "string" ? body.message : typeof body.reason === "string" ? `${String(body.field)}: ${body.reason}` : JSON.stringify(body)}`,
+      { httpStatus, ...body },
+      httpStatus,
+    );
+  }
+}
+
+export interface AccountView {
+  index: bigint;
+  token: number;
+  balance: bigint;
+  nonce: bigint;
+  ax: bigint;
+  ay: bigint;
+  pending: { nonce: bigint; balance: bigint; incoming: bigint };
+}
+
+export interface TxView {
+  hash: string;
+  type: "transfer" | "withdraw";
+  status: "pending" | "sealed" | "proven" | "submitted" | "final";
+  batch?: number;
+  l1Tx?: string;
+  [k: string]: unknown;
+}
+
+const ERC20_ABI = [
+  "function approve(address spender, uint256 amount) returns (bool)",
+  "function allowance(address owner, address spender) view returns (uint256)",
+];
+
+export interface ZkClientOptions {
+  /** The rollup contract's address. */
+  rollup: string;
+  /** The user's L1 account (deposits, claims, exodus). */
+  signer: Signer;
+  /** The user's rollup key. */
+  key: ZkKey;
+  /** The operator's API, e.g. http://127.0.0.1:8645 (not needed for L1-only actions). */
+  operatorUrl?: string;
+}
+
+export class ZkClient {
+  readonly rollup: Contract;
+  /** The operator's API (it may move, e.g. after an operator restart on another port). */
+  operatorUrl: string | undefined;
+  private domainCache: bigint | undefined;
+
+  constructor(private readonly opts: ZkClientOptions) {
+    this.rollup = zkRollupAt(opts.rollup, opts.signer);
+    this.operatorUrl = opts.operatorUrl;
+  }
+
+  get key(): ZkKey {
+    return this.opts.key;
+  }
+
+  async domain(): Promise<bigint> {
+    this.domainCache ??= BigInt(await this.rollup.domain());
+    return this.domainCache;
+  }
+
+  // ------------------------------------------------------------------------------ L1
+
+  /**
+   * Deposits `amount` of `token` (0 = ETH) into a new account with this client's key, or into
+   * existing account `accountIndex`. Approves an ERC-20 first when needed.
+   */
+  async deposit(p: { token?: number; amount: bigint; accountIndex?: bigint }): Promise<{
+    accountIndex: bigint;
+    depositNumber: bigint;
+    l1Tx: string;
+  }> {
+    const token = p.token ?? 0;
+    if (p.amount <= 0n) throw new InputError("amount", "must be positive");
+    const index = p.accountIndex ?? 0n;
+    const [ax, ay] = index === 0n ? [this.key.ax, this.key.ay] : [0n, 0n];
+    let receipt: ContractTransactionReceipt | null;
+    if (token === 0) {
+      receipt = await l1("depositETH", async () =>
+        (await this.rollup.depositETH(index, ax, ay, { value: p.amount })).wait(),
+      );
+    } else {
+      const tokenAddress = (await this.rollup.tokenAddress(token)) as string;
+      const erc20 = new Contract(tokenAddress, ERC20_ABI, this.opts.signer);
+      const owner = await this.opts.signer.getAddress();
+      if (((await erc20.allowance(owner, this.opts.rollup)) as bigint) < p.amount)
+        await (await erc20.approve(this.opts.rollup, p.amount)).wait();
+      receipt = await l1("depositERC20", async () =>
+        (await this.rollup.depositERC20(token, p.amount, index, ax, ay)).wait(),
+      );
+    }
+    for (const log of receipt?.logs ?? []) {
+      const parsed = zkRollupInterface.parseLog(log);
+      if (parsed?.name === "DepositQueued") {
+        return {
+          accountIndex: parsed.args.accountIndex as bigint,
+          depositNumber: parsed.args.depositNumber as bigint,
+          l1Tx: receipt?.hash as string,
+        };
+      }
+    }
+    throw new L2kitError("ZK_DEPOSIT_NO_EVENT", "the deposit transaction emitted no DepositQueued");
+  }
+
+  /** What the user can claim on L1 in `token` (withdrawals, refunds, exodus exits). */
+  async claimable(token = 0): Promise<bigint> {
+    return (await this.rollup.pendingWithdrawals(
+      await this.opts.signer.getAddress(),
+      token,
+    )) as bigint;
+  }
+
+  /** Pays out everything claimable in `token` to the user's L1 account. */
+  async claim(token = 0): Promise<{ amount: bigint; l1Tx: string }> {
+    const amount = await this.claimable(token);
+    if (amount === 0n)
+      throw new L2kitError("ZK_NOTHING_TO_CLAIM", `nothing to claim in token ${token}`, { token });
+    const receipt = await l1("withdraw", async () => (await this.rollup.withdraw(token)).wait());
+    return { amount, l1Tx: receipt.hash as string };
+  }
+
+  // ------------------------------------------------------------------------------ L2 (operator)
+
+  async account(index: bigint): Promise<AccountView> {
+    const a = (await this.get(`/v1/accounts/${index}`)) as Record<string, unknown>;
+    const p = a.pending as Record<string, string>;
+    return {
+      index: BigInt(a.index as string),
+      token: Number(a.token),
+      balance: BigInt(a.balance as string),
+      nonce: BigInt(a.nonce as string),
+      ax: BigInt(a.ax as string),
+      ay: BigInt(a.ay as string),
+      pending: {
+        nonce: BigInt(p.nonce),
+        balance: BigInt(p.balance),
+        incoming: BigInt(p.incoming),
+      },
+    };
+  }
+
+  /** Signs and submits a transfer; the nonce is the account's next one unless given. */
+  async transfer(p: {
+    from: bigint;
+    to: bigint;
+    amount: bigint;
+    fee?: bigint;
+    nonce?: bigint;
+  }): Promise<{ hash: string }> {
+    if (p.to === 0n) throw new InputError("to", "must be an account index (use withdraw to exit)");
+    return this.send({ ...p, to: p.to });
+  }
+
+  /** Signs and submits a withdrawal to the account's L1 owner. */
+  async withdraw(p: {
+    from: bigint;
+    amount: bigint;
+    fee?: bigint;
+    nonce?: bigint;
+  }): Promise<{ hash: string }> {
+    return this.send({ ...p, to: 0n });
+  }
+
+  async status(hash: string): Promise<TxView> {
+    return (await this.get(`/v1/transactions/${hash}`)) as TxView;
+  }
+
+  /** Polls a transaction until it reaches `status` (default: final on L1). */
+  async waitFor(
+    hash: string,
+    status: TxView["status"] = "final",
+    options: { timeoutMs?: number; pollMs?: number } = {},
+  ): Promise<TxView> {
+    const order = ["pending", "sealed", "proven", "submitted", "final"];
+    const deadline = Date.now() + (options.timeoutMs ?? 300_000);
+    for (;;) {
+      const t = await this.status(hash);
+      if (order.indexOf(t.status) >= order.indexOf(status)) return t;
+      if (Date.now() > deadline)
+        throw new L2kitError("ZK_WAIT_TIMEOUT", `transaction ${hash} is still ${t.status}`, {
+          hash,
+        });
+      await new Promise((r) => setTimeout(r, options.pollMs ?? 250));
+    }
+  }
+
+  private async send(p: {
+    from: bigint;
+    to: bigint;
+    amount: bigint;
+    fee?: bigint;
+    nonce?: bigint;
+  }): Promise<{ hash: string }> {
+    if (!AMOUNT.isExact(p.amount)) {
+      throw new InputError(
+        "amount",
+        `${p.amount} is not exactly representable; the closest is ${AMOUNT.closest(p.amount)}`,
+      );
+    }
+    const fee = p.fee ?? 0n;
+    if (!FEE.isExact(fee))
+      throw new InputError(
+        "fee",
+        `${fee} is not exactly representable; the closest is ${FEE.closest(fee)}`,
+      );
+    const account = await this.account(p.from);
+    const nonce = p.nonce ?? account.pending.nonce;
+    const signed = this.key.sign(await this.domain(), {
+      from: p.from,
+      to: p.to,
+      token: account.token,
+      nonce,
+      amount: p.amount,
+      fee,
+    });
+    const body = {
+      type: p.to === 0n ? "withdraw" : "transfer",
+      from: p.from.toString(),
+      ...(p.to === 0n ? {} : { to: p.to.toString() }),
+      token: account.token,
+      nonce: nonce.toString(),
+      amount: p.amount.toString(),
+      fee: fee.toString(),
+      signature: {
+        r8x: signed.signature.R8[0].toString(),
+        r8y: signed.signature.R8[1].toString(),
+        s: signed.signature.S.toString(),
+      },
+    };
+    return (await this.post("/v1/transactions", body)) as { hash: string };
+  }
+
+  // ------------------------------------------------------------------------------ exodus
+
+  /**
+   * Exits account `accountIndex` in exodus mode using L1 data alone: starts exodus mode if a
+   * deposit has waited past the deadline, rebuilds the state from L1, proves the account's leaf
+   * against the last verified root, and credits its balance for `claim`.
+   */
+  async exodusExit(accountIndex: bigint): Promise<{ amount: bigint; token: number }> {
+    if (!((await this.rollup.exodusMode()) as boolean))
+      await l1("activateExodus", async () => (await this.rollup.activateExodus()).wait());
+    const provider = this.opts.signer.provider;
+    if (provider === null) throw new L2kitError("ZK_NO_PROVIDER", "the signer has no provider");
+    const rebuilt = await rebuildFromL1({
+      provider,
+      rollup: this.opts.rollup,
+      levels: Number(await this.rollup.levels()),
+      domain: await this.domain(),
+      shapes: await registeredShapes(this.rollup),
+    });
+    const onChainRoot = (await this.rollup.stateRoot()) as bigint;
+    if (rebuilt.state.root !== onChainRoot) {
+      throw new L2kitError(
+        "ZK_REBUILD_MISMATCH",
+        `the state rebuilt from L1 has root ${rebuilt.state.root}, the rollup ${onChainRoot}`,
+      );
+    }
+    const account = rebuilt.state.account(accountIndex);
+    if (account === undefined)
+      throw new L2kitError(
+        "ZK_NO_ACCOUNT",
+        `account ${accountIndex} is not in the verified state`,
+        {
+          accountIndex,
+        },
+      );
+    const { siblings } = rebuilt.state.tree.proof(accountIndex);
+    await l1("exodusWithdraw", async () =>
+      (
+        await this.rollup.exodusWithdraw(
+          accountIndex,
+          account.nonce,
+          account.balance,
+          account.ax,
+          account.ay,
+          siblings,
+        )
+      ).wait(),
+    );
+    return { amount: account.balance, token: account.token };
+  }
+
+  // ------------------------------------------------------------------------------ HTTP
+
+  private url(path: string): string {
+    if (this.operatorUrl === undefined)
+      throw new L2kitError("ZK_NO_OPERATOR", "no operator URL configured (--operator-url)");
+    return `${this.operatorUrl.replace(/\/$/, "")}${path}`;
+  }
+
+  private async get(path: string): Promise<unknown> {
+    return this.request(this.url(path), { method: "GET" });
+  }
+
+  private async post(path: string, body: unknown): Promise<unknown> {
+    return this.request(this.url(path), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  }
+
+  private async request(url: string, init: RequestInit): Promise<unknown> {
+    let res: Response;
+    try {
+      res = await fetch(url, init);
+    } catch (error) {
+      throw new L2kitError(
+        "ZK_OPERATOR_UNREACHABLE",
+        `cannot reach the operator at ${url}: ${(error as Error).message}`,
+        { url },
+      );
+    }
+    const text = await res.text();
+    let body: unknown;
+    try {
+      body = text.length === 0 ? {} : JSON.parse(text);
+    } catch {
+      body = { error: "BAD_RESPONSE", message: text.slice(0, 200) };
+    }
+    if (!res.ok) throw new ZkApiError(res.status, body as Record<string, unknown>, url);
+    return body;
+  }
+}
+
+/** A rollup call that reverted, with the contract's custom error decoded. */
+export class ZkRollupRevertError extends L2kitError {
+  constructor(
+    readonly call: string,
+    readonly errorName: string,
+    readonly args: readonly unknown[],
+  ) {
+    super("ZK_ROLLUP_REVERTED", `${call} reverted: ${errorName}(${args.map(String).join(", ")})`, {
+      call,
+      errorName,
+      args: args.map(String),
+    });
+  }
+}
+
+/**
+ * Runs an L1 call of the rollup; a revert comes back as a `ZkRollupRevertError` naming the
+ * contract's error and its arguments (ethers leaves custom errors of estimated calls undecoded).
+ */
+async function l1<T>(call: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    const data = revertData(error);
+    if (data !== undefined) {
+      const parsed = (() => {
+        try {
+          return zkRollupInterface.parseError(data);
+        } catch {
+          return null;
+        }
+      })();
+      if (parsed !== null) throw new ZkRollupRevertError(call, parsed.name, [...parsed.args]);
+    }
+    throw error;
+  }
+}
+
+function revertData(error: unknown): string | undefined {
+  let e: unknown = error;
+  for (let depth = 0; depth < 5 && e !== null && typeof e === "object"; depth++) {
+    const data = (e as { data?: unknown }).data;
+    if (typeof data === "string" && /^0x[0-9a-fA-F]{8}/.test(data)) return data;
+    e =
+      (e as { error?: unknown; info?: { error?: unknown } }).error ??
+      (e as { info?: { error?: unknown } }).info?.error;
+  }
+  return undefined;
+}
+
+/** Every batch shape registered in the rollup, by id. */
+export async function registeredShapes(rollup: Contract): Promise<Record<number, BatchShape>> {
+  const levels = Number(await rollup.levels());
+  const shapes: Record<number, BatchShape> = {};
+  for (let id = 0; id < 64; id++) {
+    const s = (await rollup.shapeOf(id)) as {
+      txSlots: bigint;
+      withdrawSlots: bigint;
+      depositSlots: bigint;
+      feeSlots: bigint;
+      verifier: string;
+    };
+    if (/^0x0{40}$/i.test(s.verifier)) continue;
+    shapes[id] = {
+      levels,
+      txSlots: Number(s.txSlots),
+      withdrawSlots: Number(s.withdrawSlots),
+      depositSlots: Number(s.depositSlots),
+      feeSlots: Number(s.feeSlots),
+    };
+  }
+  return shapes;
+}

@@ -1,0 +1,743 @@
+/**
+ * The ZK rollup operator service: accepts signed transactions, seals them with queued L1 deposits
+ * into batches, proves each batch and submits it to the rollup, and tracks it to finality.
+ *
+ * Composition: a mempool (pure checks over the head state), a signature pool (worker threads),
+ * the core watcher (L1 deposits, exactly once), the core publisher (the only code that sends L1
+ * transactions, idempotent per batch), the prover (a child process per proof) and the store.
+ *
+ * Pipeline: sealing is synchronous and atomic (select, build, persist, then move the head), so a
+ * crash leaves either the batch or nothing. At most one batch waits for the prover while another
+ * is proven, so the next batch is always built while the current one is proven, and no batch is
+ * sealed that the prover cannot take. Proofs are stored before they are sent; batches are
+ * submitted strictly in order, each after the previous one is final.
+ *
+ * Restart: the state of the last final batch is loaded from the store, the batches after it are
+ * rebuilt deterministically from their stored operations (their roots must match), and pending
+ * transactions return to the mempool. Nothing accepted is lost and no batch is sent twice.
+ */
+import { hexlify, toBeHex, type Provider } from "ethers";
+import { describeError, L2kitError, TxRevertedError } from "../../core/errors";
+import { silentLogger, type Logger } from "../../core/log";
+import { Publisher, type PublisherConfig, type TxSigner } from "../../core/publisher";
+import { sleep } from "../../core/rpc";
+import type { Store } from "../../core/store";
+import { Watcher, type WatchedEvent } from "../../core/watcher";
+import { zkRollupInterface } from "../abi";
+import { BatchTxError, buildBatch, ZkState, type BuiltBatch, type SignedTx } from "../batch";
+import { proveBatch } from "../prover";
+import type { Account, BatchShape } from "../protocol";
+import { ZkOperatorDb, type StoredBatch, type StoredDeposit, type StoredTx } from "./db";
+import { Mempool, TxRejectedError, type PendingTx } from "./mempool";
+import { InlineTxWriter, ThreadTxWriter, type TxWriter } from "./persist";
+import { SignaturePool } from "./verify";
+
+export interface ZkOperatorConfig {
+  /** The rollup contract. */
+  rollup: string;
+  /** What signatures are bound to (the rollup's `domain()`). */
+  domain: bigint;
+  chainId: bigint;
+  shape: BatchShape;
+  shapeId: number;
+  circuit: { name: string; wasm: string; zkey: string };
+  /** First block the deposit watcher reads (the rollup's deployment block). */
+  fromBlock: number;
+  maxBatchWaitMs: number;
+  /** Nice value of the prover process (0: same priority as the API). */
+  proverNice: number;
+  feeAccounts: ReadonlyMap<number, bigint>;
+  minFee: bigint;
+  maxPendingTxs: number;
+  verifyWorkers: number;
+  confirmations: number;
+  pollIntervalMs: number;
+  rpcRetries: number;
+  rpcRetryDelayMs: number;
+  publisher: PublisherConfig;
+}
+
+export interface ZkOperatorDeps {
+  provider: Provider;
+  signer: TxSigner;
+  store: Store;
+  log?: Logger;
+}
+
+interface Unfinished {
+  stored: StoredBatch;
+  built: BuiltBatch;
+}
+
+/** A batch as users see it: "submitted" is a proven batch whose L1 transaction is in flight. */
+export type BatchView = "sealed" | "proven" | "submitted" | "final";
+
+export type TxStatus = { status: "pending" } | { status: BatchView; batch: number; l1Tx?: string };
+
+interface PersistWaiter {
+  p: PendingTx;
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+export class ZkOperator {
+  readonly db: ZkOperatorDb;
+  private readonly log: Logger;
+  private readonly mempool: Mempool;
+  private readonly pool: SignaturePool;
+  private readonly publisher: Publisher;
+  private readonly watcher: Watcher;
+  /** State after the last batch final on L1 (what exodus proofs are made against). */
+  private finalState: ZkState;
+  /** State after the last sealed batch (what the mempool checks against). */
+  private head: ZkState;
+  private readonly unfinished = new Map<number, Unfinished>();
+  private nextTxId: number;
+  private persistQueue: PersistWaiter[] = [];
+  private persistScheduled = false;
+  private readonly writer: TxWriter;
+  /** The commit on its way to disk, if any (one at a time: the next one groups what waits). */
+  private writing: Promise<void> | undefined;
+  private readonly abort = new AbortController();
+  private loops: Promise<void>[] = [];
+  private wake: { prover?: () => void; submitter?: () => void } = {};
+  private sealTimer: NodeJS.Timeout | undefined;
+  /** Last failure of the pipeline, reported by /health until a batch goes through again. */
+  private lastError: string | undefined;
+  private started = false;
+
+  constructor(
+    readonly config: ZkOperatorConfig,
+    private readonly deps: ZkOperatorDeps,
+  ) {
+    this.log = (deps.log ?? silentLogger).child({ component: "zk-operator" });
+    this.db = new ZkOperatorDb(deps.store);
+    this.db.bindDeployment({
+      chainId: config.chainId.toString(),
+      rollup: config.rollup.toLowerCase(),
+      shapeId: String(config.shapeId),
+      circuit: config.circuit.name,
+    });
+    this.finalState = this.loadFinalState();
+    this.head = this.finalState.clone();
+    for (const stored of this.db.unfinishedBatches()) this.replay(stored);
+    // The mempool reads whatever the head is at the time, so moving the head needs no re-wiring.
+    this.mempool = new Mempool(
+      { account: (i) => this.head.account(i) },
+      {
+        feeAccounts: config.feeAccounts,
+        minFee: config.minFee,
+        maxPending: config.maxPendingTxs,
+      },
+    );
+    this.restorePending();
+    this.nextTxId =
+      (
+        deps.store.db.prepare("SELECT MAX(id) AS n FROM zk_txs").get() as {
+          n: number | null;
+        }
+      ).n ?? 0;
+    this.pool = new SignaturePool(config.domain, config.verifyWorkers, this.log);
+    this.writer =
+      deps.store.path === ":memory:" ? new InlineTxWriter(this.db) : new ThreadTxWriter(deps.store);
+    this.publisher = new Publisher(config.publisher, {
+      provider: deps.provider,
+      signer: deps.signer,
+      store: deps.store,
+      log: this.log,
+    });
+    this.watcher = new Watcher(
+      {
+        name: `zk-deposits-${config.rollup.toLowerCase()}`,
+        addresses: [config.rollup],
+        abi: [zkRollupInterface.getEvent("DepositQueued")!.format("full")],
+        fromBlock: config.fromBlock,
+        confirmations: config.confirmations,
+        pollIntervalMs: config.pollIntervalMs,
+        rpcRetries: config.rpcRetries,
+        rpcRetryDelayMs: config.rpcRetryDelayMs,
+      },
+      {
+        provider: deps.provider,
+        store: deps.store,
+        log: this.log,
+        handlers: {
+          onEvents: (events) => this.onDeposits(events),
+          onRewind: (block) => this.onRewind(block),
+        },
+      },
+    );
+  }
+
+  // ------------------------------------------------------------------------------ lifecycle
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    await this.pool.ready();
+    await this.publisher.start();
+    this.watcher.start();
+    this.loops = [this.proverLoop(), this.submitterLoop()];
+    const tick = Math.max(20, Math.min(500, Math.floor(this.config.maxBatchWaitMs / 4) || 20));
+    this.sealTimer = setInterval(() => this.sealIfDue(), tick);
+    this.log.info("operator started", {
+      rollup: this.config.rollup,
+      circuit: this.config.circuit.name,
+      headBatch: this.db.lastBatchNumber(),
+      finalBatch: Number(this.db.meta("final.batch") ?? "0"),
+      pending: this.mempool.size,
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.sealTimer !== undefined) clearInterval(this.sealTimer);
+    this.abort.abort(new L2kitError("OPERATOR_STOPPED", "operator stopped"));
+    this.wake.prover?.();
+    this.wake.submitter?.();
+    this.flushPersist();
+    while (this.writing !== undefined) await this.writing;
+    await this.writer.close();
+    await this.watcher.stop();
+    this.publisher.stop();
+    await Promise.allSettled(this.loops);
+    await this.pool.close();
+  }
+
+  // ------------------------------------------------------------------------------ ingest
+
+  /**
+   * Accepts a signed transaction: checks it, verifies its signature in a worker, re-checks it
+   * against the pool as it is now, persists it (grouped with whatever arrives in the same tick)
+   * and only then resolves. Throws a `TxRejectedError` with the HTTP status otherwise.
+   */
+  async submit(tx: SignedTx): Promise<{ hash: string }> {
+    if (this.abort.signal.aborted)
+      throw new TxRejectedError("SHUTTING_DOWN", "the operator is shutting down", {}, 503);
+    this.mempool.check(tx);
+    const sender = this.head.account(tx.from) as Account;
+    let checked;
+    try {
+      checked = await this.pool.check({ tx, ax: sender.ax, ay: sender.ay });
+    } catch (error) {
+      throw new TxRejectedError(
+        "SIGNATURE_CHECK_UNAVAILABLE",
+        `the signature could not be checked: ${describeError(error)}; retry`,
+        {},
+        503,
+      );
+    }
+    const { message, valid } = checked;
+    if (!valid) {
+      throw new TxRejectedError(
+        "BAD_SIGNATURE",
+        `the signature does not verify for account ${tx.from}'s key`,
+        { field: "signature" },
+        422,
+      );
+    }
+    // The pool may have moved while the signature was checked.
+    this.mempool.check(tx);
+    const p: PendingTx = {
+      id: ++this.nextTxId,
+      hash: toBeHex(message, 32),
+      tx,
+      acceptedAt: Date.now(),
+      durable: false,
+    };
+    this.mempool.add(p);
+    await new Promise<void>((resolve, reject) => {
+      this.persistQueue.push({ p, resolve, reject });
+      if (!this.persistScheduled) {
+        this.persistScheduled = true;
+        setImmediate(() => this.flushPersist());
+      }
+    });
+    return { hash: p.hash };
+  }
+
+  /**
+   * Commits every waiting transaction in one SQLite transaction, then answers them all. One
+   * commit is in flight at a time; what arrives meanwhile waits for the next (group commit).
+   */
+  private flushPersist(): void {
+    this.persistScheduled = false;
+    if (this.writing !== undefined || this.persistQueue.length === 0) return;
+    const group = this.persistQueue;
+    this.persistQueue = [];
+    this.writing = this.writer
+      .write(group.map(({ p }) => ({ id: p.id, hash: p.hash, tx: p.tx, acceptedAt: p.acceptedAt })))
+      .then(
+        () => {
+          for (const g of group) {
+            g.p.durable = true;
+            g.resolve();
+          }
+        },
+        (error: unknown) => {
+          // Nothing of the group was written: forget it. Transactions accepted after it from the
+          // same senders depend on its nonces, so they are refused with it.
+          const lost = new Set(group.map((g) => g.p.id));
+          for (const w of this.persistQueue) lost.add(w.p.id);
+          this.mempool.remove([...lost]);
+          const e = new TxRejectedError(
+            "STORE_UNAVAILABLE",
+            `the operator could not persist the transaction: ${describeError(error)}`,
+            {},
+            503,
+          );
+          for (const g of [...group, ...this.persistQueue]) g.reject(e);
+          this.persistQueue = [];
+          this.log.error("persisting transactions failed", { error: describeError(error) });
+        },
+      )
+      .finally(() => {
+        this.writing = undefined;
+        if (this.persistQueue.length > 0) this.flushPersist();
+      });
+  }
+
+  // ------------------------------------------------------------------------------ sealing
+
+  /** `trySeal` for timers and loops: a failure is reported (health, logs), never thrown. */
+  private sealIfDue(): void {
+    try {
+      this.trySeal();
+    } catch (error) {
+      this.fail("sealing failed", { error: describeError(error) });
+    }
+  }
+
+  /** Seals the next batch if one is due and the prover can take it. Synchronous and atomic. */
+  trySeal(force = false): number | undefined {
+    if (this.abort.signal.aborted) return undefined;
+    const waiting = [...this.unfinished.values()].filter((u) => u.stored.status === "sealed");
+    if (waiting.length >= 2) return undefined;
+    const { shape } = this.config;
+    const depositsWaiting = this.db.depositCount() - this.head.depositsConsumed;
+    const selection = this.mempool.select(shape);
+    if (selection.txs.length === 0 && depositsWaiting === 0) return undefined;
+    const deposits = this.db.deposits(
+      this.head.depositsConsumed + 1,
+      Math.min(depositsWaiting, shape.depositSlots),
+    );
+    const transfers = selection.txs.filter((p) => p.tx.to !== 0n).length;
+    const withdrawals = selection.txs.length - transfers;
+    const full =
+      transfers >= shape.txSlots ||
+      withdrawals >= shape.withdrawSlots ||
+      deposits.length >= shape.depositSlots;
+    const now = Date.now();
+    const oldest = Math.min(
+      this.mempool.oldestAcceptedAt() ?? Infinity,
+      deposits[0]?.seenAt ?? Infinity,
+    );
+    if (!force && !full && now - oldest < this.config.maxBatchWaitMs) return undefined;
+    return this.seal(selection, deposits);
+  }
+
+  private seal(
+    selection: { txs: PendingTx[]; feeAccounts: bigint[] },
+    deposits: StoredDeposit[],
+  ): number | undefined {
+    const number = this.db.lastBatchNumber() + 1;
+    let built: BuiltBatch;
+    try {
+      built = buildBatch(this.head, this.config.shape, this.config.domain, {
+        deposits,
+        txs: selection.txs.map((p) => p.tx),
+        feeAccounts: selection.feeAccounts,
+        verifySignatures: false,
+      });
+    } catch (error) {
+      if (error instanceof BatchTxError) {
+        // The mempool's rules should make this impossible; never let one transaction block
+        // every batch after it.
+        const slotTxs = [
+          ...selection.txs.filter((p) => p.tx.to !== 0n),
+          ...selection.txs.filter((p) => p.tx.to === 0n),
+        ];
+        const bad = slotTxs[error.slot];
+        this.log.error("dropping a transaction the batch builder refuses", {
+          hash: bad?.hash,
+          reason: error.reason,
+        });
+        if (bad !== undefined) {
+          this.db.dropTx(bad.id);
+          this.mempool.remove([bad.id]);
+        }
+        return undefined;
+      }
+      throw error;
+    }
+    const stored: StoredBatch = {
+      number,
+      status: "sealed",
+      depositsFrom: this.head.depositsConsumed + 1,
+      depositsTaken: deposits.length,
+      feeAccounts: selection.feeAccounts,
+      oldRoot: built.oldRoot,
+      newRoot: built.newRoot,
+      changes: changedAccounts(
+        built,
+        deposits,
+        selection.txs.map((p) => p.tx),
+        selection.feeAccounts,
+      ),
+      sealedAt: Date.now(),
+      proof: null,
+      proveSeconds: null,
+      provenAt: null,
+      l1Tx: null,
+      l1Block: null,
+      gasUsed: null,
+      finalAt: null,
+    };
+    this.db.insertBatch(
+      stored,
+      selection.txs.map((p) => p.id),
+    );
+    this.head = built.state;
+    this.mempool.remove(selection.txs.map((p) => p.id));
+    this.unfinished.set(number, { stored, built });
+    this.log.info("batch sealed", {
+      batch: number,
+      txs: selection.txs.length,
+      deposits: deposits.length,
+      newRoot: toBeHex(built.newRoot, 32),
+    });
+    this.wake.prover?.();
+    return number;
+  }
+
+  // ------------------------------------------------------------------------------ proving
+
+  private async proverLoop(): Promise<void> {
+    const { signal } = this.abort;
+    while (!signal.aborted) {
+      const next = [...this.unfinished.values()]
+        .filter((u) => u.stored.status === "sealed")
+        .sort((a, b) => a.stored.number - b.stored.number)[0];
+      if (next === undefined) {
+        await new Promise<void>((r) => (this.wake.prover = r));
+        continue;
+      }
+      const n = next.stored.number;
+      this.log.info("proving batch", { batch: n });
+      try {
+        const proof = await proveBatch(this.config.circuit, next.built.circuitInput, {
+          signal,
+          nice: this.config.proverNice,
+          onProgress: (line) => this.log.debug("prover", { batch: n, line }),
+        });
+        this.db.recordProof(n, proof.calldata, proof.seconds);
+        next.stored = { ...next.stored, status: "proven", proof: proof.calldata };
+        next.stored.proveSeconds = proof.seconds;
+        this.log.info("batch proven", { batch: n, seconds: proof.seconds });
+        this.wake.submitter?.();
+        // A slot for the next batch opened up.
+        this.sealIfDue();
+      } catch (error) {
+        if (signal.aborted) return;
+        this.fail("proving failed", { batch: n, error: describeError(error) });
+        await sleep(2_000, signal).catch(() => undefined);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------ submitting
+
+  private async submitterLoop(): Promise<void> {
+    const { signal } = this.abort;
+    let backoff = 1_000;
+    while (!signal.aborted) {
+      const lowest = [...this.unfinished.keys()].sort((a, b) => a - b)[0];
+      const next = lowest === undefined ? undefined : this.unfinished.get(lowest);
+      if (next === undefined || next.stored.status !== "proven") {
+        await new Promise<void>((r) => (this.wake.submitter = r));
+        continue;
+      }
+      const { stored, built } = next;
+      const data = zkRollupInterface.encodeFunctionData("submitBatch", [
+        this.config.shapeId,
+        stored.newRoot,
+        stored.depositsTaken,
+        hexlify(built.pubdata),
+        stored.proof as bigint[],
+      ]);
+      try {
+        this.log.info("submitting batch", { batch: stored.number });
+        const sent = await this.publisher.send(`zk-batch-${stored.number}`, {
+          to: this.config.rollup,
+          data,
+        });
+        this.db.recordFinal(
+          stored,
+          { tx: sent.hash, block: sent.blockNumber, gasUsed: sent.gasUsed },
+          {
+            depositsConsumed: built.state.depositsConsumed,
+            depositChain: built.state.depositChain,
+          },
+        );
+        this.applyFinal(stored);
+        this.unfinished.delete(stored.number);
+        this.lastError = undefined;
+        backoff = 1_000;
+        this.log.info("batch final on L1", {
+          batch: stored.number,
+          l1Tx: sent.hash,
+          block: sent.blockNumber,
+          gasUsed: sent.gasUsed,
+        });
+        this.sealIfDue();
+      } catch (error) {
+        if (signal.aborted) return;
+        this.fail("submitting failed", {
+          batch: stored.number,
+          error: describeError(error),
+          revertData: error instanceof TxRevertedError ? error.revertData : undefined,
+        });
+        await sleep(backoff, signal).catch(() => undefined);
+        backoff = Math.min(backoff * 2, 60_000);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------ deposits
+
+  private onDeposits(events: WatchedEvent[]): void {
+    for (const e of events) {
+      if (e.name !== "DepositQueued") continue;
+      const a = e.args;
+      const number = Number(a.depositNumber);
+      const expected = this.db.depositCount() + 1;
+      if (number !== expected) {
+        throw new L2kitError(
+          "ZK_DEPOSIT_ORDER",
+          `deposit ${number} arrived, expected ${expected}`,
+          { number, expected },
+        );
+      }
+      this.db.insertDeposit({
+        number,
+        kind: Number(a.kind) === 1 ? 1 : 0,
+        to: a.accountIndex as bigint,
+        token: Number(a.tokenId),
+        amount: a.amount as bigint,
+        ax: a.ax as bigint,
+        ay: a.ay as bigint,
+        block: e.blockNumber,
+        seenAt: Date.now(),
+      });
+      this.log.info("deposit queued on L1", {
+        deposit: number,
+        account: a.accountIndex,
+        amount: a.amount,
+      });
+    }
+  }
+
+  private onRewind(block: number): void {
+    const dropped = this.db.deleteDepositsFrom(block);
+    if (dropped.some((n) => n <= this.head.depositsConsumed)) {
+      throw new L2kitError(
+        "ZK_DEPOSIT_REORGED",
+        `deposits ${dropped.join(", ")} left the chain after a batch took them; raise L2KIT_CONFIRMATIONS and run npx l2kit zk rebuild`,
+        { dropped },
+      );
+    }
+    if (dropped.length > 0) this.log.warn("deposits left the chain", { dropped });
+  }
+
+  // ------------------------------------------------------------------------------ queries
+
+  account(
+    index: bigint,
+  ):
+    | (Account & { index: bigint; pending: { nonce: bigint; balance: bigint; incoming: bigint } })
+    | undefined {
+    const a = this.head.account(index);
+    const pending = this.mempool.pendingView(index);
+    if (a === undefined || pending === undefined) return undefined;
+    return { index, ...a, pending };
+  }
+
+  txStatus(hash: string): (StoredTx & TxStatus) | undefined {
+    const tx = this.db.txByHash(hash);
+    if (tx === undefined) return undefined;
+    if (tx.batch === null) return { ...tx, status: "pending" };
+    const b = this.batchInfo(tx.batch);
+    return { ...tx, status: b?.status ?? "sealed", batch: tx.batch, l1Tx: b?.l1Tx ?? undefined };
+  }
+
+  batchInfo(
+    number: number,
+  ): (Omit<StoredBatch, "status"> & { status: BatchView; txs: string[] }) | undefined {
+    const b = this.db.batch(number);
+    if (b === undefined) return undefined;
+    let status: BatchView = b.status;
+    let l1Tx = b.l1Tx;
+    if (b.status === "proven") {
+      const sent = this.publisher.status(`zk-batch-${number}`);
+      if (sent !== undefined) {
+        status = "submitted";
+        l1Tx = sent.minedHash ?? sent.hashes.at(-1) ?? null;
+      }
+    }
+    return { ...b, status, l1Tx, txs: this.db.batchTxs(number).map((t) => t.hash) };
+  }
+
+  /** The Merkle proof account `index` needs to exit in exodus mode (against the last final root). */
+  exodusProof(index: bigint):
+    | {
+        root: bigint;
+        batch: number;
+        account: Account;
+        siblings: bigint[][];
+      }
+    | undefined {
+    const account = this.finalState.account(index);
+    if (account === undefined) return undefined;
+    return {
+      root: this.finalState.root,
+      batch: Number(this.db.meta("final.batch") ?? "0"),
+      account,
+      siblings: this.finalState.tree.proof(index).siblings,
+    };
+  }
+
+  status(): Record<string, unknown> {
+    const counts = this.db.counts();
+    return {
+      rollup: this.config.rollup,
+      chainId: this.config.chainId,
+      domain: this.config.domain,
+      circuit: this.config.circuit.name,
+      shapeId: this.config.shapeId,
+      shape: {
+        levels: this.config.shape.levels,
+        txSlots: this.config.shape.txSlots,
+        withdrawSlots: this.config.shape.withdrawSlots,
+        depositSlots: this.config.shape.depositSlots,
+        feeSlots: this.config.shape.feeSlots,
+      },
+      headBatch: this.db.lastBatchNumber(),
+      headRoot: this.head.root,
+      finalBatch: Number(this.db.meta("final.batch") ?? "0"),
+      finalRoot: this.finalState.root,
+      pendingTxs: this.mempool.size,
+      batches: counts.batches,
+      depositsSeen: this.db.depositCount(),
+      depositsConsumed: this.head.depositsConsumed,
+      feeAccounts: Object.fromEntries(
+        [...this.config.feeAccounts].map(([t, i]) => [String(t), i.toString()]),
+      ),
+      minFee: this.config.minFee,
+      lastError: this.lastError ?? null,
+    };
+  }
+
+  /** Health details; throws while the pipeline is failing. */
+  health(): Record<string, unknown> {
+    if (this.lastError !== undefined)
+      throw new L2kitError("ZK_PIPELINE_FAILING", this.lastError, {});
+    return {
+      headBatch: this.db.lastBatchNumber(),
+      finalBatch: Number(this.db.meta("final.batch") ?? "0"),
+      pendingTxs: this.mempool.size,
+    };
+  }
+
+  /** The head state's root (tests compare it before and after garbage). */
+  get headRoot(): bigint {
+    return this.head.root;
+  }
+
+  // ------------------------------------------------------------------------------ internals
+
+  private fail(what: string, fields: Record<string, unknown>): void {
+    this.lastError = `${what}: ${String(fields.error)}`;
+    this.log.error(what, fields);
+  }
+
+  private loadFinalState(): ZkState {
+    const state = new ZkState(this.config.shape.levels);
+    for (const [i, a] of this.db.finalAccounts()) state.setAccount(i, a);
+    state.depositsConsumed = Number(this.db.meta("final.depositsConsumed") ?? "0");
+    state.depositChain = BigInt(this.db.meta("final.depositChain") ?? "0");
+    return state;
+  }
+
+  /** Rebuilds an unfinished batch from its stored operations on top of the head. */
+  private replay(stored: StoredBatch): void {
+    const deposits = this.db.deposits(stored.depositsFrom, stored.depositsTaken);
+    const txs = this.db.batchTxs(stored.number);
+    const built = buildBatch(this.head, this.config.shape, this.config.domain, {
+      deposits,
+      txs,
+      feeAccounts: stored.feeAccounts,
+      verifySignatures: false,
+    });
+    if (built.newRoot !== stored.newRoot || built.oldRoot !== stored.oldRoot) {
+      throw new L2kitError(
+        "ZK_REPLAY_MISMATCH",
+        `batch ${stored.number} rebuilds to root ${built.newRoot}, not the stored ${stored.newRoot}; the database is inconsistent (run npx l2kit zk rebuild)`,
+        { batch: stored.number },
+      );
+    }
+    this.head = built.state;
+    this.unfinished.set(stored.number, { stored, built });
+  }
+
+  private restorePending(): void {
+    for (const t of this.db.pendingTxs()) {
+      const p: PendingTx = {
+        id: t.id,
+        hash: t.hash,
+        tx: t,
+        acceptedAt: t.acceptedAt,
+        durable: true,
+      };
+      try {
+        this.mempool.check(t);
+      } catch (error) {
+        this.log.error("a stored pending transaction is no longer valid; dropping it", {
+          hash: t.hash,
+          error: describeError(error),
+        });
+        this.db.dropTx(t.id);
+        continue;
+      }
+      this.mempool.add(p);
+    }
+  }
+
+  private applyFinal(stored: StoredBatch): void {
+    for (const [i, a] of stored.changes) this.finalState.setAccount(i, a);
+    const u = this.unfinished.get(stored.number);
+    if (u !== undefined) {
+      this.finalState.depositsConsumed = u.built.state.depositsConsumed;
+      this.finalState.depositChain = u.built.state.depositChain;
+    }
+  }
+}
+
+/** Every account a batch changed, with its value after the batch. */
+function changedAccounts(
+  built: BuiltBatch,
+  deposits: readonly StoredDeposit[],
+  txs: readonly SignedTx[],
+  feeAccounts: readonly bigint[],
+): [bigint, Account][] {
+  const touched = new Set<bigint>();
+  deposits.forEach((d, i) => {
+    if (built.depositApplied[i]) touched.add(d.to);
+  });
+  for (const tx of txs) {
+    touched.add(tx.from);
+    if (tx.to !== 0n) touched.add(tx.to);
+  }
+  built.feesCollected.forEach((fee, j) => {
+    if (fee > 0n) touched.add(feeAccounts[j]);
+  });
+  return [...touched].map((i) => [i, built.state.account(i) as Account]);
+}
