@@ -369,7 +369,7 @@ export class Publisher {
         this.retry,
       );
     } catch (error) {
-      const msg = describeError(error).toLowerCase();
+      const msg = nodeMessages(error).toLowerCase();
       const code = (error as { code?: string }).code;
       if (
         msg.includes("already known") ||
@@ -643,6 +643,22 @@ export class Publisher {
 }
 
 /** Revert data (`0x` + selector + args) buried in an ethers error, if any. */
+/**
+ * Every message an RPC error carries: ethers wraps a node's answer it does not recognise
+ * ("could not coalesce error") and keeps the node's own words (Hardhat's "Known transaction",
+ * geth's "already known") in nested fields.
+ */
+function nodeMessages(error: unknown): string {
+  const parts: string[] = [describeError(error)];
+  let e: unknown = error;
+  for (let depth = 0; depth < 4 && e !== null && typeof e === "object"; depth++) {
+    const m = (e as { message?: unknown }).message;
+    if (typeof m === "string") parts.push(m);
+    e = (e as { error?: unknown }).error;
+  }
+  return parts.join(" | ");
+}
+
 export function extractRevertData(error: unknown): string | undefined {
   const seen = new Set<unknown>();
   const queue: unknown[] = [error];

@@ -38,5 +38,6 @@ export function rollupSpec(name: string, shape: BatchShape): CircuitSpec {
     template: "Rollup",
     params: [shape.levels, shape.txSlots, shape.withdrawSlots, shape.depositSlots, shape.feeSlots],
     publicInputs: ["inputHash"],
+    ...(shape.lowMemory === true ? { lowMemory: true } : {}),
   };
 }

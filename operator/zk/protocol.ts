@@ -34,6 +34,8 @@ export interface BatchShape {
   feeSlots: number;
   /** Built only by the bench on request (its setup is long). */
   large?: boolean;
+  /** Compiled with circom2's low-memory options (too large for full simplification in 4 GB). */
+  lowMemory?: boolean;
 }
 
 export function checkShape(shape: BatchShape): void {

@@ -165,6 +165,50 @@ describe("ZK rollup end to end: operator process, three users, kill -9, exodus",
     expect(Number(await zk.batchCount())).to.equal((await status()).finalBatch);
   });
 
+  it("kill -9 with a batch's L1 transaction in flight: the restarted operator follows it and never sends a second", async function () {
+    const zk = zkRollupAt(rollup, node.provider);
+    const operatorAddress = node.wallet(0).address;
+    const finalBefore = Number(await zk.batchCount());
+    const minedBefore = await node.provider.getTransactionCount(operatorAddress, "latest");
+    // Blocks are mined only on request from here: the batch's transaction stays in flight.
+    await node.rpc("evm_setAutomine", [false]);
+    try {
+      const { hash } = await users[0].transfer({
+        from: index[0],
+        to: index[1],
+        amount: E15,
+        fee: FEE,
+      });
+      const inFlight = await pollUntil(
+        "the batch to be sent to L1",
+        async () => {
+          const t = await users[0].status(hash);
+          return t.status === "submitted" ? t : undefined;
+        },
+        { timeoutMs: 120_000, intervalMs: 50, retryErrors: true },
+      );
+      expect(await node.provider.getTransactionCount(operatorAddress, "pending")).to.equal(
+        minedBefore + 1,
+      );
+      await operator!.kill();
+      operator = await startOperator();
+      expect((await users[0].status(hash)).status).to.equal("submitted");
+      await node.rpc("evm_setAutomine", [true]);
+      await node.rpc("evm_mine");
+      const final = await users[0].waitFor(hash, "final", { timeoutMs: 120_000 });
+      expect(final.batch).to.equal(inFlight.batch);
+    } finally {
+      await node.rpc("evm_setAutomine", [true]);
+    }
+    // Exactly one L1 transaction for that batch: the operator's nonce moved by the batches it
+    // submitted, no more, and every one of them succeeded.
+    const finalAfter = Number(await zk.batchCount());
+    expect(finalAfter).to.be.greaterThan(finalBefore);
+    expect(await node.provider.getTransactionCount(operatorAddress, "latest")).to.equal(
+      minedBefore + (finalAfter - finalBefore),
+    );
+  });
+
   it("exodus: the operator stops, a deposit times out, a user exits with the CLI client alone", async function () {
     const zk = zkRollupAt(rollup, node.provider);
     const aliceBalance = (await users[0].account(index[0])).balance;

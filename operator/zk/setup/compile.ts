@@ -19,6 +19,15 @@ const CIRCOMLIB = path.join(path.dirname(require.resolve("circomlib/package.json
 const CIRCOM_CLI = require.resolve("circom2/cli.js");
 /** Outputs, and full linear simplification: only non-linear constraints are left for the prover. */
 const COMPILE_FLAGS = ["--r1cs", "--wasm", "--sym", "--O2"] as const;
+/**
+ * For circuits too large for circom2's 4 GB of WebAssembly memory with full simplification:
+ * signal-to-signal simplification only (linear constraints stay, about twice the constraints),
+ * and the constraint system and the witness generator in separate runs, without symbols.
+ */
+const LOW_MEMORY_RUNS = [
+  ["--r1cs", "--O1"],
+  ["--wasm", "--O1"],
+] as const;
 
 export interface CircuitSpec {
   /** Build name: the directory and file names of the outputs. */
@@ -29,6 +38,8 @@ export interface CircuitSpec {
   params: readonly (number | bigint)[];
   /** Input signals of `main` that are public. */
   publicInputs?: readonly string[];
+  /** Compile within circom2's 4 GB (see LOW_MEMORY_RUNS); no symbols file. */
+  lowMemory?: boolean;
 }
 
 export interface CircuitBuild {
@@ -36,6 +47,7 @@ export interface CircuitBuild {
   dir: string;
   r1cs: string;
   wasm: string;
+  /** The symbols file; not written for a low-memory build. */
   sym: string;
   /** True when this call compiled; false when the cache was used. */
   compiled: boolean;
@@ -87,11 +99,11 @@ function includedFiles(file: string, seen = new Set<string>()): Set<string> {
   return seen;
 }
 
-function inputsHash(mainFile: string): string {
+function inputsHash(mainFile: string, runs: readonly (readonly string[])[]): string {
   const h = crypto.createHash("sha256");
   h.update(fs.readFileSync(CIRCOM_CLI));
   h.update(require("circom2/package.json").version as string);
-  h.update(COMPILE_FLAGS.join(" "));
+  h.update(runs.map((r) => r.join(" ")).join(" | "));
   for (const f of [...includedFiles(mainFile)].sort()) {
     h.update(f.replace(REPO_ROOT, ""));
     h.update(fs.readFileSync(f));
@@ -126,12 +138,16 @@ export async function compileCircuit(
     sym: path.join(dir, `${spec.name}.sym`),
     compiled: false,
   };
-  const hash = inputsHash(mainFile);
+  const runs: readonly (readonly string[])[] =
+    spec.lowMemory === true ? LOW_MEMORY_RUNS : [COMPILE_FLAGS];
+  const outputs =
+    spec.lowMemory === true ? [build.r1cs, build.wasm] : [build.r1cs, build.wasm, build.sym];
+  const hash = inputsHash(mainFile, runs);
   const stamp = path.join(dir, "inputs.sha256");
   if (
     fs.existsSync(stamp) &&
     fs.readFileSync(stamp, "utf8") === hash &&
-    [build.r1cs, build.wasm, build.sym].every((f) => fs.existsSync(f))
+    outputs.every((f) => fs.existsSync(f))
   ) {
     return build;
   }
@@ -142,12 +158,14 @@ export async function compileCircuit(
     params: spec.params.map(String),
   });
   const started = Date.now();
-  const output = await run(
-    process.execPath,
-    [CIRCOM_CLI, mainFile, ...COMPILE_FLAGS, "-l", CIRCUITS_SRC, "-l", CIRCOMLIB, "-o", dir],
-    REPO_ROOT,
-  );
-  if (output.code !== 0) throw new CircuitCompileError(spec.name, output.text);
+  for (const flags of runs) {
+    const output = await run(
+      process.execPath,
+      [CIRCOM_CLI, mainFile, ...flags, "-l", CIRCUITS_SRC, "-l", CIRCOMLIB, "-o", dir],
+      REPO_ROOT,
+    );
+    if (output.code !== 0) throw new CircuitCompileError(spec.name, output.text);
+  }
   fs.writeFileSync(stamp, hash);
   log.info("circuit compiled", { name: spec.name, seconds: (Date.now() - started) / 1000 });
   return { ...build, compiled: true };

@@ -39,8 +39,11 @@ export const DEV_PTAU_NAME = "l2kit DEV ptau, INSECURE: tau derivable from its b
 const STREAM_CHUNK = 1 << 16;
 /** snarkjs requires at least 2^10 hash iterations for a beacon. */
 const BEACON_ITERATIONS_EXP = 10;
-/** Largest power the development generator accepts (2^20 points would take hours anyway). */
-export const MAX_DEV_POWER = 20;
+/**
+ * Largest power the development generator accepts: 2^22 (the 64-transfer circuit) takes about
+ * an hour and a half here and writes ~4.8 GB.
+ */
+export const MAX_DEV_POWER = 22;
 
 export interface PtauProgress {
   /** Points computed so far and in all, across the four Lagrange sections. */
