@@ -187,8 +187,12 @@ describe("ZK rollup end to end: operator process, three users, kill -9, exodus",
         },
         { timeoutMs: 120_000, intervalMs: 50, retryErrors: true },
       );
-      expect(await node.provider.getTransactionCount(operatorAddress, "pending")).to.equal(
-        minedBefore + 1,
+      // "submitted" is visible once the signed transaction is stored, just before its broadcast.
+      await pollUntil(
+        "the batch's transaction to reach the node",
+        async () =>
+          (await node.provider.getTransactionCount(operatorAddress, "pending")) === minedBefore + 1,
+        { timeoutMs: 30_000, intervalMs: 20 },
       );
       await operator!.kill();
       operator = await startOperator();
