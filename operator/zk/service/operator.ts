@@ -80,6 +80,9 @@ interface PersistWaiter {
   reject: (e: Error) => void;
 }
 
+/** Sealed batches not yet final on L1 beyond which the operator stops sealing. */
+const MAX_UNFINISHED_BATCHES = 16;
+
 export class ZkOperator {
   readonly db: ZkOperatorDb;
   private readonly log: Logger;
@@ -312,6 +315,9 @@ export class ZkOperator {
     if (this.abort.signal.aborted) return undefined;
     const waiting = [...this.unfinished.values()].filter((u) => u.stored.status === "sealed");
     if (waiting.length >= 2) return undefined;
+    // Proven batches wait for L1 in order; when L1 is unreachable they pile up. Stop sealing
+    // then: the mempool fills up and answers 503, instead of the operator's memory growing.
+    if (this.unfinished.size >= MAX_UNFINISHED_BATCHES) return undefined;
     const { shape } = this.config;
     const depositsWaiting = this.db.depositCount() - this.head.depositsConsumed;
     const selection = this.mempool.select(shape);
