@@ -346,10 +346,22 @@ async function largeCircuits(
   for (const [name, shape] of large) {
     const started = Date.now();
     progress(`  ${name}: setting up (cached after the first run)`);
+    let shown = -1;
     const setup = await setupCircuit(name, {
       buildDir,
       ptau,
-      onStage: (_s, d) => progress(`  ${name}: ${d}`),
+      onStage: (_s, d) => {
+        shown = -1;
+        progress(`  ${name}: ${d}`);
+      },
+      // The development ptau of a large circuit takes up to an hour and a half: say how far.
+      onProgress: (fraction) => {
+        const pct = Math.floor(fraction * 20) * 5;
+        if (pct > shown) {
+          shown = pct;
+          progress(`  ${name}: ${pct}%`);
+        }
+      },
     });
     const setupSeconds = (Date.now() - started) / 1000;
     const batch = fullBatch(shape, 1234567n);

@@ -210,8 +210,8 @@ export class ZkOperator {
 
   /**
    * Accepts a signed transaction: checks it, verifies its signature in a worker, re-checks it
-   * against the pool as it is now, persists it (grouped with whatever arrives in the same tick)
-   * and only then resolves. Throws a `TxRejectedError` with the HTTP status otherwise.
+   * against the pool as it is now, persists it (in one commit with whatever arrived while the
+   * previous commit was on its way to disk) and only then resolves. Throws a `TxRejectedError` with the HTTP status otherwise.
    */
   async submit(tx: SignedTx): Promise<{ hash: string }> {
     if (this.abort.signal.aborted)
