@@ -6,8 +6,10 @@
  */
 import { Contract, type ContractTransactionReceipt, type Signer } from "ethers";
 import { InputError, L2kitError } from "../core/errors";
+import { extractRevertData } from "../core/publisher";
 import { zkRollupAt, zkRollupInterface } from "./abi";
 import { AMOUNT, FEE } from "./float";
+import type { SignedTx } from "./batch";
 import type { ZkKey } from "./keys";
 import type { BatchShape } from "./protocol";
 import { rebuildFromL1 } from "./reconstruct";
@@ -237,21 +239,7 @@ export class ZkClient {
       amount: p.amount,
       fee,
     });
-    const body = {
-      type: p.to === 0n ? "withdraw" : "transfer",
-      from: p.from.toString(),
-      ...(p.to === 0n ? {} : { to: p.to.toString() }),
-      token: account.token,
-      nonce: nonce.toString(),
-      amount: p.amount.toString(),
-      fee: fee.toString(),
-      signature: {
-        r8x: signed.signature.R8[0].toString(),
-        r8y: signed.signature.R8[1].toString(),
-        s: signed.signature.S.toString(),
-      },
-    };
-    return (await this.post("/v1/transactions", body)) as { hash: string };
+    return (await this.post("/v1/transactions", txRequestBody(signed))) as { hash: string };
   }
 
   // ------------------------------------------------------------------------------ exodus
@@ -348,6 +336,24 @@ export class ZkClient {
   }
 }
 
+/** The body of `POST /v1/transactions` for a signed transfer (to > 0) or withdrawal (to = 0). */
+export function txRequestBody(signed: SignedTx): Record<string, unknown> {
+  return {
+    type: signed.to === 0n ? "withdraw" : "transfer",
+    from: signed.from.toString(),
+    ...(signed.to === 0n ? {} : { to: signed.to.toString() }),
+    token: signed.token,
+    nonce: signed.nonce.toString(),
+    amount: signed.amount.toString(),
+    fee: signed.fee.toString(),
+    signature: {
+      r8x: signed.signature.R8[0].toString(),
+      r8y: signed.signature.R8[1].toString(),
+      s: signed.signature.S.toString(),
+    },
+  };
+}
+
 /** A rollup call that reverted, with the contract's custom error decoded. */
 export class ZkRollupRevertError extends L2kitError {
   constructor(
@@ -371,7 +377,7 @@ async function l1<T>(call: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (error) {
-    const data = revertData(error);
+    const data = extractRevertData(error);
     if (data !== undefined) {
       const parsed = (() => {
         try {
@@ -384,18 +390,6 @@ async function l1<T>(call: string, fn: () => Promise<T>): Promise<T> {
     }
     throw error;
   }
-}
-
-function revertData(error: unknown): string | undefined {
-  let e: unknown = error;
-  for (let depth = 0; depth < 5 && e !== null && typeof e === "object"; depth++) {
-    const data = (e as { data?: unknown }).data;
-    if (typeof data === "string" && /^0x[0-9a-fA-F]{8}/.test(data)) return data;
-    e =
-      (e as { error?: unknown; info?: { error?: unknown } }).error ??
-      (e as { info?: { error?: unknown } }).info?.error;
-  }
-  return undefined;
 }
 
 /** Every batch shape registered in the rollup, by id. */

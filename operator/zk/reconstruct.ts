@@ -5,8 +5,9 @@
  * the proof already vouched for them), and the rebuilt root must equal the root the contract
  * verified. Anyone can do this, so users never depend on the operator for their data.
  */
-import { Interface, type Provider } from "ethers";
+import type { Provider } from "ethers";
 import { L2kitError } from "../core/errors";
+import { zkRollupInterface } from "./abi";
 import { buildBatch, ZkState, type SignedTx } from "./batch";
 import { decodePubdata, depositFromEvent, type BatchShape, type QueuedDeposit } from "./protocol";
 
@@ -16,12 +17,7 @@ export class ReconstructionError extends L2kitError {
   }
 }
 
-const ABI = [
-  "event DepositQueued(uint256 indexed depositNumber, uint256 indexed accountIndex, uint256 kind, uint256 tokenId, uint256 amount, uint256 ax, uint256 ay, address depositor, uint256 chain)",
-  "event BatchVerified(uint256 indexed batchNumber, uint256 shapeId, uint256 oldRoot, uint256 newRoot, uint256 depositsTaken, address operator)",
-  "function submitBatch(uint256 shapeId, uint256 newRoot, uint256 depositsTaken, bytes pubdata, uint256[8] proof)",
-];
-const iface = new Interface(ABI);
+const iface = zkRollupInterface;
 
 /** Placeholder signature: replayed batches are already proven, so it is never checked. */
 const NO_SIGNATURE = { R8: [0n, 1n] as [bigint, bigint], S: 0n };

@@ -17,6 +17,7 @@ import { registeredShapes, ZkClient } from "../../operator/zk/client";
 import { ZkKey } from "../../operator/zk/keys";
 import { rebuildFromL1 } from "../../operator/zk/reconstruct";
 import { ZkOperatorDb } from "../../operator/zk/service/db";
+import { depositWatcherName, operatorDbFile } from "../../operator/zk/service/operator";
 import { findDeploymentBlock, recordedRollupAddress } from "../../operator/zk/service/launch";
 import { zkClientSettings, zkOperatorSettings } from "../../operator/zk/settings";
 import type { Io } from "../cli";
@@ -197,10 +198,7 @@ export function zkUserCommands(io: Io): Command[] {
       fromBlock,
       toBlock,
     });
-    const file = path.join(
-      cfg.dataDir,
-      `zk-operator-${l1.chainId}-${address.toLowerCase()}.sqlite`,
-    );
+    const file = path.join(cfg.dataDir, operatorDbFile(l1.chainId, address));
     for (const suffix of ["", "-wal", "-shm"]) {
       if (fs.existsSync(file + suffix)) fs.renameSync(file + suffix, `${file}${suffix}.bak`);
     }
@@ -232,7 +230,7 @@ export function zkUserCommands(io: Io): Command[] {
         // The deposit watcher goes on from the first block the rebuild did not read.
         store.db
           .prepare("INSERT OR REPLACE INTO watcher_cursor (name, next_block) VALUES (?, ?)")
-          .run(`zk-deposits-${address.toLowerCase()}`, toBlock + 1);
+          .run(depositWatcherName(address), toBlock + 1);
       });
     } finally {
       store.close();

@@ -18,7 +18,7 @@ import path from "node:path";
 import { verifySignature } from "@zk-kit/eddsa-poseidon";
 import { deployZkRollupWithSigner } from "../../../deploy";
 import { startHardhatNode } from "../../core/devnode";
-import { ZkClient } from "../../zk/client";
+import { txRequestBody, ZkClient } from "../../zk/client";
 import { circuitShape } from "../../zk/circuits";
 import { ZkKey } from "../../zk/keys";
 import { txMessage } from "../../zk/protocol";
@@ -143,21 +143,7 @@ export const zkOperatorSuite: BenchSuite = {
               amount: 1000n,
               fee: 10n,
             };
-            const s = u.key.sign(domain, tx);
-            return JSON.stringify({
-              type: "transfer",
-              from: tx.from.toString(),
-              to: to.toString(),
-              token: 0,
-              nonce: tx.nonce.toString(),
-              amount: "1000",
-              fee: "10",
-              signature: {
-                r8x: s.signature.R8[0].toString(),
-                r8y: s.signature.R8[1].toString(),
-                s: s.signature.S.toString(),
-              },
-            });
+            return JSON.stringify(txRequestBody(u.key.sign(domain, tx)));
           }),
         );
       }

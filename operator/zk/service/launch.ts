@@ -20,7 +20,7 @@ import { setupCircuit } from "../setup/pipeline";
 import type { ZkConfig, ZkOperatorConfig as ZkOperatorSettings } from "../settings";
 import { REPO_ROOT } from "../setup/compile";
 import { createZkApi } from "./api";
-import { ZkOperator } from "./operator";
+import { operatorDbFile, ZkOperator } from "./operator";
 
 /** The ZkRollup address `npx l2kit deploy zk-rollup` recorded for `chainId`, if any. */
 export function recordedRollupAddress(chainId: bigint): string | undefined {
@@ -135,7 +135,7 @@ export async function launchZkOperator(
   }
   const store = Store.open({
     dataDir: core.dataDir,
-    file: `zk-operator-${l1.chainId}-${address.toLowerCase()}.sqlite`,
+    file: operatorDbFile(l1.chainId, address),
     log,
   });
   const operator = new ZkOperator(

@@ -308,9 +308,10 @@ export class Mempool {
         withdrew.add(tx.from);
       } else transfers.push(p);
     }
-    const chosen = new Set([...transfers, ...withdrawals].map((p) => p.id));
+    // Ids grow in acceptance order: merging the two lists by id restores it without another
+    // pass over the whole pool (this runs on every sealing tick).
     return {
-      txs: [...this.txs.values()].filter((p) => chosen.has(p.id)),
+      txs: [...transfers, ...withdrawals].sort((a, b) => a.id - b.id),
       feeAccounts: feeTokens.map((t) => this.policy.feeAccounts.get(t) as bigint),
     };
   }

@@ -80,6 +80,21 @@ interface PersistWaiter {
   reject: (e: Error) => void;
 }
 
+/** The operator's database file for one deployment (`npx l2kit zk rebuild` writes the same). */
+export function operatorDbFile(chainId: bigint, rollup: string): string {
+  return `zk-operator-${chainId}-${rollup.toLowerCase()}.sqlite`;
+}
+
+/** The name of the deposit watcher's cursor in the operator's database. */
+export function depositWatcherName(rollup: string): string {
+  return `zk-deposits-${rollup.toLowerCase()}`;
+}
+
+/** The publisher key of batch `n`: one L1 transaction per key, ever. */
+function batchKey(n: number): string {
+  return `zk-batch-${n}`;
+}
+
 /** Sealed batches not yet final on L1 beyond which the operator stops sealing. */
 const MAX_UNFINISHED_BATCHES = 16;
 
@@ -151,7 +166,7 @@ export class ZkOperator {
     });
     this.watcher = new Watcher(
       {
-        name: `zk-deposits-${config.rollup.toLowerCase()}`,
+        name: depositWatcherName(config.rollup),
         addresses: [config.rollup],
         abi: [zkRollupInterface.getEvent("DepositQueued")!.format("full")],
         fromBlock: config.fromBlock,
@@ -472,7 +487,7 @@ export class ZkOperator {
       ]);
       try {
         this.log.info("submitting batch", { batch: stored.number });
-        const sent = await this.publisher.send(`zk-batch-${stored.number}`, {
+        const sent = await this.publisher.send(batchKey(stored.number), {
           to: this.config.rollup,
           data,
         });
@@ -571,25 +586,30 @@ export class ZkOperator {
     const tx = this.db.txByHash(hash);
     if (tx === undefined) return undefined;
     if (tx.batch === null) return { ...tx, status: "pending" };
-    const b = this.batchInfo(tx.batch);
+    const b = this.batchView(tx.batch);
     return { ...tx, status: b?.status ?? "sealed", batch: tx.batch, l1Tx: b?.l1Tx ?? undefined };
   }
 
   batchInfo(
     number: number,
   ): (Omit<StoredBatch, "status"> & { status: BatchView; txs: string[] }) | undefined {
+    const b = this.batchView(number);
+    if (b === undefined) return undefined;
+    return { ...b, txs: this.db.batchTxs(number).map((t) => t.hash) };
+  }
+
+  /** A stored batch as users see it ("submitted" while its L1 transaction is in flight). */
+  private batchView(
+    number: number,
+  ): (Omit<StoredBatch, "status"> & { status: BatchView }) | undefined {
     const b = this.db.batch(number);
     if (b === undefined) return undefined;
-    let status: BatchView = b.status;
-    let l1Tx = b.l1Tx;
     if (b.status === "proven") {
-      const sent = this.publisher.status(`zk-batch-${number}`);
-      if (sent !== undefined) {
-        status = "submitted";
-        l1Tx = sent.minedHash ?? sent.hashes.at(-1) ?? null;
-      }
+      const sent = this.publisher.status(batchKey(number));
+      if (sent !== undefined)
+        return { ...b, status: "submitted", l1Tx: sent.minedHash ?? sent.hashes.at(-1) ?? null };
     }
-    return { ...b, status, l1Tx, txs: this.db.batchTxs(number).map((t) => t.hash) };
+    return b;
   }
 
   /** The Merkle proof account `index` needs to exit in exodus mode (against the last final root). */
