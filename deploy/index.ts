@@ -12,11 +12,18 @@ import fs from "node:fs";
 import path from "node:path";
 import { Contract, ContractFactory, type Signer } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import type { BaselineToken, ZkRollup } from "../typechain-types";
+import type {
+  BaselineToken,
+  ChallengeGame,
+  OneStepExecutor,
+  OptimisticRollup,
+  ZkRollup,
+} from "../typechain-types";
 import { L2kitError } from "../operator/core/errors";
 import { circuitShape } from "../operator/zk/circuits";
 import { verifierContractName, verifierStatus } from "../operator/zk/setup/pipeline";
 import BaselineModule from "./modules/Baseline";
+import OptimisticRollupModule, { OPTIMISTIC_DEFAULTS } from "./modules/OptimisticRollup";
 import ZkRollupModule from "./modules/ZkRollup";
 
 export const LOCAL_CHAIN_ID = 31337n;
@@ -218,6 +225,42 @@ type Deployable = {
 };
 
 /** Systems `npx l2kit deploy` knows, with what each deploys. */
+export type OptimisticParams = typeof OPTIMISTIC_DEFAULTS;
+
+export interface OptimisticDeployment {
+  rollup: OptimisticRollup;
+  game: ChallengeGame;
+  executor: OneStepExecutor;
+  params: OptimisticParams;
+}
+
+/**
+ * Deploys the optimistic rollup (executor, rollup, and the game the rollup creates) with
+ * `params` over the production defaults, and registers the deployer as a sequencer.
+ */
+export async function deployOptimisticRollup(
+  hre: HardhatRuntimeEnvironment,
+  params: Partial<OptimisticParams> = {},
+  options: DeployOptions = {},
+): Promise<OptimisticDeployment> {
+  const full = { ...OPTIMISTIC_DEFAULTS, ...params };
+  await prepareJournal(hre, options);
+  const deployed = await hre.ignition.deploy(OptimisticRollupModule, {
+    parameters: { OptimisticRollup: full },
+    displayUi: false,
+  });
+  const rollup = deployed.rollup as unknown as OptimisticRollup;
+  const executor = deployed.executor as unknown as OneStepExecutor;
+  const game = (await hre.ethers.getContractAt(
+    "ChallengeGame",
+    await rollup.game(),
+  )) as unknown as ChallengeGame;
+  const [deployer] = await hre.ethers.getSigners();
+  if (!(await rollup.isSequencer(deployer.address)))
+    await (await rollup.setSequencer(deployer.address, true)).wait();
+  return { rollup, game, executor, params: full };
+}
+
 export const DEPLOYABLE = {
   baseline: {
     description: "the L1 baseline ERC-20 (BaselineToken)",
@@ -239,6 +282,18 @@ export const DEPLOYABLE = {
       const out: Record<string, string> = { ZkRollup: await rollup.getAddress() };
       for (const [name, id] of Object.entries(shapeIds)) out[`shape:${name}`] = String(id);
       return out;
+    },
+  },
+  "optimistic-rollup": {
+    description:
+      "the optimistic rollup (one-step executor, rollup, challenge game) with production parameters; the deployer becomes a sequencer",
+    deploy: async (hre, options) => {
+      const { rollup, game, executor } = await deployOptimisticRollup(hre, {}, options);
+      return {
+        OptimisticRollup: await rollup.getAddress(),
+        ChallengeGame: await game.getAddress(),
+        OneStepExecutor: await executor.getAddress(),
+      };
     },
   },
 } as const satisfies Record<string, Deployable>;

@@ -4,7 +4,7 @@ include "bitify.circom";
 include "comparators.circom";
 
 // FloatDecode(E, M): decodes a canonical decimal float, the codec of operator/zk/float.ts and
-// contracts/zk-rollup/FloatCodec.sol.
+// contracts/libraries/FloatCodec.sol.
 //
 //   input  in    (exponent << M) | mantissa
 //   output out   mantissa * 10^exponent

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 pragma solidity ^0.8.28;
 
-import {FloatCodec} from "../zk-rollup/FloatCodec.sol";
+import {FloatCodec} from "../libraries/FloatCodec.sol";
 
 /// @notice Test-only wrapper exposing `FloatCodec`.
 contract FloatCodecMock {

@@ -12,7 +12,7 @@ import {
     IRollupVerifier,
     IZkRollup
 } from "../interfaces/IZkRollup.sol";
-import {FloatCodec} from "./FloatCodec.sol";
+import {FloatCodec} from "../libraries/FloatCodec.sol";
 
 /// @title ZkRollup
 /// @notice A ZK rollup of ETH and ERC-20 transfers. Operators submit batches with a Groth16 proof;

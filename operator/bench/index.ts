@@ -1,9 +1,15 @@
 import type { BenchSuite } from "./harness";
 import { l1Erc20Suite } from "./suites/l1-erc20";
+import { optimisticRollupSuite } from "./suites/optimistic-rollup";
 import { zkOperatorSuite } from "./suites/zk-operator";
 import { zkRollupSuite } from "./suites/zk-rollup";
 
 export * from "./harness";
 
 /** Every bench suite, the baseline first. Each system issue adds its own. */
-export const SUITES: readonly BenchSuite[] = [l1Erc20Suite, zkRollupSuite, zkOperatorSuite];
+export const SUITES: readonly BenchSuite[] = [
+  l1Erc20Suite,
+  zkRollupSuite,
+  zkOperatorSuite,
+  optimisticRollupSuite,
+];

@@ -83,6 +83,15 @@ export class SparseMerkleTree {
     this.levels = Array.from({ length: depth + 1 }, () => new Map<bigint, Uint8Array>());
   }
 
+  /** A copy that shares no mutable state with this tree (node hashes are never mutated). */
+  clone(): SparseMerkleTree {
+    const copy = new SparseMerkleTree(this.depth);
+    this.levels.forEach((level, h) => {
+      copy.levels[h] = new Map(level);
+    });
+    return copy;
+  }
+
   /** Root of the empty tree of this depth. */
   static emptyRoot(depth: number): Hex {
     checkDepth(depth);

@@ -5,7 +5,7 @@
  */
 import { derivePublicKeyFast, signEdDSAPoseidon, verifyEdDSAPoseidon } from "./crypto/eddsa";
 import { L2kitError } from "../core/errors";
-import { AMOUNT, FEE } from "./float";
+import { AMOUNT, FEE } from "../lib/float";
 import {
   accountLeaf,
   checkShape,

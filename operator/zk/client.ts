@@ -8,7 +8,7 @@ import { Contract, type ContractTransactionReceipt, type Signer } from "ethers";
 import { InputError, L2kitError } from "../core/errors";
 import { extractRevertData } from "../core/publisher";
 import { zkRollupAt, zkRollupInterface } from "./abi";
-import { AMOUNT, FEE } from "./float";
+import { AMOUNT, FEE } from "../lib/float";
 import type { SignedTx } from "./batch";
 import type { ZkKey } from "./keys";
 import type { BatchShape } from "./protocol";

@@ -7,7 +7,7 @@ import crypto from "node:crypto";
 import { AbiCoder, getAddress, keccak256 } from "ethers";
 import { FIELD_MODULUS, poseidon3, poseidon4, poseidon5, poseidon6 } from "./crypto/poseidon";
 import { InputError } from "../core/errors";
-import { AMOUNT, FEE } from "./float";
+import { AMOUNT, FEE } from "../lib/float";
 
 /** BN254 scalar field: every circuit signal and Poseidon input lives here. */
 export const FIELD = FIELD_MODULUS;

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { expect } from "chai";
 import fc from "fast-check";
-import { AMOUNT, FEE, type FloatFormat } from "../../operator/zk/float";
+import { AMOUNT, FEE, type FloatFormat } from "../../operator/lib/float";
 import { compileCircuit, LoadedCircuit, REPO_ROOT } from "../../operator/zk/setup/compile";
 import { floatVectors, type FloatVectors } from "../helpers/vectors";
 

@@ -3,7 +3,7 @@ import path from "node:path";
 import { expect } from "chai";
 import { buildBatch, ZkState, type BuiltBatch, type SignedTx } from "../../operator/zk/batch";
 import { circuitShape, rollupSpec } from "../../operator/zk/circuits";
-import { AMOUNT } from "../../operator/zk/float";
+import { AMOUNT } from "../../operator/lib/float";
 import { ZkKey } from "../../operator/zk/keys";
 import {
   DEPOSIT_CREATE,

@@ -141,6 +141,7 @@ describe("scripts/cli (npx l2kit)", function () {
   });
 
   it("runs the bench end to end and writes JSON records (bin/l2kit.js)", function () {
+    this.timeout(300_000);
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "l2kit-cli-")), "bench.json");
     const r = spawnCli(["bench", "--quick", "--json", file]);
     expect(r.code, r.err).to.equal(0);

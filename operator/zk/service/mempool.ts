@@ -16,7 +16,7 @@
  */
 import { L2kitError } from "../../core/errors";
 import type { SignedTx } from "../batch";
-import { AMOUNT, FEE } from "../float";
+import { AMOUNT, FEE } from "../../lib/float";
 import { MAX_BALANCE, MAX_NONCE, type Account, type BatchShape } from "../protocol";
 
 /** A transaction the operator refuses, with the HTTP status the API answers. */

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { InputError } from "../../../operator/core/errors";
-import { AMOUNT, FEE, type FloatFormat } from "../../../operator/zk/float";
+import { AMOUNT, FEE, type FloatFormat } from "../../../operator/lib/float";
 import { floatVectors, type FloatVectors } from "../../helpers/vectors";
 
 const vectors = floatVectors();

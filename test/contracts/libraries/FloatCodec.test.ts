@@ -2,7 +2,7 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import fc from "fast-check";
 import { ethers } from "hardhat";
-import { AMOUNT, FEE } from "../../../operator/zk/float";
+import { AMOUNT, FEE } from "../../../operator/lib/float";
 import { floatVectors } from "../../helpers/vectors";
 
 async function fixture() {

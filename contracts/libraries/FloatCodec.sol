@@ -2,8 +2,8 @@
 pragma solidity ^0.8.28;
 
 /// @title FloatCodec
-/// @notice Decodes the canonical decimal floats of the ZK rollup's pubdata, the same codec as
-///         `operator/zk/float.ts` and `circuits/src/float.circom`.
+/// @notice Decodes the canonical decimal floats of rollup pubdata (ZK and optimistic rollups), the
+///         same codec as `operator/lib/float.ts` and `circuits/src/float.circom`.
 /// @dev value = mantissa * 10^exponent, packed as (exponent << mantissaBits) | mantissa.
 ///      Canonical form is the smallest exponent: an encoding with exponent > 0 is canonical only
 ///      when 10 * mantissa > 2^mantissaBits - 1. Non-canonical encodings are rejected, so every
@@ -41,13 +41,34 @@ library FloatCodec {
     ) internal pure returns (uint256) {
         uint256 bits = exponentBits + mantissaBits;
         if (packed >> bits != 0) revert FloatTooWide(packed, bits);
+        (bool canonical, uint256 value) = tryDecode(packed, exponentBits, mantissaBits);
+        // INVARIANT: one encoding per value (the smallest exponent).
+        if (!canonical) revert FloatNotCanonical(packed, mantissaBits);
+        return value;
+    }
+
+    /// @notice Like `decode`, but reports a too-wide or non-canonical packing as `ok == false`
+    ///         instead of reverting (for transition functions, where such a record is a no-op).
+    function tryDecode(
+        uint256 packed,
+        uint256 exponentBits,
+        uint256 mantissaBits
+    ) internal pure returns (bool ok, uint256 value) {
+        if (packed >> (exponentBits + mantissaBits) != 0) return (false, 0);
         uint256 maxMantissa = (uint256(1) << mantissaBits) - 1;
         uint256 mantissa = packed & maxMantissa;
         uint256 exponent = packed >> mantissaBits;
-        // INVARIANT: one encoding per value (the smallest exponent).
-        if (exponent != 0 && mantissa * 10 < maxMantissa + 1) {
-            revert FloatNotCanonical(packed, mantissaBits);
-        }
-        return mantissa * 10 ** exponent;
+        if (exponent != 0 && mantissa * 10 < maxMantissa + 1) return (false, 0);
+        return (true, mantissa * 10 ** exponent);
+    }
+
+    /// @notice `tryDecode` for float40 amounts.
+    function tryDecodeAmount(uint256 packed) internal pure returns (bool ok, uint256 value) {
+        return tryDecode(packed, AMOUNT_EXPONENT_BITS, AMOUNT_MANTISSA_BITS);
+    }
+
+    /// @notice `tryDecode` for float8 fees.
+    function tryDecodeFee(uint256 packed) internal pure returns (bool ok, uint256 value) {
+        return tryDecode(packed, FEE_EXPONENT_BITS, FEE_MANTISSA_BITS);
     }
 }

@@ -5,7 +5,7 @@
  * Canonical form (exactly one encoding per value): the smallest exponent. An encoding with
  * exponent > 0 is canonical only when 10 * mantissa > maxMantissa, i.e. when the mantissa could
  * not absorb another factor of ten. Zero is (0, 0) only. The same rule is enforced in
- * `contracts/zk-rollup/FloatCodec.sol` and `circuits/src/float.circom`, all three tested against
+ * `contracts/libraries/FloatCodec.sol` and `circuits/src/float.circom`, all three tested against
  * `test/vectors/floats.json`.
  *
  * - `AMOUNT` (float40): 5-bit exponent, 35-bit mantissa: every integer up to 34,359,738,367 is

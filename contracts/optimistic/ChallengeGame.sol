@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+pragma solidity ^0.8.28;
+
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {IChallengeGame} from "../interfaces/IChallengeGame.sol";
+import {IOneStepExecutor} from "../interfaces/IOneStepExecutor.sol";
+import {IOptimisticRollup} from "../interfaces/IOptimisticRollup.sol";
+import {SparseMerkle} from "../libraries/SparseMerkle.sol";
+import {Clock, ClockLib, Position, PositionLib} from "./GameTypes.sol";
+import {OptimisticRollup} from "./OptimisticRollup.sol";
+import {OptimisticState} from "./OptimisticState.sol";
+
+/// @title ChallengeGame
+/// @notice Bisection games over the steps of a posted batch, one game per challenger, ending in a
+///         one-step proof executed by `OneStepExecutor`.
+/// @dev Protocol (docs/optimistic-rollup.md). A batch of n steps is disputed over positions 0..n.
+///      The challenger opens with its root at the midpoint of [0, n]. From then on the side to move
+///      answers the last midpoint claim: it agrees (the dispute moves to the upper half, whose low
+///      end is now agreed) or disagrees (the lower half, whose high end the claimant now asserts),
+///      and claims its own root at the new midpoint. The interval halves with every move, so after
+///      ceil(log2 n) moves one step is left, which anyone may prove: executed from the agreed root,
+///      it either reproduces the asserted root at `hi` (its asserter wins) or not (it loses).
+///      Each side has a chess clock (`clockBudget`, never less than `clockExtension` when its turn
+///      starts); a side whose clock runs out loses on `timeout`. Every call does bounded work.
+contract ChallengeGame is IChallengeGame, ReentrancyGuard {
+    OptimisticRollup public immutable rollup;
+    IOneStepExecutor public immutable executor;
+    uint128 public immutable challengerBond;
+    uint64 public immutable clockBudget;
+    uint64 public immutable clockExtension;
+
+    uint256 public gameCount;
+    mapping(uint256 gameId => Game) private _games;
+    /// @notice Bonds won or refunded, withdrawable with `withdraw`.
+    mapping(address account => uint256) public balanceOf;
+
+    constructor(
+        OptimisticRollup rollup_,
+        IOneStepExecutor executor_,
+        uint128 challengerBond_,
+        uint64 clockBudget_,
+        uint64 clockExtension_
+    ) {
+        rollup = rollup_;
+        executor = executor_;
+        challengerBond = challengerBond_;
+        clockBudget = clockBudget_;
+        clockExtension = clockExtension_;
+    }
+
+    /// @notice Disputes batch `batchId`'s claimed state root, with `challengerBond` attached.
+    /// @param midRoot The caller's state root at the midpoint of [0, steps] (0 for a one-step batch).
+    function challenge(uint256 batchId, bytes32 midRoot) external payable returns (uint256 gameId) {
+        if (msg.value != challengerBond) revert GameWrongBond(msg.value, challengerBond);
+        (IOptimisticRollup.Batch memory b, bytes32 preRoot) = rollup.onGameStarted(batchId);
+        uint256 steps = uint256(b.inboxCount) + b.recordCount;
+        if (steps == 0) revert GameNothingToDispute(batchId);
+        gameId = ++gameCount;
+        Game storage g = _games[gameId];
+        g.batchId = uint64(batchId);
+        g.position = PositionLib.make(0, steps);
+        g.challenger = msg.sender;
+        g.defender = b.sequencer;
+        g.loRoot = preRoot;
+        g.hiRoot = b.stateRoot;
+        g.hiOwner = Party.Defender;
+        g.status = Status.Active;
+        g.bond = uint128(msg.value);
+        g.moves = 1;
+        _setMidClaim(gameId, g, midRoot);
+        g.challengerClock = ClockLib.make(clockBudget, block.timestamp);
+        g.defenderClock = ClockLib.make(clockBudget, block.timestamp);
+        g.turn = Party.Defender;
+        emit GameStarted(gameId, batchId, msg.sender, b.sequencer, steps, midRoot);
+    }
+
+    /// @notice The side to move answers the last midpoint claim and claims the next midpoint.
+    /// @param agree True when the caller agrees with the last midpoint claim.
+    /// @param midRoot The caller's root at the new interval's midpoint (0 if one step is left).
+    function move(uint256 gameId, bool agree, bytes32 midRoot) external {
+        Game storage g = _active(gameId);
+        Party mover = g.turn;
+        address expected = mover == Party.Defender ? g.defender : g.challenger;
+        // INVARIANT: one move per turn, by the side whose turn it is.
+        if (msg.sender != expected) revert GameNotYourTurn(gameId, msg.sender, expected);
+        Position p = g.position;
+        if (p.width() < 2) revert GameAwaitingStep(gameId);
+        Clock clock = _clockOf(g, mover);
+        // INVARIANT: no move once the mover's time is up.
+        if (_expired(clock)) revert GameClockExpired(gameId, mover);
+
+        uint256 mid = p.mid();
+        if (agree) {
+            g.position = PositionLib.make(mid, p.hi());
+            g.loRoot = g.midRoot;
+        } else {
+            g.position = PositionLib.make(p.lo(), mid);
+            g.hiRoot = g.midRoot;
+            g.hiOwner = _opponent(mover);
+        }
+        _setMidClaim(gameId, g, midRoot);
+        ++g.moves;
+        _passTurn(g, mover, clock);
+        emit Moved(gameId, mover, agree, g.position.lo(), g.position.hi(), midRoot);
+    }
+
+    /// @notice Executes the one disputed step on L1 and ends the game; anyone may call it.
+    function step(uint256 gameId, StepProof calldata proof) external {
+        Game storage g = _active(gameId);
+        Position p = g.position;
+        if (p.width() != 1) revert GameNotAtOneStep(gameId, p.lo(), p.hi());
+        IOptimisticRollup.Batch memory b = rollup.batchById(g.batchId);
+        uint256 k = p.lo();
+        bytes32 postRoot;
+        if (k < b.inboxCount) {
+            uint256 inboxIndex = b.inboxStart + k;
+            if (OptimisticState.inboxEntryHash(proof.entry) != rollup.inboxEntry(inboxIndex).hash)
+                revert GameBadInboxEntry(inboxIndex);
+            postRoot = executor.executeInbox(g.loRoot, proof.entry, proof.witness);
+        } else {
+            uint256 recordIndex = k - b.inboxCount;
+            if (
+                proof.recordSiblings.length != OptimisticState.RECORD_DEPTH ||
+                !SparseMerkle.verify(
+                    b.recordRoot,
+                    keccak256(proof.record),
+                    recordIndex,
+                    proof.recordSiblings
+                )
+            ) revert GameBadRecordProof(recordIndex);
+            postRoot = executor.executeRecord(
+                g.loRoot,
+                proof.record,
+                b.feeAccount,
+                rollup.domainSeparator(),
+                proof.witness
+            );
+        }
+        Party winner = postRoot == g.hiRoot ? g.hiOwner : _opponent(g.hiOwner);
+        emit StepProven(gameId, k, postRoot, winner);
+        _resolve(gameId, g, winner);
+    }
+
+    /// @notice Ends the game in favour of the side not to move, once the mover's clock has run out
+    ///         (never earlier); anyone may call it.
+    function timeout(uint256 gameId) external {
+        Game storage g = _active(gameId);
+        Clock clock = _clockOf(g, g.turn);
+        if (!_expired(clock)) {
+            revert GameClockRunning(
+                gameId,
+                clock.since() + clock.remaining() + 1 - block.timestamp
+            );
+        }
+        _resolve(gameId, g, _opponent(g.turn));
+    }
+
+    /// @notice Closes a game whose batch left the chain (another game proved it or an earlier batch
+    ///         invalid): the challenger's bond is refunded and nobody wins.
+    function close(uint256 gameId) external {
+        Game storage g = _active(gameId);
+        if (rollup.isAlive(g.batchId)) revert GameBatchAlive(g.batchId);
+        g.status = Status.Closed;
+        balanceOf[g.challenger] += g.bond;
+        emit GameClosed(gameId);
+    }
+
+    /// @notice Pays out the caller's won and refunded bonds.
+    function withdraw() external nonReentrant {
+        uint256 amount = balanceOf[msg.sender];
+        if (amount == 0) revert GameNothingToWithdraw(msg.sender);
+        balanceOf[msg.sender] = 0;
+        emit Withdrawn(msg.sender, amount);
+        // solhint-disable-next-line avoid-low-level-calls
+        (bool ok, ) = msg.sender.call{value: amount}("");
+        if (!ok) revert GamePaymentFailed(msg.sender, amount);
+    }
+
+    /// @notice A game's full state.
+    function gameOf(uint256 gameId) external view returns (Game memory) {
+        if (_games[gameId].status == Status.None) revert GameUnknown(gameId);
+        return _games[gameId];
+    }
+
+    /// @notice Seconds the side to move has left (0 once its clock has run out).
+    function timeLeft(uint256 gameId) external view returns (uint256) {
+        Game storage g = _games[gameId];
+        if (g.status == Status.None) revert GameUnknown(gameId);
+        Clock clock = _clockOf(g, g.turn);
+        uint256 deadline = clock.since() + clock.remaining();
+        return block.timestamp >= deadline ? 0 : deadline - block.timestamp;
+    }
+
+    // ---- internals ----
+
+    function _active(uint256 gameId) private view returns (Game storage g) {
+        g = _games[gameId];
+        if (g.status == Status.None) revert GameUnknown(gameId);
+        // INVARIANT: nothing moves a game once it has ended.
+        if (g.status != Status.Active) revert GameOver(gameId, g.status);
+    }
+
+    function _setMidClaim(uint256 gameId, Game storage g, bytes32 midRoot) private {
+        bool oneStep = g.position.width() == 1;
+        if (oneStep != (midRoot == bytes32(0))) revert GameBadClaim(gameId, midRoot);
+        g.midRoot = midRoot;
+    }
+
+    /// @dev Stops the mover's clock and starts the opponent's, topped up to `clockExtension`.
+    function _passTurn(Game storage g, Party mover, Clock moverClock) private {
+        uint256 used = block.timestamp - moverClock.since();
+        Clock stopped = ClockLib.make(moverClock.remaining() - used, block.timestamp);
+        Party next = _opponent(mover);
+        Clock nextClock = _clockOf(g, next);
+        uint256 nextRemaining = nextClock.remaining();
+        if (nextRemaining < clockExtension) nextRemaining = clockExtension;
+        Clock started = ClockLib.make(nextRemaining, block.timestamp);
+        if (mover == Party.Defender) {
+            g.defenderClock = stopped;
+            g.challengerClock = started;
+        } else {
+            g.challengerClock = stopped;
+            g.defenderClock = started;
+        }
+        g.turn = next;
+    }
+
+    function _resolve(uint256 gameId, Game storage g, Party winner) private {
+        if (!rollup.isAlive(g.batchId)) {
+            // The batch left the chain meanwhile: the game is moot, as in `close`.
+            g.status = Status.Closed;
+            balanceOf[g.challenger] += g.bond;
+            emit GameClosed(gameId);
+            return;
+        }
+        if (winner == Party.Challenger) {
+            g.status = Status.ChallengerWon;
+            balanceOf[g.challenger] += g.bond;
+            rollup.onChallengerWon(g.batchId, g.challenger);
+            emit GameResolved(gameId, Status.ChallengerWon, g.challenger);
+        } else {
+            g.status = Status.DefenderWon;
+            balanceOf[g.defender] += g.bond;
+            rollup.onDefenderWon(g.batchId);
+            emit GameResolved(gameId, Status.DefenderWon, g.defender);
+        }
+    }
+
+    function _clockOf(Game storage g, Party side) private view returns (Clock) {
+        return side == Party.Defender ? g.defenderClock : g.challengerClock;
+    }
+
+    function _expired(Clock clock) private view returns (bool) {
+        return block.timestamp - clock.since() > clock.remaining();
+    }
+
+    function _opponent(Party side) private pure returns (Party) {
+        return side == Party.Defender ? Party.Challenger : Party.Defender;
+    }
+}

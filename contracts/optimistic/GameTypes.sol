@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// solhint-disable one-contract-per-file
+pragma solidity ^0.8.28;
+
+/// @notice The part of a bisection game that is still disputed: the state at position `lo` is
+///         agreed, the state at position `hi` is disputed.
+/// @dev Bit layout (uint64): bits 63..32 `lo`, bits 31..0 `hi`. Position k is the state after the
+///      batch's first k steps: 0 is the batch's pre-state, n (its step count) the claimed root.
+type Position is uint64;
+
+/// @notice One side's chess clock.
+/// @dev Bit layout (uint128): bits 127..64 seconds `remaining` at time `since`, bits 63..0 `since`
+///      (unix seconds). Only the side to move has a running clock: at time t it has
+///      max(0, remaining - (t - since)) left; a stopped clock's `since` is irrelevant.
+type Clock is uint128;
+
+using PositionLib for Position global;
+using ClockLib for Clock global;
+
+library PositionLib {
+    function make(uint256 lo_, uint256 hi_) internal pure returns (Position) {
+        return Position.wrap(uint64((lo_ << 32) | hi_));
+    }
+
+    function lo(Position p) internal pure returns (uint256) {
+        return Position.unwrap(p) >> 32;
+    }
+
+    function hi(Position p) internal pure returns (uint256) {
+        return uint32(Position.unwrap(p));
+    }
+
+    /// @notice The midpoint the next claim is made at (only meaningful while hi - lo >= 2).
+    function mid(Position p) internal pure returns (uint256) {
+        uint256 low = lo(p);
+        return low + ((hi(p) - low) >> 1);
+    }
+
+    /// @notice Steps left in dispute.
+    function width(Position p) internal pure returns (uint256) {
+        return hi(p) - lo(p);
+    }
+}
+
+library ClockLib {
+    function make(uint256 remaining_, uint256 since_) internal pure returns (Clock) {
+        return Clock.wrap(uint128((remaining_ << 64) | since_));
+    }
+
+    function remaining(Clock c) internal pure returns (uint256) {
+        return Clock.unwrap(c) >> 64;
+    }
+
+    function since(Clock c) internal pure returns (uint256) {
+        return uint64(Clock.unwrap(c));
+    }
+
+    /// @notice Seconds left at time `t` if this clock has been running since `since`.
+    function left(Clock c, uint256 t) internal pure returns (uint256) {
+        uint256 used = t - since(c);
+        uint256 r = remaining(c);
+        return used >= r ? 0 : r - used;
+    }
+}

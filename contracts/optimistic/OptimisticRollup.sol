@@ -1,0 +1,522 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+pragma solidity ^0.8.28;
+
+import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {IOneStepExecutor} from "../interfaces/IOneStepExecutor.sol";
+import {IOptimisticRollup} from "../interfaces/IOptimisticRollup.sol";
+import {SparseMerkle} from "../libraries/SparseMerkle.sol";
+import {ChallengeGame} from "./ChallengeGame.sol";
+import {OptimisticState} from "./OptimisticState.sol";
+
+/// @title OptimisticRollup
+/// @notice L1 side of l2kit's optimistic rollup: token registry, the L1 inbox (deposits and forced
+///         transactions), bonded batch posting, in-order finalisation after the challenge window,
+///         withdrawals proven against final batches, and the consequences of a lost challenge game
+///         (discard and slash). The game itself is `ChallengeGame`, deployed by this constructor.
+/// @dev Chain positions: 0 is the genesis batch (the empty state, final from the start);
+///      positions below `finalizedCount` are final; `batchCount` is the head's position + 1.
+///      Batches are stored by a never-reused id; `_chain[position]` is the id at a position, so a
+///      batch is alive exactly when `position < batchCount && _chain[position] == id`.
+contract OptimisticRollup is IOptimisticRollup, EIP712, Ownable2Step, ReentrancyGuard {
+    using SafeERC20 for IERC20;
+
+    uint256 private constant _MAX_AMOUNT = type(uint128).max;
+    uint256 private constant _MAX_TOKENS = uint256(1) << OptimisticState.BALANCE_DEPTH;
+    uint256 private constant _MAX_RECORDS = uint256(1) << OptimisticState.RECORD_DEPTH;
+
+    /// @notice The one-step executor the game runs disputed steps with.
+    IOneStepExecutor public immutable executor;
+    /// @notice The challenge game (the only caller of the discard and game hooks).
+    ChallengeGame public immutable game;
+
+    uint64 public immutable challengeWindow;
+    uint64 public immutable forceDelay;
+    uint128 public immutable batchBond;
+
+    /// @notice Burned bonds (half of every slashed bond): held here forever, owed to no one.
+    uint256 public burnedBonds;
+
+    uint64 public batchCount;
+    uint64 public finalizedCount;
+    uint64 public nextBatchId;
+    /// @notice Inbox entries consumed by the batches in the chain.
+    uint64 public inboxConsumed;
+
+    mapping(uint256 id => Batch) private _batches;
+    mapping(uint256 position => uint256 id) private _chain;
+    QueuedEntry[] private _inbox;
+
+    address[] private _tokens;
+    mapping(address token => uint256 idPlusOne) private _tokenIds;
+
+    mapping(address sequencer => bool) public isSequencer;
+    mapping(address account => uint256) public freeBond;
+
+    mapping(uint256 word => uint256 bits) private _provenWithdrawals;
+    mapping(address account => mapping(uint256 tokenId => uint256)) public claimable;
+
+    modifier onlyGame() {
+        if (msg.sender != address(game)) revert RollupNotGame(msg.sender);
+        _;
+    }
+
+    /// @param owner_ Who registers sequencers.
+    /// @param executor_ The deployed `OneStepExecutor`.
+    constructor(
+        address owner_,
+        IOneStepExecutor executor_,
+        Params memory params
+    ) EIP712("l2kit optimistic rollup", "1") Ownable(owner_) {
+        if (
+            params.challengeWindow == 0 ||
+            params.batchBond == 0 ||
+            params.challengerBond == 0 ||
+            params.clockBudget == 0 ||
+            params.clockExtension > params.clockBudget ||
+            params.forceDelay == 0
+        ) revert RollupBadParams();
+        executor = executor_;
+        challengeWindow = params.challengeWindow;
+        forceDelay = params.forceDelay;
+        batchBond = params.batchBond;
+        game = new ChallengeGame(
+            this,
+            executor_,
+            params.challengerBond,
+            params.clockBudget,
+            params.clockExtension
+        );
+        _tokens.push(address(0));
+
+        IOneStepExecutor.StateHeader memory genesis = IOneStepExecutor.StateHeader({
+            accountsRoot: SparseMerkle.emptyRoot(OptimisticState.ACCOUNT_DEPTH),
+            addressesRoot: SparseMerkle.emptyRoot(OptimisticState.ADDRESS_DEPTH),
+            withdrawalsRoot: SparseMerkle.emptyRoot(OptimisticState.WITHDRAWAL_DEPTH),
+            accountCount: 0,
+            withdrawalCount: 0
+        });
+        Batch storage b = _batches[0];
+        b.stateRoot = OptimisticState.stateRoot(genesis);
+        b.recordRoot = SparseMerkle.emptyRoot(OptimisticState.RECORD_DEPTH);
+        b.postedAt = uint64(block.timestamp);
+        nextBatchId = 1;
+        batchCount = 1;
+        finalizedCount = 1;
+    }
+
+    // ---- administration and tokens ----
+
+    /// @notice Allows or stops `sequencer` posting batches (anyone bonded may post when the inbox is overdue).
+    function setSequencer(address sequencer, bool allowed) external onlyOwner {
+        isSequencer[sequencer] = allowed;
+        emit SequencerSet(sequencer, allowed);
+    }
+
+    /// @notice Registers an ERC-20 token; anyone may. Its id is its position (ETH is 0).
+    function registerToken(address token) external returns (uint256 id) {
+        if (token == address(0) || token.code.length == 0) revert RollupNotAToken(token);
+        if (_tokenIds[token] != 0) revert RollupTokenRegistered(token, _tokenIds[token] - 1);
+        id = _tokens.length;
+        if (id == _MAX_TOKENS) revert RollupTooManyTokens();
+        _tokens.push(token);
+        _tokenIds[token] = id + 1;
+        emit TokenRegistered(id, token);
+    }
+
+    // ---- inbox ----
+
+    /// @notice Deposits `msg.value` wei to `to`'s L2 account (created if it has none).
+    function depositETH(address to) external payable {
+        _checkAmount(msg.value);
+        _queue(OptimisticState.INBOX_DEPOSIT, msg.sender, to, 0, msg.value);
+    }
+
+    /// @notice Deposits `amount` of a registered token to `to`'s L2 account. What arrives is
+    ///         credited (fee-on-transfer tokens credit less than `amount`).
+    function depositERC20(uint256 tokenId, address to, uint256 amount) external nonReentrant {
+        IERC20 token = IERC20(_tokenAddress(tokenId));
+        if (tokenId == 0) revert RollupUnknownToken(tokenId);
+        uint256 before = token.balanceOf(address(this));
+        token.safeTransferFrom(msg.sender, address(this), amount);
+        uint256 received = token.balanceOf(address(this)) - before;
+        _checkAmount(received);
+        _queue(OptimisticState.INBOX_DEPOSIT, msg.sender, to, uint16(tokenId), received);
+    }
+
+    /// @notice Forces an L2 transfer from the caller's account: the sequencer must include it
+    ///         within `forceDelay`, or anyone bonded may post a batch that does.
+    function forceTransfer(address to, uint256 tokenId, uint256 amount) external {
+        _tokenAddress(tokenId);
+        _checkAmount(amount);
+        _queue(OptimisticState.INBOX_FORCED_TRANSFER, msg.sender, to, uint16(tokenId), amount);
+    }
+
+    /// @notice Forces a withdrawal of the caller's L2 funds to `recipient` on L1 (as `forceTransfer`).
+    function forceWithdraw(uint256 tokenId, uint256 amount, address recipient) external {
+        _tokenAddress(tokenId);
+        _checkAmount(amount);
+        _queue(
+            OptimisticState.INBOX_FORCED_WITHDRAW,
+            msg.sender,
+            recipient,
+            uint16(tokenId),
+            amount
+        );
+    }
+
+    function _checkAmount(uint256 amount) private pure {
+        if (amount == 0 || amount > _MAX_AMOUNT) revert RollupBadAmount(amount);
+    }
+
+    function _queue(uint8 kind, address from, address to, uint16 token, uint256 amount) private {
+        if (to == address(0)) revert RollupZeroAddress();
+        IOneStepExecutor.InboxEntry memory entry = IOneStepExecutor.InboxEntry(
+            kind,
+            from,
+            to,
+            token,
+            amount
+        );
+        uint256 index = _inbox.length;
+        _inbox.push(QueuedEntry(OptimisticState.inboxEntryHash(entry), uint64(block.timestamp)));
+        emit InboxQueued(index, kind, from, to, token, amount, uint64(block.timestamp));
+    }
+
+    // ---- bonds and batches ----
+
+    /// @notice Adds `msg.value` to the caller's free bond.
+    function addBond() external payable {
+        freeBond[msg.sender] += msg.value;
+        emit BondChanged(msg.sender, freeBond[msg.sender]);
+    }
+
+    /// @notice Withdraws free bond (bond locked in unfinalised batches is not free).
+    function withdrawBond(uint256 amount) external nonReentrant {
+        uint256 available = freeBond[msg.sender];
+        if (amount > available) revert RollupBondTooSmall(available, amount);
+        freeBond[msg.sender] = available - amount;
+        emit BondChanged(msg.sender, available - amount);
+        _pay(msg.sender, amount);
+    }
+
+    /// @notice Posts a batch: `inboxCount` inbox entries, then `records` (concatenated, see
+    ///         docs/optimistic-rollup.md), claiming `newRoot` as the state after them. Locks
+    ///         `batchBond` of the caller's free bond (to which `msg.value` is added first).
+    /// @param prevRoot The head's state root, so a batch built on a stale head fails cleanly.
+    /// @param feeAccount The L2 account index that receives this batch's fees.
+    function postBatch(
+        bytes32 prevRoot,
+        bytes32 newRoot,
+        uint32 inboxCount,
+        uint32 feeAccount,
+        bytes calldata records
+    ) external payable {
+        uint256 bond = freeBond[msg.sender] + msg.value;
+        if (bond < batchBond) revert RollupInsufficientBond(bond, batchBond);
+        freeBond[msg.sender] = bond - batchBond;
+        if (msg.value != 0) emit BondChanged(msg.sender, bond - batchBond);
+
+        uint256 inboxStart = inboxConsumed;
+        if (!isSequencer[msg.sender] && !_overdue(inboxStart)) {
+            revert RollupNotSequencer(msg.sender);
+        }
+        uint256 position = batchCount;
+        bytes32 head = _batches[_chain[position - 1]].stateRoot;
+        if (prevRoot != head) revert RollupStaleRoot(prevRoot, head);
+        uint256 inboxEnd = inboxStart + inboxCount;
+        if (inboxEnd > _inbox.length)
+            revert RollupInboxOverrun(inboxCount, _inbox.length - inboxStart);
+        // INVARIANT: every entry past forceDelay is in the chain once this batch is.
+        if (_overdue(inboxEnd)) revert RollupInboxEntryOverdue(inboxEnd, _inbox[inboxEnd].queuedAt);
+        (bytes32 recordRoot, uint256 recordCount) = _recordRoot(records);
+        if (inboxCount == 0 && recordCount == 0 && newRoot != prevRoot) {
+            revert RollupEmptyBatchChangesRoot(prevRoot, newRoot);
+        }
+
+        Batch memory b;
+        b.stateRoot = newRoot;
+        b.recordRoot = recordRoot;
+        b.position = uint64(position);
+        b.inboxStart = uint64(inboxStart);
+        b.inboxCount = inboxCount;
+        b.recordCount = uint32(recordCount);
+        b.feeAccount = feeAccount;
+        _append(b);
+    }
+
+    /// @dev Stores `b` (position, roots, inbox range and record count set) as the new head.
+    function _append(Batch memory b) private {
+        b.id = nextBatchId;
+        ++nextBatchId;
+        b.postedAt = uint64(block.timestamp);
+        b.sequencer = msg.sender;
+        b.bond = batchBond;
+        _batches[b.id] = b;
+        _chain[b.position] = b.id;
+        batchCount = b.position + 1;
+        inboxConsumed = b.inboxStart + b.inboxCount;
+        emit BatchPosted(
+            b.position,
+            b.id,
+            msg.sender,
+            b.stateRoot,
+            b.recordRoot,
+            b.inboxStart,
+            b.inboxCount,
+            b.recordCount,
+            b.feeAccount
+        );
+    }
+
+    function _overdue(uint256 index) private view returns (bool) {
+        return index < _inbox.length && _inbox[index].queuedAt + forceDelay <= block.timestamp;
+    }
+
+    /// @dev Checks the records' framing and returns the root of the record tree and the count.
+    function _recordRoot(bytes calldata records) private pure returns (bytes32, uint256) {
+        uint256 count;
+        uint256 offset;
+        while (offset < records.length) {
+            uint256 kind = uint8(records[offset]);
+            uint256 length = OptimisticState.recordLength(kind);
+            if (length == 0) revert RollupBadRecord(offset, kind);
+            if (offset + length > records.length) revert RollupTruncatedRecord(offset);
+            offset += length;
+            ++count;
+        }
+        if (count > _MAX_RECORDS) revert RollupTooManyRecords(count, _MAX_RECORDS);
+        bytes32[] memory layer = new bytes32[](count);
+        offset = 0;
+        for (uint256 i; i < count; ++i) {
+            uint256 length = OptimisticState.recordLength(uint8(records[offset]));
+            layer[i] = keccak256(records[offset:offset + length]);
+            offset += length;
+        }
+        uint256 width = count;
+        bytes32 empty;
+        for (uint256 height; height < OptimisticState.RECORD_DEPTH; ++height) {
+            uint256 half = (width + 1) >> 1;
+            for (uint256 i; i < half; ++i) {
+                uint256 left = i << 1;
+                layer[i] = _hashPair(layer[left], left + 1 < width ? layer[left + 1] : empty);
+            }
+            width = half;
+            empty = _hashPair(empty, empty);
+        }
+        return (count == 0 ? empty : layer[0], count);
+    }
+
+    function _hashPair(bytes32 left, bytes32 right) private pure returns (bytes32 h) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            mstore(0x00, left)
+            mstore(0x20, right)
+            h := keccak256(0x00, 0x40)
+        }
+    }
+
+    /// @notice Finalises up to `maxBatches` batches in order, each once its window has passed and
+    ///         no game on it is open; returns their bonds to their sequencers.
+    function finalize(uint256 maxBatches) external returns (uint256 finalized) {
+        uint256 position = finalizedCount;
+        while (finalized < maxBatches && position < batchCount) {
+            Batch storage b = _batches[_chain[position]];
+            if (block.timestamp < b.postedAt + challengeWindow || b.openGames != 0) break;
+            freeBond[b.sequencer] += b.bond;
+            emit BatchBondReleased(b.id, b.sequencer, b.bond);
+            b.bond = 0;
+            emit BatchFinalized(position, b.id, b.stateRoot);
+            ++position;
+            ++finalized;
+        }
+        if (finalized == 0) {
+            if (position >= batchCount) revert RollupNothingToFinalize();
+            Batch storage next = _batches[_chain[position]];
+            revert RollupNotFinalizable(position, next.postedAt + challengeWindow, next.openGames);
+        }
+        finalizedCount = uint64(position);
+    }
+
+    /// @notice Returns the bond of a batch that left the chain without being proven invalid (it
+    ///         was built on one that was) to its sequencer.
+    function releaseBond(uint256 id) external {
+        Batch storage b = _batches[id];
+        if (b.id == 0 || isAlive(id) || b.bond == 0) revert RollupBondNotReleasable(id);
+        uint256 amount = b.bond;
+        b.bond = 0;
+        freeBond[b.sequencer] += amount;
+        emit BatchBondReleased(id, b.sequencer, amount);
+    }
+
+    // ---- withdrawals ----
+
+    /// @notice Credits withdrawal `withdrawalId` to its recipient, proven against the state of the
+    ///         final batch at `position` (any final batch at or after the one that made it).
+    /// @param header The preimage of that batch's state root.
+    function proveWithdrawal(
+        uint256 position,
+        IOneStepExecutor.StateHeader calldata header,
+        uint256 withdrawalId,
+        address recipient,
+        uint16 tokenId,
+        uint256 amount,
+        uint256 bitmap,
+        bytes32[] calldata siblings
+    ) external {
+        if (position >= finalizedCount) revert RollupNotFinal(position, finalizedCount);
+        bytes32 root = _batches[_chain[position]].stateRoot;
+        bytes32 headerRoot = OptimisticState.stateRoot(header);
+        if (headerRoot != root) revert RollupBadHeader(root, headerRoot);
+        if (
+            withdrawalId >= header.withdrawalCount ||
+            !SparseMerkle.verifyCompressed(
+                header.withdrawalsRoot,
+                OptimisticState.withdrawalLeaf(recipient, tokenId, amount),
+                withdrawalId,
+                OptimisticState.WITHDRAWAL_DEPTH,
+                bitmap,
+                siblings
+            )
+        ) revert RollupBadWithdrawalProof(withdrawalId);
+        uint256 word = withdrawalId >> 8;
+        uint256 bit = uint256(1) << (withdrawalId & 0xff);
+        if (_provenWithdrawals[word] & bit != 0) revert RollupWithdrawalProven(withdrawalId);
+        _provenWithdrawals[word] |= bit;
+        claimable[recipient][tokenId] += amount;
+        emit WithdrawalProven(withdrawalId, recipient, tokenId, amount);
+    }
+
+    /// @notice Pays the caller everything credited to it in `tokenId` (withdrawals, rewards).
+    function claim(uint256 tokenId) external nonReentrant {
+        address token = _tokenAddress(tokenId);
+        uint256 amount = claimable[msg.sender][tokenId];
+        if (amount == 0) revert RollupNothingToClaim(msg.sender, tokenId);
+        claimable[msg.sender][tokenId] = 0;
+        emit Claimed(msg.sender, tokenId, amount);
+        if (tokenId == 0) _pay(msg.sender, amount);
+        else IERC20(token).safeTransfer(msg.sender, amount);
+    }
+
+    function _pay(address to, uint256 amount) private {
+        // solhint-disable-next-line avoid-low-level-calls
+        (bool ok, ) = to.call{value: amount}("");
+        if (!ok) revert RollupPaymentFailed(to, amount);
+    }
+
+    // ---- game hooks ----
+
+    /// @notice Called by the game when a challenge opens on batch `id`; returns what the game needs.
+    function onGameStarted(uint256 id) external onlyGame returns (Batch memory b, bytes32 preRoot) {
+        b = _aliveBatch(id);
+        if (block.timestamp >= b.postedAt + challengeWindow) {
+            revert RollupWindowClosed(id, b.postedAt + challengeWindow);
+        }
+        ++_batches[id].openGames;
+        preRoot = _batches[_chain[b.position - 1]].stateRoot;
+    }
+
+    /// @notice Called by the game when the defender of batch `id` wins a game.
+    function onDefenderWon(uint256 id) external onlyGame {
+        --_batches[id].openGames;
+    }
+
+    /// @notice Called by the game when a challenger proves batch `id` invalid: the batch and every
+    ///         batch after it leave the chain, the inbox entries they consumed are pending again, and
+    ///         the batch's bond is slashed (half to `challenger`, half burned). Returns false (and
+    ///         does nothing) when the batch has already left the chain.
+    function onChallengerWon(uint256 id, address challenger) external onlyGame returns (bool) {
+        if (!isAlive(id)) return false;
+        Batch storage b = _batches[id];
+        uint256 from = b.position;
+        emit BatchesDiscarded(from, batchCount, id);
+        batchCount = uint64(from);
+        inboxConsumed = b.inboxStart;
+        uint256 bond = b.bond;
+        b.bond = 0;
+        uint256 reward = bond / 2;
+        claimable[challenger][0] += reward;
+        burnedBonds += bond - reward;
+        if (isSequencer[b.sequencer]) {
+            isSequencer[b.sequencer] = false;
+            emit SequencerSet(b.sequencer, false);
+        }
+        emit SequencerSlashed(b.sequencer, id, challenger, reward, bond - reward);
+        return true;
+    }
+
+    function _aliveBatch(uint256 id) private view returns (Batch memory b) {
+        if (!isAlive(id)) revert RollupBatchNotAlive(id);
+        b = _batches[id];
+    }
+
+    // ---- views ----
+
+    /// @notice True when batch `id` is in the chain (final or not).
+    function isAlive(uint256 id) public view returns (bool) {
+        Batch storage b = _batches[id];
+        return (b.id != 0 || id == 0) && b.position < batchCount && _chain[b.position] == id;
+    }
+
+    /// @notice The batch at chain position `position`.
+    function batchAt(uint256 position) external view returns (Batch memory) {
+        if (position >= batchCount) revert RollupUnknownBatch(position);
+        return _batches[_chain[position]];
+    }
+
+    /// @notice A batch by id (alive or not).
+    function batchById(uint256 id) external view returns (Batch memory) {
+        return _batches[id];
+    }
+
+    /// @notice The state root of the head (the last batch in the chain).
+    function headRoot() external view returns (bytes32) {
+        return _batches[_chain[batchCount - 1]].stateRoot;
+    }
+
+    function inboxLength() external view returns (uint256) {
+        return _inbox.length;
+    }
+
+    function inboxEntry(uint256 index) external view returns (QueuedEntry memory) {
+        return _inbox[index];
+    }
+
+    function tokenAddress(uint256 tokenId) external view returns (address) {
+        return _tokenAddress(tokenId);
+    }
+
+    function tokenCount() external view returns (uint256) {
+        return _tokens.length;
+    }
+
+    function tokenIdOf(address token) external view returns (uint256) {
+        uint256 idPlusOne = _tokenIds[token];
+        if (token != address(0) && idPlusOne == 0) revert RollupNotAToken(token);
+        return token == address(0) ? 0 : idPlusOne - 1;
+    }
+
+    function withdrawalProven(uint256 withdrawalId) external view returns (bool) {
+        return _provenWithdrawals[withdrawalId >> 8] & (uint256(1) << (withdrawalId & 0xff)) != 0;
+    }
+
+    /// @notice The EIP-712 domain separator L2 signatures are bound to.
+    function domainSeparator() external view returns (bytes32) {
+        return _domainSeparatorV4();
+    }
+
+    /// @inheritdoc IOptimisticRollup
+    function stateRootOf(
+        IOneStepExecutor.StateHeader calldata header
+    ) external pure returns (bytes32) {
+        return OptimisticState.stateRoot(header);
+    }
+
+    function _tokenAddress(uint256 tokenId) private view returns (address) {
+        if (tokenId >= _tokens.length) revert RollupUnknownToken(tokenId);
+        return _tokens[tokenId];
+    }
+}

@@ -1,0 +1,231 @@
+/**
+ * An in-process driver of the optimistic rollup's contracts, playing the sequencer, its users
+ * and the game's two sides the way the real processes do (inbox calls, signed records, batches
+ * with honest or deliberately doctored roots, bisection moves, one-step proofs) while keeping
+ * the honest L2 state with the reference transition function. The tests, the bench and the
+ * demo use it; the long-running sequencer and challenger services build on the same pieces.
+ */
+import { keccak256, toUtf8Bytes, type ContractTransactionReceipt, type Signer } from "ethers";
+import type { ChallengeGame, OptimisticRollup } from "../../typechain-types";
+import type { Eip712Domain } from "../lib/eip712";
+import type { Hex } from "../lib/sparse-merkle";
+import { executeBatch, proveStep, recordsCalldata, type BatchContent } from "./batch";
+import { answer, openingClaim } from "./game";
+import { InboxKind, type InboxEntry } from "./protocol";
+import { signTransfer, signWithdraw } from "./sign";
+import { L2State } from "./state";
+
+/** The contracts a driver talks to, and the challenger bond it attaches. */
+export interface DriverContracts {
+  rollup: OptimisticRollup;
+  game: ChallengeGame;
+  params: { challengerBond: bigint };
+}
+
+export interface PostedBatch {
+  id: bigint;
+  position: bigint;
+  content: BatchContent;
+  /** Honest L2 state before the batch (never mutated). */
+  preState: L2State;
+  /** Honest roots at every position. */
+  honest: Hex[];
+  /** What the poster claims (honest, or doctored after the fraudulent step). */
+  claimed: Hex[];
+  receipt: ContractTransactionReceipt;
+}
+
+/** Roots that agree with `honest` up to position `fraudAt` and are garbage after it. */
+export function doctored(honest: readonly Hex[], fraudAt: number, tag = "fraud"): Hex[] {
+  return honest.map((root, j) =>
+    j <= fraudAt ? root : (keccak256(toUtf8Bytes(`${tag} ${j}`)) as Hex),
+  );
+}
+
+export class RollupDriver {
+  state = new L2State();
+  /** Inbox entries queued on L1 and not consumed by the chain. */
+  pending: InboxEntry[] = [];
+  /** Batches in the chain, in order (genesis excluded). */
+  chain: PostedBatch[] = [];
+  private readonly nonces = new Map<string, bigint>();
+
+  constructor(
+    readonly d: DriverContracts,
+    readonly domain: Eip712Domain,
+  ) {}
+
+  /**
+   * An independent copy: `loadFixture` restores the chain but hands every test the same fixture
+   * objects, so each test must work on its own copy of the simulation.
+   */
+  fork(): RollupDriver {
+    const copy = new RollupDriver(this.d, this.domain);
+    copy.state = this.state.clone();
+    copy.pending = [...this.pending];
+    copy.chain = [...this.chain];
+    for (const [k, v] of this.nonces) copy.nonces.set(k, v);
+    return copy;
+  }
+
+  async depositETH(from: Signer, to: string, amount: bigint): Promise<void> {
+    await (await this.d.rollup.connect(from).depositETH(to, { value: amount })).wait();
+    this.pending.push({
+      kind: InboxKind.Deposit,
+      from: await from.getAddress(),
+      to,
+      token: 0,
+      amount,
+    });
+  }
+
+  async forceTransfer(from: Signer, to: string, amount: bigint): Promise<void> {
+    await (await this.d.rollup.connect(from).forceTransfer(to, 0, amount)).wait();
+    const sender = await from.getAddress();
+    this.pending.push({ kind: InboxKind.ForcedTransfer, from: sender, to, token: 0, amount });
+  }
+
+  async forceWithdraw(from: Signer, amount: bigint, recipient: string): Promise<void> {
+    await (await this.d.rollup.connect(from).forceWithdraw(0, amount, recipient)).wait();
+    const sender = await from.getAddress();
+    this.pending.push({
+      kind: InboxKind.ForcedWithdraw,
+      from: sender,
+      to: recipient,
+      token: 0,
+      amount,
+    });
+  }
+
+  private nextNonce(address: string): bigint {
+    const key = address.toLowerCase();
+    const nonce = this.nonces.get(key) ?? this.state.accountByAddress(address)?.nonce ?? 0n;
+    this.nonces.set(key, nonce + 1n);
+    return nonce;
+  }
+
+  /** A signed ETH transfer record from `from` (who must have an account by the time it runs). */
+  async transfer(
+    from: Signer,
+    toAddress: string,
+    amount: bigint,
+    opts: { fee?: bigint; byIndex?: boolean } = {},
+  ): Promise<Uint8Array> {
+    const address = await from.getAddress();
+    const fromIndex = this.state.indexOf(address) ?? 0n;
+    const toIndex = this.state.indexOf(toAddress);
+    return signTransfer(from, this.domain, {
+      from: fromIndex,
+      to: opts.byIndex !== false && toIndex !== undefined ? toIndex : toAddress,
+      toAddress,
+      token: 0,
+      amount,
+      fee: opts.fee ?? 0n,
+      nonce: this.nextNonce(address),
+    });
+  }
+
+  async withdraw(from: Signer, amount: bigint, fee = 0n): Promise<Uint8Array> {
+    const address = await from.getAddress();
+    return signWithdraw(from, this.domain, {
+      from: this.state.indexOf(address) ?? 0n,
+      token: 0,
+      amount,
+      fee,
+      nonce: this.nextNonce(address),
+    });
+  }
+
+  /**
+   * Posts a batch of the first `inboxCount` pending entries (all by default) and `records`,
+   * claiming the honest root, or doctored roots from step `fraudAt` on.
+   */
+  async post(
+    records: Uint8Array[],
+    opts: { signer?: Signer; inboxCount?: number; fraudAt?: number; feeAccount?: bigint } = {},
+  ): Promise<PostedBatch> {
+    const inbox = this.pending.slice(0, opts.inboxCount ?? this.pending.length);
+    const content: BatchContent = { inbox, records, feeAccount: opts.feeAccount ?? 0n };
+    const preState = this.state.clone();
+    const { roots: honest } = executeBatch(this.state, content, this.domain);
+    const claimed = opts.fraudAt === undefined ? honest : doctored(honest, opts.fraudAt);
+    const rollup = opts.signer ? this.d.rollup.connect(opts.signer) : this.d.rollup;
+    const tx = await rollup.postBatch(
+      await this.d.rollup.headRoot(),
+      claimed[claimed.length - 1],
+      inbox.length,
+      content.feeAccount,
+      recordsCalldata(content),
+    );
+    const receipt = (await tx.wait()) as ContractTransactionReceipt;
+    const event = receipt.logs
+      .map((log) => this.d.rollup.interface.parseLog(log))
+      .find((parsed) => parsed?.name === "BatchPosted");
+    if (!event) throw new Error("no BatchPosted event");
+    this.pending = this.pending.slice(inbox.length);
+    const posted: PostedBatch = {
+      id: event.args.id as bigint,
+      position: event.args.position as bigint,
+      content,
+      preState,
+      honest,
+      claimed,
+      receipt,
+    };
+    this.chain.push(posted);
+    return posted;
+  }
+
+  /** Mirrors a discard: `batch` and its successors leave the chain, their inbox entries return. */
+  discardFrom(batch: PostedBatch): void {
+    const i = this.chain.indexOf(batch);
+    if (i < 0) throw new Error("batch not in the simulated chain");
+    const dropped = this.chain.splice(i);
+    this.pending = [...dropped.flatMap((b) => b.content.inbox), ...this.pending];
+    this.state = batch.preState.clone();
+    this.nonces.clear();
+  }
+
+  /** Opens a game on `batch` as `challenger`, believing `roots`. */
+  async challenge(batch: PostedBatch, challenger: Signer, roots: readonly Hex[] = batch.honest) {
+    const tx = await this.d.game
+      .connect(challenger)
+      .challenge(batch.id, openingClaim(roots), { value: this.d.params.challengerBond });
+    const receipt = (await tx.wait()) as ContractTransactionReceipt;
+    const event = receipt.logs
+      .map((log) => this.d.game.interface.parseLog(log))
+      .find((parsed) => parsed?.name === "GameStarted");
+    return { gameId: event?.args.gameId as bigint, receipt };
+  }
+
+  /**
+   * Plays game `gameId` until one step is left, each side answering from the roots it believes
+   * (the defender claims `defenderRoots`, the challenger `challengerRoots`). Returns the receipts.
+   */
+  async bisect(
+    gameId: bigint,
+    defender: { signer: Signer; roots: readonly Hex[] },
+    challenger: { signer: Signer; roots: readonly Hex[] },
+  ): Promise<ContractTransactionReceipt[]> {
+    const receipts: ContractTransactionReceipt[] = [];
+    for (;;) {
+      const g = await this.d.game.gameOf(gameId);
+      const { lo, hi } = position(g.position);
+      if (hi - lo < 2) return receipts;
+      const side = g.turn === 1n ? defender : challenger;
+      const move = answer(side.roots, lo, hi, g.midRoot as Hex);
+      const tx = await this.d.game.connect(side.signer).move(gameId, move.agree, move.midRoot);
+      receipts.push((await tx.wait()) as ContractTransactionReceipt);
+    }
+  }
+
+  /** The one-step proof of the game's remaining step (from the honest pre-state). */
+  async stepProof(gameId: bigint, batch: PostedBatch) {
+    const g = await this.d.game.gameOf(gameId);
+    return proveStep(batch.preState, batch.content, position(g.position).lo, this.domain).proof;
+  }
+}
+
+export function position(packed: bigint): { lo: number; hi: number } {
+  return { lo: Number(packed >> 32n), hi: Number(packed & 0xffffffffn) };
+}

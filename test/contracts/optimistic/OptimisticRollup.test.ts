@@ -1,0 +1,451 @@
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import type { Hex } from "../../../operator/lib/sparse-merkle";
+import { recordTree } from "../../../operator/optimistic/codec";
+import {
+  GENESIS_ROOT,
+  InboxKind,
+  inboxEntryHash,
+  RECORD_LENGTH,
+  RecordKind,
+} from "../../../operator/optimistic/protocol";
+import { fundedFixture, load, optimisticFixture, TEST_PARAMS } from "../../helpers/optimistic";
+
+const ETH = ethers.parseEther;
+
+describe("OptimisticRollup", function () {
+  describe("deployment", function () {
+    it("starts from the empty L2 state, final, with its game and executor wired", async function () {
+      const f = await load(optimisticFixture);
+      expect(await f.rollup.headRoot()).to.equal(GENESIS_ROOT);
+      expect(await f.rollup.batchCount()).to.equal(1n);
+      expect(await f.rollup.finalizedCount()).to.equal(1n);
+      expect(await f.game.rollup()).to.equal(await f.rollup.getAddress());
+      expect(await f.game.executor()).to.equal(await f.executor.getAddress());
+      expect(await f.rollup.isSequencer(f.owner.address)).to.equal(true);
+    });
+
+    it("refuses parameters that cannot work", async function () {
+      const f = await load(optimisticFixture);
+      const factory = await ethers.getContractFactory("OptimisticRollup");
+      for (const bad of [
+        { ...TEST_PARAMS, challengeWindow: 0n },
+        { ...TEST_PARAMS, batchBond: 0n },
+        { ...TEST_PARAMS, clockExtension: TEST_PARAMS.clockBudget + 1n },
+      ]) {
+        await expect(
+          factory.deploy(f.owner.address, await f.executor.getAddress(), bad),
+        ).to.be.revertedWithCustomError(factory, "RollupBadParams");
+      }
+    });
+
+    it("lets only the owner register sequencers", async function () {
+      const f = await load(optimisticFixture);
+      await expect(f.rollup.connect(f.stranger).setSequencer(f.stranger.address, true))
+        .to.be.revertedWithCustomError(f.rollup, "OwnableUnauthorizedAccount")
+        .withArgs(f.stranger.address);
+      await expect(f.rollup.setSequencer(f.carol.address, true))
+        .to.emit(f.rollup, "SequencerSet")
+        .withArgs(f.carol.address, true);
+    });
+
+    it("accepts game hooks from the game only", async function () {
+      const f = await load(optimisticFixture);
+      await expect(f.rollup.onGameStarted(0))
+        .to.be.revertedWithCustomError(f.rollup, "RollupNotGame")
+        .withArgs(f.owner.address);
+      await expect(f.rollup.onDefenderWon(0))
+        .to.be.revertedWithCustomError(f.rollup, "RollupNotGame")
+        .withArgs(f.owner.address);
+      await expect(f.rollup.onChallengerWon(0, f.owner.address))
+        .to.be.revertedWithCustomError(f.rollup, "RollupNotGame")
+        .withArgs(f.owner.address);
+    });
+  });
+
+  describe("tokens", function () {
+    it("registers a token once, with the next id", async function () {
+      const f = await load(optimisticFixture);
+      const token = await (await ethers.getContractFactory("NoReturnToken")).deploy();
+      const address = await token.getAddress();
+      await expect(f.rollup.registerToken(address))
+        .to.emit(f.rollup, "TokenRegistered")
+        .withArgs(1n, address);
+      expect(await f.rollup.tokenIdOf(address)).to.equal(1n);
+      await expect(f.rollup.registerToken(address))
+        .to.be.revertedWithCustomError(f.rollup, "RollupTokenRegistered")
+        .withArgs(address, 1n);
+    });
+
+    it("refuses ETH's zero address and accounts without code", async function () {
+      const f = await load(optimisticFixture);
+      await expect(f.rollup.registerToken(ethers.ZeroAddress))
+        .to.be.revertedWithCustomError(f.rollup, "RollupNotAToken")
+        .withArgs(ethers.ZeroAddress);
+      await expect(f.rollup.registerToken(f.alice.address))
+        .to.be.revertedWithCustomError(f.rollup, "RollupNotAToken")
+        .withArgs(f.alice.address);
+    });
+  });
+
+  describe("inbox", function () {
+    it("queues a deposit under the hash the one-step executor checks", async function () {
+      const f = await load(optimisticFixture);
+      await expect(f.rollup.connect(f.alice).depositETH(f.bob.address, { value: 1234n }))
+        .to.emit(f.rollup, "InboxQueued")
+        .withArgs(
+          0n,
+          InboxKind.Deposit,
+          f.alice.address,
+          f.bob.address,
+          0,
+          1234n,
+          (await time.latest()) + 1,
+        );
+      const stored = await f.rollup.inboxEntry(0);
+      expect(stored.hash).to.equal(
+        inboxEntryHash({
+          kind: InboxKind.Deposit,
+          from: f.alice.address,
+          to: f.bob.address,
+          token: 0,
+          amount: 1234n,
+        }),
+      );
+    });
+
+    it("refuses zero and oversized amounts, the zero address and unknown tokens", async function () {
+      const f = await load(optimisticFixture);
+      await expect(f.rollup.depositETH(f.bob.address))
+        .to.be.revertedWithCustomError(f.rollup, "RollupBadAmount")
+        .withArgs(0n);
+      await expect(
+        f.rollup.depositETH(ethers.ZeroAddress, { value: 1n }),
+      ).to.be.revertedWithCustomError(f.rollup, "RollupZeroAddress");
+      await expect(f.rollup.forceTransfer(f.bob.address, 0, 1n << 128n))
+        .to.be.revertedWithCustomError(f.rollup, "RollupBadAmount")
+        .withArgs(1n << 128n);
+      await expect(f.rollup.forceTransfer(f.bob.address, 7, 1n))
+        .to.be.revertedWithCustomError(f.rollup, "RollupUnknownToken")
+        .withArgs(7n);
+      await expect(f.rollup.forceWithdraw(0, 1n, ethers.ZeroAddress)).to.be.revertedWithCustomError(
+        f.rollup,
+        "RollupZeroAddress",
+      );
+      await expect(f.rollup.depositERC20(0, f.bob.address, 1n))
+        .to.be.revertedWithCustomError(f.rollup, "RollupUnknownToken")
+        .withArgs(0n);
+    });
+
+    it("credits what a fee-on-transfer token actually delivers", async function () {
+      const f = await load(optimisticFixture);
+      const token = await (await ethers.getContractFactory("FeeOnTransferToken")).deploy();
+      await f.rollup.registerToken(await token.getAddress());
+      await token.mint(f.alice.address, 1000n);
+      await token.connect(f.alice).approve(await f.rollup.getAddress(), 1000n);
+      await expect(f.rollup.connect(f.alice).depositERC20(1, f.alice.address, 1000n))
+        .to.emit(f.rollup, "InboxQueued")
+        .withArgs(
+          0n,
+          InboxKind.Deposit,
+          f.alice.address,
+          f.alice.address,
+          1,
+          990n,
+          (await time.latest()) + 1,
+        );
+    });
+  });
+
+  describe("postBatch", function () {
+    it("stores the batch, its record root as the operator computes it, and locks the bond", async function () {
+      const f = await load(fundedFixture);
+      const records = [
+        await f.sim.transfer(f.alice, f.bob.address, ETH("1")),
+        await f.sim.transfer(f.bob, f.carol.address, ETH("1")),
+        await f.sim.withdraw(f.alice, ETH("0.5")),
+      ];
+      const free = await f.rollup.freeBond(f.owner.address);
+      const batch = await f.sim.post(records);
+      const stored = await f.rollup.batchById(batch.id);
+      expect(stored.recordRoot).to.equal(recordTree(records).root);
+      expect(stored.recordCount).to.equal(3n);
+      expect(stored.stateRoot).to.equal(f.sim.state.root);
+      expect(stored.bond).to.equal(TEST_PARAMS.batchBond);
+      expect(await f.rollup.freeBond(f.owner.address)).to.equal(free - TEST_PARAMS.batchBond);
+      expect(await f.rollup.headRoot()).to.equal(f.sim.state.root);
+    });
+
+    it("takes the bond from msg.value", async function () {
+      const f = await load(optimisticFixture);
+      await expect(
+        f.rollup.postBatch(GENESIS_ROOT, GENESIS_ROOT, 0, 0, "0x", {
+          value: TEST_PARAMS.batchBond,
+        }),
+      ).to.emit(f.rollup, "BatchPosted");
+      expect(await f.rollup.freeBond(f.owner.address)).to.equal(0n);
+    });
+
+    it("refuses a poster without bond, a stranger, a stale head and an inbox overrun", async function () {
+      const f = await load(optimisticFixture);
+      await expect(f.rollup.postBatch(GENESIS_ROOT, GENESIS_ROOT, 0, 0, "0x"))
+        .to.be.revertedWithCustomError(f.rollup, "RollupInsufficientBond")
+        .withArgs(0n, TEST_PARAMS.batchBond);
+      await f.rollup.connect(f.stranger).addBond({ value: ETH("1") });
+      await expect(f.rollup.connect(f.stranger).postBatch(GENESIS_ROOT, GENESIS_ROOT, 0, 0, "0x"))
+        .to.be.revertedWithCustomError(f.rollup, "RollupNotSequencer")
+        .withArgs(f.stranger.address);
+      await f.rollup.addBond({ value: ETH("1") });
+      const stale = ethers.id("stale");
+      await expect(f.rollup.postBatch(stale, GENESIS_ROOT, 0, 0, "0x"))
+        .to.be.revertedWithCustomError(f.rollup, "RollupStaleRoot")
+        .withArgs(stale, GENESIS_ROOT);
+      await f.rollup.depositETH(f.alice.address, { value: 1n });
+      await expect(f.rollup.postBatch(GENESIS_ROOT, GENESIS_ROOT, 2, 0, "0x"))
+        .to.be.revertedWithCustomError(f.rollup, "RollupInboxOverrun")
+        .withArgs(2n, 1n);
+    });
+
+    it("refuses records of unknown kind, a truncated record and an empty batch that moves the root", async function () {
+      const f = await load(optimisticFixture);
+      await f.rollup.addBond({ value: ETH("1") });
+      const transferLength = RECORD_LENGTH[RecordKind.Transfer];
+      const whole = `01${"00".repeat(transferLength - 1)}`;
+      await expect(f.rollup.postBatch(GENESIS_ROOT, GENESIS_ROOT, 0, 0, `0x${whole}09`))
+        .to.be.revertedWithCustomError(f.rollup, "RollupBadRecord")
+        .withArgs(transferLength, 9n);
+      await expect(
+        f.rollup.postBatch(GENESIS_ROOT, GENESIS_ROOT, 0, 0, `0x${whole}${whole.slice(0, -2)}`),
+      )
+        .to.be.revertedWithCustomError(f.rollup, "RollupTruncatedRecord")
+        .withArgs(transferLength);
+      const other = ethers.id("other");
+      await expect(f.rollup.postBatch(GENESIS_ROOT, other, 0, 0, "0x"))
+        .to.be.revertedWithCustomError(f.rollup, "RollupEmptyBatchChangesRoot")
+        .withArgs(GENESIS_ROOT, other);
+    });
+  });
+
+  describe("forced inclusion", function () {
+    async function ignoredFixture() {
+      const f = await fundedFixture();
+      await f.sim.forceTransfer(f.alice, f.carol.address, ETH("2"));
+      return f;
+    }
+
+    it("lets a stranger post only once an entry is overdue", async function () {
+      const f = await load(ignoredFixture);
+      await f.rollup.connect(f.stranger).addBond({ value: ETH("1") });
+      const head = await f.rollup.headRoot();
+      await expect(f.rollup.connect(f.stranger).postBatch(head, head, 0, 0, "0x"))
+        .to.be.revertedWithCustomError(f.rollup, "RollupNotSequencer")
+        .withArgs(f.stranger.address);
+      await time.increase(TEST_PARAMS.forceDelay);
+      await f.sim.post([], { signer: f.stranger });
+      const carol = f.sim.state.accountByAddress(f.carol.address)!;
+      expect(carol.amounts.get(0)).to.equal(ETH("2"));
+      expect(await f.rollup.headRoot()).to.equal(f.sim.state.root);
+    });
+
+    it("stops the sequencer from leaving an overdue entry out", async function () {
+      const f = await load(ignoredFixture);
+      const queuedAt = (await f.rollup.inboxEntry(3)).queuedAt;
+      await time.increase(TEST_PARAMS.forceDelay);
+      const head = await f.rollup.headRoot();
+      await expect(f.rollup.postBatch(head, head, 0, 0, "0x"))
+        .to.be.revertedWithCustomError(f.rollup, "RollupInboxEntryOverdue")
+        .withArgs(3n, queuedAt);
+    });
+  });
+
+  describe("finalize", function () {
+    it("waits for the window, then finalises in order and frees the bond", async function () {
+      const f = await load(fundedFixture);
+      const position = f.genesisBatch.position;
+      const endsAt =
+        (await f.rollup.batchById(f.genesisBatch.id)).postedAt + TEST_PARAMS.challengeWindow;
+      await expect(f.rollup.finalize(5))
+        .to.be.revertedWithCustomError(f.rollup, "RollupNotFinalizable")
+        .withArgs(position, endsAt, 0n);
+      const before = await f.rollup.freeBond(f.owner.address);
+      await time.increaseTo(endsAt);
+      await expect(f.rollup.finalize(5))
+        .to.emit(f.rollup, "BatchFinalized")
+        .withArgs(position, f.genesisBatch.id, f.sim.state.root);
+      expect(await f.rollup.freeBond(f.owner.address)).to.equal(before + TEST_PARAMS.batchBond);
+      await expect(f.rollup.finalize(5)).to.be.revertedWithCustomError(
+        f.rollup,
+        "RollupNothingToFinalize",
+      );
+    });
+
+    it("waits for every open game on the batch", async function () {
+      const f = await load(fundedFixture);
+      await f.sim.challenge(
+        f.genesisBatch,
+        f.challenger,
+        f.genesisBatch.honest.map(() => ethers.id("x") as Hex),
+      );
+      await time.increase(TEST_PARAMS.challengeWindow);
+      const endsAt =
+        (await f.rollup.batchById(f.genesisBatch.id)).postedAt + TEST_PARAMS.challengeWindow;
+      await expect(f.rollup.finalize(1))
+        .to.be.revertedWithCustomError(f.rollup, "RollupNotFinalizable")
+        .withArgs(f.genesisBatch.position, endsAt, 1n);
+    });
+  });
+
+  describe("bonds", function () {
+    it("returns free bond and keeps locked bond", async function () {
+      const f = await load(fundedFixture);
+      const free = await f.rollup.freeBond(f.owner.address);
+      await expect(f.rollup.withdrawBond(free + 1n))
+        .to.be.revertedWithCustomError(f.rollup, "RollupBondTooSmall")
+        .withArgs(free, free + 1n);
+      await expect(f.rollup.withdrawBond(free)).to.changeEtherBalance(f.owner, free);
+      expect(await f.rollup.freeBond(f.owner.address)).to.equal(0n);
+    });
+  });
+
+  describe("withdrawals", function () {
+    async function withdrawalFixture() {
+      const f = await fundedFixture();
+      await f.sim.forceWithdraw(f.bob, ETH("1"), f.carol.address);
+      const batch = await f.sim.post([await f.sim.withdraw(f.alice, ETH("2"))]);
+      const header = f.sim.state.header;
+      const proofOf = (id: bigint) => {
+        const w = f.sim.state.withdrawals[Number(id)];
+        const p = f.sim.state.withdrawalProof(id);
+        return [w.id, w.recipient, w.token, w.amount, p.bitmap, p.siblings] as const;
+      };
+      return { ...f, batch, header, proofOf };
+    }
+
+    it("are proven against a final batch only", async function () {
+      const f = await load(withdrawalFixture);
+      await expect(f.rollup.proveWithdrawal(f.batch.position, f.header, ...f.proofOf(0n)))
+        .to.be.revertedWithCustomError(f.rollup, "RollupNotFinal")
+        .withArgs(f.batch.position, 1n);
+    });
+
+    it("credit the recipient once, then pay on claim", async function () {
+      const f = await load(withdrawalFixture);
+      await time.increase(TEST_PARAMS.challengeWindow);
+      await f.rollup.finalize(10);
+      await expect(f.rollup.proveWithdrawal(f.batch.position, f.header, ...f.proofOf(0n)))
+        .to.emit(f.rollup, "WithdrawalProven")
+        .withArgs(0n, f.carol.address, 0, ETH("1"));
+      await f.rollup.proveWithdrawal(f.batch.position, f.header, ...f.proofOf(1n));
+      await expect(f.rollup.proveWithdrawal(f.batch.position, f.header, ...f.proofOf(1n)))
+        .to.be.revertedWithCustomError(f.rollup, "RollupWithdrawalProven")
+        .withArgs(1n);
+      expect(await f.rollup.withdrawalProven(1n)).to.equal(true);
+      await expect(f.rollup.connect(f.alice).claim(0)).to.changeEtherBalance(f.alice, ETH("2"));
+      await expect(f.rollup.connect(f.alice).claim(0))
+        .to.be.revertedWithCustomError(f.rollup, "RollupNothingToClaim")
+        .withArgs(f.alice.address, 0n);
+    });
+
+    it("refuse a wrong header, amount or id", async function () {
+      const f = await load(withdrawalFixture);
+      await time.increase(TEST_PARAMS.challengeWindow);
+      await f.rollup.finalize(10);
+      const [id, recipient, token, amount, bitmap, siblings] = f.proofOf(0n);
+      const root = (await f.rollup.batchAt(f.batch.position)).stateRoot;
+      const badHeader = { ...f.header, withdrawalCount: 9n };
+      await expect(
+        f.rollup.proveWithdrawal(
+          f.batch.position,
+          badHeader,
+          id,
+          recipient,
+          token,
+          amount,
+          bitmap,
+          siblings,
+        ),
+      )
+        .to.be.revertedWithCustomError(f.rollup, "RollupBadHeader")
+        .withArgs(root, await f.rollup.stateRootOf(badHeader));
+      await expect(
+        f.rollup.proveWithdrawal(
+          f.batch.position,
+          f.header,
+          id,
+          recipient,
+          token,
+          amount + 1n,
+          bitmap,
+          siblings,
+        ),
+      )
+        .to.be.revertedWithCustomError(f.rollup, "RollupBadWithdrawalProof")
+        .withArgs(0n);
+      await expect(
+        f.rollup.proveWithdrawal(
+          f.batch.position,
+          f.header,
+          2n,
+          recipient,
+          token,
+          amount,
+          bitmap,
+          siblings,
+        ),
+      )
+        .to.be.revertedWithCustomError(f.rollup, "RollupBadWithdrawalProof")
+        .withArgs(2n);
+    });
+
+    it("leave a receiver that refuses ETH or burns gas failing only its own claim", async function () {
+      const f = await load(fundedFixture);
+      const receiver = await (await ethers.getContractFactory("RejectingReceiver")).deploy();
+      const address = await receiver.getAddress();
+      await f.sim.forceWithdraw(f.bob, ETH("1"), address);
+      await f.sim.forceWithdraw(f.alice, ETH("1"), f.alice.address);
+      const batch = await f.sim.post([]);
+      await time.increase(TEST_PARAMS.challengeWindow);
+      await f.rollup.finalize(10);
+      for (const id of [0n, 1n]) {
+        const w = f.sim.state.withdrawals[Number(id)];
+        const p = f.sim.state.withdrawalProof(id);
+        await f.rollup.proveWithdrawal(
+          batch.position,
+          f.sim.state.header,
+          id,
+          w.recipient,
+          w.token,
+          w.amount,
+          p.bitmap,
+          p.siblings,
+        );
+      }
+      await expect(receiver.claimFrom(await f.rollup.getAddress(), 0))
+        .to.be.revertedWithCustomError(f.rollup, "RollupPaymentFailed")
+        .withArgs(address, ETH("1"));
+      await receiver.setBurn(true);
+      await expect(receiver.claimFrom(await f.rollup.getAddress(), 0, { gasLimit: 1_000_000 })).to
+        .be.reverted;
+      expect(await f.rollup.claimable(address, 0)).to.equal(ETH("1"));
+      await expect(f.rollup.connect(f.alice).claim(0)).to.changeEtherBalance(f.alice, ETH("1"));
+    });
+  });
+
+  it("credits a deposit once even when the batch that first took it is discarded", async function () {
+    const f = await load(fundedFixture);
+    await f.sim.depositETH(f.carol, f.carol.address, ETH("3"));
+    const fraud = await f.sim.post([], { fraudAt: 0 });
+    const { gameId } = await f.sim.challenge(fraud, f.challenger);
+    await f.game.step(gameId, await f.sim.stepProof(gameId, fraud));
+    f.sim.discardFrom(fraud);
+    expect(await f.rollup.inboxConsumed()).to.equal(3n);
+    await f.rollup.setSequencer(f.carol.address, true);
+    await f.rollup.connect(f.carol).addBond({ value: ETH("1") });
+    await f.sim.post([], { signer: f.carol });
+    expect(await f.rollup.inboxConsumed()).to.equal(await f.rollup.inboxLength());
+    const carol = f.sim.state.accountByAddress(f.carol.address)!;
+    expect(carol.amounts.get(0)).to.equal(ETH("3"));
+    expect(await f.rollup.headRoot()).to.equal(f.sim.state.root);
+  });
+});
