@@ -32,6 +32,8 @@ export interface PostedBatch {
   honest: Hex[];
   /** What the poster claims (honest, or doctored after the fraudulent step). */
   claimed: Hex[];
+  /** Whether each step was valid (an invalid step is a no-op). */
+  valid: boolean[];
   receipt: ContractTransactionReceipt;
 }
 
@@ -147,7 +149,7 @@ export class RollupDriver {
     const inbox = this.pending.slice(0, opts.inboxCount ?? this.pending.length);
     const content: BatchContent = { inbox, records, feeAccount: opts.feeAccount ?? 0n };
     const preState = this.state.clone();
-    const { roots: honest } = executeBatch(this.state, content, this.domain);
+    const { roots: honest, results } = executeBatch(this.state, content, this.domain);
     const claimed = opts.fraudAt === undefined ? honest : doctored(honest, opts.fraudAt);
     const rollup = opts.signer ? this.d.rollup.connect(opts.signer) : this.d.rollup;
     const tx = await rollup.postBatch(
@@ -170,6 +172,7 @@ export class RollupDriver {
       preState,
       honest,
       claimed,
+      valid: results.map((r) => r.valid),
       receipt,
     };
     this.chain.push(posted);

@@ -165,6 +165,7 @@ describe("scripts/cli (npx l2kit)", function () {
     expect(r.code, r.err).to.equal(0);
     expect(r.out).to.include("Layer 1 baseline");
     expect(r.out).to.match(/ERC-20 transfer to an existing holder: [\d,]+ gas/);
+    expect(r.out).to.match(/one-step proof: L1 executes the disputed transfer itself/);
     expect(r.out).to.include("demo finished");
   });
 
