@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {IOneStepExecutor} from "./IOneStepExecutor.sol";
+import {BlobReader} from "../libraries/BlobReader.sol";
 import {Clock, Position} from "../optimistic/GameTypes.sol";
 
 /// @title IChallengeGame
@@ -43,11 +44,15 @@ interface IChallengeGame {
     }
 
     /// @notice Data to execute the single disputed step. For an inbox step, `entry` (checked
-    ///         against the stored hash); for a record step, `record` and its record-tree siblings.
+    ///         against the stored hash); for a record of a calldata batch, `record` and its
+    ///         record-tree siblings; for a record of a blob batch, the blobs' versioned hashes and
+    ///         the `chunks` (field elements with KZG proofs) covering the record's 97-byte slot.
     struct StepProof {
         IOneStepExecutor.InboxEntry entry;
         bytes record;
         bytes32[] recordSiblings;
+        bytes32[] blobHashes;
+        BlobReader.Chunk[] chunks;
         IOneStepExecutor.StepWitness witness;
     }
 
@@ -76,6 +81,8 @@ interface IChallengeGame {
     error GameBadInboxEntry(uint256 inboxIndex);
     /// @notice The record given is not the batch's record at this step.
     error GameBadRecordProof(uint256 recordIndex);
+    /// @notice The versioned hashes given are not the blob batch's.
+    error GameBadBlobHashes(uint256 batchId);
     /// @notice The game's batch is still in the chain (only games on discarded batches close).
     error GameBatchAlive(uint256 batchId);
     /// @notice Nothing to withdraw.

@@ -30,6 +30,9 @@ interface IOptimisticRollup {
     /// @param recordRoot Root of the record tree (leaf i = keccak256(record i), depth 20).
     /// @param inboxStart First inbox entry the batch consumes; it consumes `inboxCount` of them,
     ///        before its records.
+    /// @param blobCount 0 for records in calldata (then `recordRoot` is their record tree's root);
+    ///        else the records are in this many EIP-4844 blobs, one per 97-byte slot, and
+    ///        `recordRoot` is keccak256 of the blobs' versioned hashes (`BlobsPosted`).
     struct Batch {
         bytes32 stateRoot;
         bytes32 recordRoot;
@@ -43,6 +46,7 @@ interface IOptimisticRollup {
         uint32 openGames;
         uint128 bond;
         address sequencer;
+        uint8 blobCount;
     }
 
     /// @notice An inbox entry as stored: the entry's hash and when it was queued.
@@ -71,7 +75,9 @@ interface IOptimisticRollup {
     error RollupBadRecord(uint256 offset, uint256 kind);
     /// @notice The last record is cut short.
     error RollupTruncatedRecord(uint256 offset);
-    /// @notice More records than the record tree holds.
+    /// @notice A blob batch must carry at least one blob.
+    error RollupNoBlobs();
+    /// @notice More records than the record tree (or the batch's blobs) hold.
     error RollupTooManyRecords(uint256 count, uint256 max);
     /// @notice A batch without steps cannot change the state root.
     error RollupEmptyBatchChangesRoot(bytes32 prevRoot, bytes32 newRoot);
@@ -141,6 +147,8 @@ interface IOptimisticRollup {
         uint256 recordCount,
         uint256 feeAccount
     );
+    /// @notice The versioned hashes of a blob batch's blobs (the batch's `recordRoot` is their keccak256).
+    event BlobsPosted(uint256 indexed id, bytes32[] versionedHashes);
     event BatchFinalized(uint256 indexed position, uint256 indexed id, bytes32 stateRoot);
     /// @notice Batches from `fromPosition` to `toPosition` (exclusive) left the chain.
     event BatchesDiscarded(

@@ -8,6 +8,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IOneStepExecutor} from "../interfaces/IOneStepExecutor.sol";
 import {IOptimisticRollup} from "../interfaces/IOptimisticRollup.sol";
+import {BlobReader} from "../libraries/BlobReader.sol";
 import {SparseMerkle} from "../libraries/SparseMerkle.sol";
 import {ChallengeGame} from "./ChallengeGame.sol";
 import {OptimisticState} from "./OptimisticState.sol";
@@ -27,6 +28,8 @@ contract OptimisticRollup is IOptimisticRollup, EIP712, Ownable2Step, Reentrancy
     uint256 private constant _MAX_AMOUNT = type(uint128).max;
     uint256 private constant _MAX_TOKENS = uint256(1) << OptimisticState.BALANCE_DEPTH;
     uint256 private constant _MAX_RECORDS = uint256(1) << OptimisticState.RECORD_DEPTH;
+    /// @dev More than any transaction may carry (6 under EIP-7594).
+    uint256 private constant _MAX_BLOBS = 16;
 
     /// @notice The one-step executor the game runs disputed steps with.
     IOneStepExecutor public immutable executor;
@@ -215,6 +218,45 @@ contract OptimisticRollup is IOptimisticRollup, EIP712, Ownable2Step, Reentrancy
         uint32 feeAccount,
         bytes calldata records
     ) external payable {
+        (bytes32 recordRoot, uint256 recordCount) = _recordRoot(records);
+        Batch memory b = _newBatch(prevRoot, newRoot, inboxCount, feeAccount, recordCount);
+        b.recordRoot = recordRoot;
+        _append(b);
+    }
+
+    /// @notice Posts a batch whose `recordCount` records are in this transaction's EIP-4844 blobs
+    ///         (97-byte slots, docs/optimistic-rollup.md) instead of calldata; otherwise as `postBatch`.
+    ///         The records are not readable here: a malformed slot is an invalid (no-op) step.
+    function postBlobBatch(
+        bytes32 prevRoot,
+        bytes32 newRoot,
+        uint32 inboxCount,
+        uint32 feeAccount,
+        uint32 recordCount
+    ) external payable {
+        uint256 blobs;
+        while (blobs < _MAX_BLOBS && blobhash(blobs) != bytes32(0)) ++blobs;
+        if (blobs == 0) revert RollupNoBlobs();
+        uint256 capacity = (blobs * BlobReader.PAYLOAD_PER_BLOB) / OptimisticState.BLOB_SLOT;
+        if (recordCount > capacity) revert RollupTooManyRecords(recordCount, capacity);
+        Batch memory b = _newBatch(prevRoot, newRoot, inboxCount, feeAccount, recordCount);
+        b.blobCount = uint8(blobs);
+        bytes32[] memory hashes = new bytes32[](blobs);
+        for (uint256 i; i < blobs; ++i) hashes[i] = blobhash(i);
+        // One word commits to the blobs; their versioned hashes are in the event (and the tx).
+        b.recordRoot = keccak256(abi.encodePacked(hashes));
+        emit BlobsPosted(nextBatchId, hashes);
+        _append(b);
+    }
+
+    /// @dev The checks every batch passes: bond, poster, head, inbox (and overdue entries).
+    function _newBatch(
+        bytes32 prevRoot,
+        bytes32 newRoot,
+        uint32 inboxCount,
+        uint32 feeAccount,
+        uint256 recordCount
+    ) private returns (Batch memory b) {
         uint256 bond = freeBond[msg.sender] + msg.value;
         if (bond < batchBond) revert RollupInsufficientBond(bond, batchBond);
         freeBond[msg.sender] = bond - batchBond;
@@ -232,20 +274,15 @@ contract OptimisticRollup is IOptimisticRollup, EIP712, Ownable2Step, Reentrancy
             revert RollupInboxOverrun(inboxCount, _inbox.length - inboxStart);
         // INVARIANT: every entry past forceDelay is in the chain once this batch is.
         if (_overdue(inboxEnd)) revert RollupInboxEntryOverdue(inboxEnd, _inbox[inboxEnd].queuedAt);
-        (bytes32 recordRoot, uint256 recordCount) = _recordRoot(records);
         if (inboxCount == 0 && recordCount == 0 && newRoot != prevRoot) {
             revert RollupEmptyBatchChangesRoot(prevRoot, newRoot);
         }
-
-        Batch memory b;
         b.stateRoot = newRoot;
-        b.recordRoot = recordRoot;
         b.position = uint64(position);
         b.inboxStart = uint64(inboxStart);
         b.inboxCount = inboxCount;
         b.recordCount = uint32(recordCount);
         b.feeAccount = feeAccount;
-        _append(b);
     }
 
     /// @dev Stores `b` (position, roots, inbox range and record count set) as the new head.

@@ -29,6 +29,9 @@ library OptimisticState {
     /// @dev kind(1) from(4) token(2) amount(5) fee(1) r(32) yParityAndS(32).
     uint256 internal constant WITHDRAW_LENGTH = 77;
 
+    /// @dev In a blob batch, record i occupies payload bytes [97 i, 97 i + 97), zero-padded.
+    uint256 internal constant BLOB_SLOT = 97;
+
     uint8 internal constant INBOX_DEPOSIT = 1;
     uint8 internal constant INBOX_FORCED_TRANSFER = 2;
     uint8 internal constant INBOX_FORCED_WITHDRAW = 3;

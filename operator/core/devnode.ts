@@ -5,9 +5,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
-import { HDNodeWallet, JsonRpcProvider, Network, type Wallet } from "ethers";
-
-export const HARDHAT_MNEMONIC = "test test test test test test test test test test test junk";
+import { JsonRpcProvider, Network, Wallet } from "ethers";
+import { hardhatDevKey } from "./l1";
 
 export interface HardhatNode {
   url: string;
@@ -74,10 +73,7 @@ export async function startHardhatNode(): Promise<HardhatNode> {
   return {
     url,
     provider,
-    wallet: (i) =>
-      HDNodeWallet.fromPhrase(HARDHAT_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).connect(
-        provider,
-      ) as unknown as Wallet,
+    wallet: (i) => new Wallet(hardhatDevKey(i), provider),
     rpc: (method, params = []) => provider.send(method, params),
     stop: async () => {
       provider.destroy();

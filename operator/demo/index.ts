@@ -288,21 +288,14 @@ const optimisticScenario: DemoScenario = {
     ctx.say(
       `batch ${fraud.position}: the sequencer claims state root ${fraud.claimed[2].slice(0, 12)}… after 2 transfers; re-executed from L1 data the right root is ${fraud.honest[2].slice(0, 12)}…`,
     );
-    const { gameId, receipt } = await driver.challenge(fraud, watcher);
+    const { gameId, opened, moves, proof } = await driver.dispute(fraud, sequencer, watcher);
     ctx.say(
-      `a watcher disputes it with a ${formatEther(d.params.challengerBond)} ETH bond (${gas(receipt.gasUsed)} gas)`,
-    );
-    const moves = await driver.bisect(
-      gameId,
-      { signer: sequencer, roots: fraud.claimed },
-      { signer: watcher, roots: fraud.honest },
+      `a watcher disputes it with a ${formatEther(d.params.challengerBond)} ETH bond (${gas(opened.gasUsed)} gas)`,
     );
     ctx.say(
       `bisection: ${moves.length + 1} moves narrow the dispute to one step (${moves.map((m) => gas(m.gasUsed)).join(", ")} gas)`,
     );
-    const stepped = await (
-      await d.game.connect(watcher).step(gameId, await driver.stepProof(gameId, fraud))
-    ).wait();
+    const stepped = await (await d.game.connect(watcher).step(gameId, proof)).wait();
     ctx.say(
       `one-step proof: L1 executes the disputed transfer itself (${gas(stepped!.gasUsed)} gas); the claim was wrong: batch ${fraud.position} discarded, the sequencer slashed ${formatEther(d.params.batchBond)} ETH (half to the watcher, half burned) and deregistered`,
     );
@@ -316,7 +309,7 @@ const optimisticScenario: DemoScenario = {
     await advance(ctx.hre, params.challengeWindow);
     await (await d.rollup.finalize(10)).wait();
     const w = driver.state.withdrawals[0];
-    const proof = driver.state.withdrawalProof(w.id);
+    const inclusion = driver.state.withdrawalProof(w.id);
     ctx.say(
       `after the ${params.challengeWindow} s window the batches are final; bob proves his withdrawal and claims it on L1:`,
     );
@@ -329,8 +322,8 @@ const optimisticScenario: DemoScenario = {
         w.recipient,
         w.token,
         w.amount,
-        proof.bitmap,
-        proof.siblings,
+        inclusion.bitmap,
+        inclusion.siblings,
       )
     ).wait();
     const claimed = await (await d.rollup.connect(bob).claim(0)).wait();

@@ -6,6 +6,7 @@
  */
 import type { Eip712Domain } from "../lib/eip712";
 import type { Hex } from "../lib/sparse-merkle";
+import { BLOB_SLOT, chunksFor, versionedHash } from "./blob";
 import { concatRecords, recordTree } from "./codec";
 import type { InboxEntry, InboxKind } from "./protocol";
 import type { L2State, Withdrawal } from "./state";
@@ -20,9 +21,11 @@ import {
 export interface BatchContent {
   /** Inbox entries consumed, in inbox order (the batch's first steps). */
   inbox: InboxEntry[];
-  /** Records, each one whole encoded record. */
+  /** Records, each one whole encoded record (for a blob batch, as read from its slots). */
   records: Uint8Array[];
   feeAccount: bigint;
+  /** For a blob batch: its blobs and their KZG commitments. */
+  blobs?: { blobs: Uint8Array[]; commitments: Hex[] };
 }
 
 export interface ExecutedBatch {
@@ -68,6 +71,8 @@ export interface StepProofArgs {
   entry: InboxEntry;
   record: Hex;
   recordSiblings: Hex[];
+  blobHashes: Hex[];
+  chunks: { value: Hex; commitment: Hex; proof: Hex }[];
   witness: StepWitness;
 }
 
@@ -97,13 +102,32 @@ export function proveStep(
   const result = applyStep(state, step, ctx);
   let proof: StepProofArgs;
   if ("inbox" in step) {
-    proof = { entry: step.inbox, record: "0x", recordSiblings: [], witness: result.witness };
+    proof = {
+      entry: step.inbox,
+      record: "0x",
+      recordSiblings: [],
+      blobHashes: [],
+      chunks: [],
+      witness: result.witness,
+    };
+  } else if (batch.blobs) {
+    const offset = (k - batch.inbox.length) * BLOB_SLOT;
+    proof = {
+      entry: NO_ENTRY,
+      record: "0x",
+      recordSiblings: [],
+      blobHashes: batch.blobs.commitments.map(versionedHash),
+      chunks: chunksFor(batch.blobs.blobs, batch.blobs.commitments, offset, BLOB_SLOT),
+      witness: result.witness,
+    };
   } else {
     const index = BigInt(k - batch.inbox.length);
     proof = {
       entry: NO_ENTRY,
       record: `0x${Buffer.from(step.record).toString("hex")}`,
       recordSiblings: recordTree(batch.records).proof(index).siblings,
+      blobHashes: [],
+      chunks: [],
       witness: result.witness,
     };
   }

@@ -5,11 +5,19 @@
  * the honest L2 state with the reference transition function. The tests, the bench and the
  * demo use it; the long-running sequencer and challenger services build on the same pieces.
  */
-import { keccak256, toUtf8Bytes, type ContractTransactionReceipt, type Signer } from "ethers";
+import {
+  keccak256,
+  toUtf8Bytes,
+  type ContractTransactionReceipt,
+  type ContractTransactionResponse,
+  type Signer,
+  type Wallet,
+} from "ethers";
 import type { ChallengeGame, OptimisticRollup } from "../../typechain-types";
 import type { Eip712Domain } from "../lib/eip712";
 import type { Hex } from "../lib/sparse-merkle";
 import { executeBatch, proveStep, recordsCalldata, type BatchContent } from "./batch";
+import { commitments as blobCommitments, encodeBlobs, ethersKzg } from "./blob";
 import { answer, openingClaim } from "./game";
 import { InboxKind, type InboxEntry } from "./protocol";
 import { signTransfer, signWithdraw } from "./sign";
@@ -146,19 +154,34 @@ export class RollupDriver {
     records: Uint8Array[],
     opts: { signer?: Signer; inboxCount?: number; fraudAt?: number; feeAccount?: bigint } = {},
   ): Promise<PostedBatch> {
+    const rollup = opts.signer ? this.d.rollup.connect(opts.signer) : this.d.rollup;
+    return this.submit(records, opts, undefined, (content, prevRoot, newRoot) =>
+      rollup.postBatch(
+        prevRoot,
+        newRoot,
+        content.inbox.length,
+        content.feeAccount,
+        recordsCalldata(content),
+      ),
+    );
+  }
+
+  private async submit(
+    records: Uint8Array[],
+    opts: { inboxCount?: number; fraudAt?: number; feeAccount?: bigint },
+    blobs: BatchContent["blobs"],
+    send: (
+      content: BatchContent,
+      prevRoot: string,
+      newRoot: string,
+    ) => Promise<ContractTransactionResponse>,
+  ): Promise<PostedBatch> {
     const inbox = this.pending.slice(0, opts.inboxCount ?? this.pending.length);
-    const content: BatchContent = { inbox, records, feeAccount: opts.feeAccount ?? 0n };
+    const content: BatchContent = { inbox, records, feeAccount: opts.feeAccount ?? 0n, blobs };
     const preState = this.state.clone();
     const { roots: honest, results } = executeBatch(this.state, content, this.domain);
     const claimed = opts.fraudAt === undefined ? honest : doctored(honest, opts.fraudAt);
-    const rollup = opts.signer ? this.d.rollup.connect(opts.signer) : this.d.rollup;
-    const tx = await rollup.postBatch(
-      await this.d.rollup.headRoot(),
-      claimed[claimed.length - 1],
-      inbox.length,
-      content.feeAccount,
-      recordsCalldata(content),
-    );
+    const tx = await send(content, await this.d.rollup.headRoot(), claimed[claimed.length - 1]);
     const receipt = (await tx.wait()) as ContractTransactionReceipt;
     const event = receipt.logs
       .map((log) => this.d.rollup.interface.parseLog(log))
@@ -177,6 +200,43 @@ export class RollupDriver {
     };
     this.chain.push(posted);
     return posted;
+  }
+
+  /**
+   * Posts a batch as `post` does, with its records in EIP-4844 blobs. The poster must be a
+   * `Wallet` (blob transactions are sent raw); `maxFeePerBlobGas` defaults to 10 gwei.
+   */
+  async postBlob(
+    records: Uint8Array[],
+    opts: {
+      signer: Wallet;
+      inboxCount?: number;
+      fraudAt?: number;
+      feeAccount?: bigint;
+      maxFeePerBlobGas?: bigint;
+    },
+  ): Promise<PostedBatch> {
+    const blobs = encodeBlobs(records);
+    const commitments = blobCommitments(blobs);
+    return this.submit(records, opts, { blobs, commitments }, (content, prevRoot, newRoot) =>
+      this.d.rollup
+        .connect(opts.signer)
+        .postBlobBatch(
+          prevRoot,
+          newRoot,
+          content.inbox.length,
+          content.feeAccount,
+          records.length,
+          {
+            type: 3,
+            blobs: blobs.map((b) => `0x${Buffer.from(b).toString("hex")}`),
+            kzg: ethersKzg,
+            maxFeePerBlobGas: opts.maxFeePerBlobGas ?? 10n ** 10n,
+            // Gas estimation runs without the blobs (BLOBHASH is 0 there), so it cannot be used.
+            gasLimit: 1_000_000n,
+          } as never,
+        ),
+    );
   }
 
   /** Mirrors a discard: `batch` and its successors leave the chain, their inbox entries return. */
@@ -220,6 +280,27 @@ export class RollupDriver {
       const tx = await this.d.game.connect(side.signer).move(gameId, move.agree, move.midRoot);
       receipts.push((await tx.wait()) as ContractTransactionReceipt);
     }
+  }
+
+  /**
+   * Opens a game on `batch` as `challenger` and plays it down to one step against `defender`
+   * (who claims the batch's posted roots; the challenger believes `challengerRoots`, the honest
+   * ones by default). Returns the receipts and the one-step proof of the remaining step.
+   */
+  async dispute(
+    batch: PostedBatch,
+    defender: Signer,
+    challenger: Signer,
+    challengerRoots: readonly Hex[] = batch.honest,
+  ) {
+    const opened = await this.challenge(batch, challenger, challengerRoots);
+    const moves = await this.bisect(
+      opened.gameId,
+      { signer: defender, roots: batch.claimed },
+      { signer: challenger, roots: challengerRoots },
+    );
+    const proof = await this.stepProof(opened.gameId, batch);
+    return { gameId: opened.gameId, opened: opened.receipt, moves, proof };
   }
 
   /** The one-step proof of the game's remaining step (from the honest pre-state). */

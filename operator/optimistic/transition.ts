@@ -29,6 +29,7 @@ import {
   WITHDRAW,
   type CompactSignature,
   type InboxEntry,
+  type L2Record,
   type StateHeader,
 } from "./protocol";
 import type { AccountState, L2State, Withdrawal } from "./state";
@@ -141,7 +142,13 @@ class StepRun {
   ) {}
 
   record(bytes: Uint8Array): void {
-    const rec = decodeRecord(bytes);
+    let rec: L2Record;
+    try {
+      rec = decodeRecord(bytes);
+    } catch {
+      // Only a blob slot can hold a malformed record (calldata framing is checked on posting).
+      throw new StepInvalid("malformed record");
+    }
     if (!AMOUNT.isCanonical(rec.amountPacked))
       throw new StepInvalid("amount is not a canonical float40");
     if (!FEE.isCanonical(rec.feePacked)) throw new StepInvalid("fee is not a canonical float8");

@@ -6,12 +6,7 @@ import http from "node:http";
 import type net from "node:net";
 import { pollUntil } from "../../operator/core/rpc";
 
-export {
-  freePort,
-  HARDHAT_MNEMONIC,
-  startHardhatNode,
-  type HardhatNode,
-} from "../../operator/core/devnode";
+export { freePort, startHardhatNode, type HardhatNode } from "../../operator/core/devnode";
 
 /**
  * A JSON-RPC proxy that forwards to `target` but fails the requests `shouldFail` picks, half as

@@ -24,6 +24,7 @@
  * Coordinates must be canonical (0 <= v < p) wherever this module takes affine points; it does
  * not reduce larger or negative numbers the way @zk-kit/baby-jubjub silently does.
  */
+import { batchInverse, modInverse } from "../../lib/field";
 import { FIELD_MODULUS } from "./poseidon";
 
 const P = FIELD_MODULUS;
@@ -82,23 +83,9 @@ function mod(x: bigint): bigint {
   return r < 0n ? r + P : r;
 }
 
-/** x^-1 mod p by the extended Euclidean algorithm; x must not be 0 mod p. */
+/** x^-1 mod p; x must not be 0 mod p. */
 function invert(x: bigint): bigint {
-  let t = 0n;
-  let newT = 1n;
-  let r = P;
-  let newR = mod(x);
-  while (newR !== 0n) {
-    const q = r / newR;
-    const t2 = t - q * newT;
-    t = newT;
-    newT = t2;
-    const r2 = r - q * newR;
-    r = newR;
-    newR = r2;
-  }
-  if (r !== 1n) throw new RangeError("babyjub: 0 has no inverse");
-  return t < 0n ? t + P : t;
+  return modInverse(x, P);
 }
 
 /**
@@ -242,21 +229,12 @@ export function toAffine(p: ExtendedPoint): AffinePoint {
  * callers that need more than one point in affine form.
  */
 export function toAffineMany(points: readonly ExtendedPoint[]): AffinePoint[] {
-  const n = points.length;
-  const prefix = new Array<bigint>(n);
-  let acc = 1n;
-  for (let i = 0; i < n; i++) {
-    prefix[i] = acc;
-    acc = (acc * points[i].Z) % P;
-  }
-  let inv = n === 0 ? 1n : invert(acc);
-  const out = new Array<AffinePoint>(n);
-  for (let i = n - 1; i >= 0; i--) {
-    const zInv = (inv * prefix[i]) % P;
-    inv = (inv * points[i].Z) % P;
-    out[i] = [(points[i].X * zInv) % P, (points[i].Y * zInv) % P];
-  }
-  return out;
+  const zInv = batchInverse(
+    points.map((p) => p.Z),
+    P,
+    "not a point",
+  );
+  return points.map((p, i) => [(p.X * zInv[i]) % P, (p.Y * zInv[i]) % P]);
 }
 
 /** p + q, for any two points of the curve (the formula is complete). */

@@ -22,6 +22,7 @@ import { combMultiply } from "./comb";
 import fs from "node:fs";
 import path from "node:path";
 import { L2kitError } from "../../core/errors";
+import { batchInverse, modInverse, modPow } from "../../lib/field";
 import { silentLogger, type Logger } from "../../core/log";
 import {
   binFileUtils,
@@ -413,6 +414,7 @@ export function lagrangeScalars(
   const denominators = batchInverse(
     xs.map((v) => (v - 1n + r) % r),
     r,
+    "tau is a root of unity",
   );
   return numerators.map((num, j) => (((base * num) % r) * denominators[j]) % r);
 }
@@ -425,50 +427,6 @@ export function multiplyGenerator(
   onDone: (n: number) => void,
 ): Promise<Uint8Array> {
   return combMultiply(curve, group, scalars, onDone);
-}
-
-export function modPow(b: bigint, e: bigint, m: bigint): bigint {
-  let result = 1n;
-  let x = b % m;
-  let k = e;
-  while (k > 0n) {
-    if (k & 1n) result = (result * x) % m;
-    x = (x * x) % m;
-    k >>= 1n;
-  }
-  return result;
-}
-
-export function modInverse(a: bigint, m: bigint): bigint {
-  let [oldR, r0] = [((a % m) + m) % m, m];
-  let [oldS, s] = [1n, 0n];
-  while (r0 !== 0n) {
-    const q = oldR / r0;
-    [oldR, r0] = [r0, oldR - q * r0];
-    [oldS, s] = [s, oldS - q * s];
-  }
-  if (oldR !== 1n)
-    throw new L2kitError("NOT_INVERTIBLE", `${a} has no inverse modulo the field`, {});
-  return ((oldS % m) + m) % m;
-}
-
-/** Montgomery's trick: n inverses for the price of one and 3(n-1) multiplications. */
-export function batchInverse(values: readonly bigint[], m: bigint): bigint[] {
-  const prefix = new Array<bigint>(values.length);
-  let acc = 1n;
-  for (let i = 0; i < values.length; i++) {
-    if (values[i] === 0n)
-      throw new L2kitError("NOT_INVERTIBLE", "zero has no inverse (tau is a root of unity)", {});
-    prefix[i] = acc;
-    acc = (acc * values[i]) % m;
-  }
-  let inv = modInverse(acc, m);
-  const out = new Array<bigint>(values.length);
-  for (let i = values.length - 1; i >= 0; i--) {
-    out[i] = (inv * prefix[i]) % m;
-    inv = (inv * values[i]) % m;
-  }
-  return out;
 }
 
 /** `snarkjs powersoftau verify`, with its log routed to ours. */

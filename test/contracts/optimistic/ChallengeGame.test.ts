@@ -3,6 +3,8 @@ import { expect } from "chai";
 import { Wallet } from "ethers";
 import { ethers } from "hardhat";
 import type { Hex } from "../../../operator/lib/sparse-merkle";
+import { hardhatDevKey } from "../../../operator/core/l1";
+import { encodeBlobs, ethersKzg, versionedHash } from "../../../operator/optimistic/blob";
 import { answer, maxMoves, NO_CLAIM } from "../../../operator/optimistic/game";
 import { doctored, fundedFixture, load, position, TEST_PARAMS } from "../../helpers/optimistic";
 
@@ -48,6 +50,16 @@ describe("ChallengeGame", function () {
       expect(g.hiRoot).to.equal(f.batch.claimed[6]);
       expect(g.loRoot).to.equal(f.batch.honest[0]);
       expect((await f.rollup.batchById(f.batch.id)).openGames).to.equal(1n);
+    });
+
+    it("knows no game it did not start", async function () {
+      const f = await load(fraudFixture);
+      await expect(f.game.gameOf(7n))
+        .to.be.revertedWithCustomError(f.game, "GameUnknown")
+        .withArgs(7n);
+      await expect(f.game.connect(f.owner).move(7n, true, NO_CLAIM))
+        .to.be.revertedWithCustomError(f.game, "GameUnknown")
+        .withArgs(7n);
     });
 
     it("refuses a wrong bond", async function () {
@@ -100,16 +112,10 @@ describe("ChallengeGame", function () {
       it(`at the ${label} step`, async function () {
         const f = await load(fundedFixture);
         const batch = await sixStepBatch(f, fraudAt);
-        const { gameId } = await f.sim.challenge(batch, f.challenger);
-        const moves = await f.sim.bisect(
-          gameId,
-          { signer: f.owner, roots: batch.claimed },
-          { signer: f.challenger, roots: batch.honest },
-        );
+        const { gameId, moves, proof } = await f.sim.dispute(batch, f.owner, f.challenger);
         expect(moves.length + 1).to.be.at.most(maxMoves(6));
         const g = await f.game.gameOf(gameId);
         expect(position(g.position)).to.deep.equal({ lo: fraudAt, hi: fraudAt + 1 });
-        const proof = await f.sim.stepProof(gameId, batch);
         await expect(f.game.connect(f.stranger).step(gameId, proof))
           .to.emit(f.game, "StepProven")
           .withArgs(gameId, fraudAt, batch.honest[fraudAt + 1], CHALLENGER)
@@ -129,13 +135,7 @@ describe("ChallengeGame", function () {
       await f.rollup.connect(f.carol).addBond({ value: ETH("1") });
       await f.sim.depositETH(f.bob, f.bob.address, ETH("0.3"));
       const later = await f.sim.post([], { signer: f.carol });
-      const { gameId } = await f.sim.challenge(f.batch, f.challenger);
-      await f.sim.bisect(
-        gameId,
-        { signer: f.owner, roots: f.batch.claimed },
-        { signer: f.challenger, roots: f.batch.honest },
-      );
-      const proof = await f.sim.stepProof(gameId, f.batch);
+      const { gameId, proof } = await f.sim.dispute(f.batch, f.owner, f.challenger);
       await f.game.step(gameId, proof);
       return { ...f, later, gameId };
     }
@@ -219,13 +219,8 @@ describe("ChallengeGame", function () {
       const f = await fundedFixture();
       const batch = await sixStepBatch(f);
       const lies = doctored(batch.honest, 2, "lie");
-      const { gameId } = await f.sim.challenge(batch, f.challenger, lies);
-      await f.sim.bisect(
-        gameId,
-        { signer: f.owner, roots: batch.honest },
-        { signer: f.challenger, roots: lies },
-      );
-      return { ...f, batch, lies, gameId, proof: await f.sim.stepProof(gameId, batch) };
+      const { gameId, proof } = await f.sim.dispute(batch, f.owner, f.challenger, lies);
+      return { ...f, batch, lies, gameId, proof };
     }
 
     it("loses its bond to the defender, and the batch finalises", async function () {
@@ -405,18 +400,108 @@ describe("ChallengeGame", function () {
   it("makes proving one's own fraud a loss: a self-challenge recovers only half the bond", async function () {
     const f = await load(fraudFixture);
     // The sequencer's own second address challenges, wins, and collects everything it can.
-    const { gameId } = await f.sim.challenge(f.batch, f.stranger);
-    await f.sim.bisect(
-      gameId,
-      { signer: f.owner, roots: f.batch.claimed },
-      { signer: f.stranger, roots: f.batch.honest },
-    );
-    await f.game.step(gameId, await f.sim.stepProof(gameId, f.batch));
+    const { gameId, proof } = await f.sim.dispute(f.batch, f.owner, f.stranger);
+    await f.game.step(gameId, proof);
     const recovered =
       (await f.rollup.claimable(f.stranger.address, 0)) +
       (await f.game.balanceOf(f.stranger.address));
     const spent = TEST_PARAMS.batchBond + TEST_PARAMS.challengerBond;
     expect(spent - recovered).to.equal(TEST_PARAMS.batchBond / 2n);
+  });
+
+  describe("blob batches", function () {
+    // Hardhat's account #0 (the sequencer): blob transactions are sent raw, so it needs its key.
+    const SEQUENCER_KEY = hardhatDevKey(0);
+
+    async function blobFixture(fraudAt = 2) {
+      const f = await fundedFixture();
+      const sequencer = new Wallet(SEQUENCER_KEY, ethers.provider);
+      const records = [
+        await f.sim.transfer(f.alice, f.bob.address, ETH("1")),
+        await f.sim.transfer(f.bob, f.carol.address, ETH("0.5")),
+        Uint8Array.from([9, ...new Uint8Array(40)]), // a malformed slot: a no-op step
+        await f.sim.withdraw(f.alice, ETH("0.25")),
+      ];
+      const batch = await f.sim.postBlob(records, { signer: sequencer, fraudAt });
+      return { ...f, sequencer, batch };
+    }
+
+    const blobTransferFraudFixture = () => blobFixture(0);
+
+    it("keep the records out of calldata and the blobs' versioned hashes on chain", async function () {
+      const f = await load(blobFixture);
+      const stored = await f.rollup.batchById(f.batch.id);
+      expect(stored.blobCount).to.equal(1n);
+      expect(stored.recordCount).to.equal(4n);
+      const [commitment] = f.batch.content.blobs!.commitments;
+      expect(stored.recordRoot).to.equal(
+        ethers.solidityPackedKeccak256(["bytes32"], [versionedHash(commitment)]),
+      );
+      await expect(f.batch.receipt.hash)
+        .to.emit(f.rollup, "BlobsPosted")
+        .withArgs(f.batch.id, [versionedHash(commitment)]);
+      const tx = await ethers.provider.getTransaction(f.batch.receipt.hash);
+      expect(tx!.type).to.equal(3);
+      expect(ethers.dataLength(tx!.data)).to.equal(4 + 5 * 32);
+      expect(f.batch.valid).to.deep.equal([true, true, false, true]);
+    });
+
+    it("prove a fraud at a malformed slot read out of the blob, one field element at a time", async function () {
+      const f = await load(blobFixture);
+      const { gameId, proof } = await f.sim.dispute(f.batch, f.owner, f.challenger);
+      expect(proof.chunks.length).to.be.within(4, 5);
+      await expect(f.game.step(gameId, proof))
+        .to.emit(f.game, "StepProven")
+        .withArgs(gameId, 2n, f.batch.honest[2], CHALLENGER);
+    });
+
+    it("prove a fraud at a signed transfer read out of the blob", async function () {
+      const f = await load(blobTransferFraudFixture);
+      const { gameId, proof } = await f.sim.dispute(f.batch, f.owner, f.challenger);
+      await expect(f.game.step(gameId, proof))
+        .to.emit(f.game, "StepProven")
+        .withArgs(gameId, 0n, f.batch.honest[1], CHALLENGER);
+    });
+
+    it("refuse a chunk that is not the blob's value, and a wrong number of chunks", async function () {
+      const f = await load(blobFixture);
+      const { gameId, proof } = await f.sim.dispute(f.batch, f.owner, f.challenger);
+      const forged = proof.chunks.map((c, i) =>
+        i === 1 ? { ...c, value: ethers.toBeHex(1n, 32) } : c,
+      );
+      const reader = await ethers.getContractAt("BlobReaderErrors", await f.game.getAddress());
+      await expect(f.game.step(gameId, { ...proof, chunks: forged }))
+        .to.be.revertedWithCustomError(reader, "BlobReaderBadChunk")
+        .withArgs(1n);
+      await expect(f.game.step(gameId, { ...proof, chunks: proof.chunks.slice(1) }))
+        .to.be.revertedWithCustomError(reader, "BlobReaderChunkCount")
+        .withArgs(BigInt(proof.chunks.length - 1), BigInt(proof.chunks.length));
+      await expect(f.game.step(gameId, { ...proof, blobHashes: [ethers.ZeroHash] }))
+        .to.be.revertedWithCustomError(f.game, "GameBadBlobHashes")
+        .withArgs(f.batch.id);
+    });
+
+    it("are refused without a blob or with more records than the blobs hold", async function () {
+      const f = await load(fundedFixture);
+      const head = await f.rollup.headRoot();
+      await expect(f.rollup.postBlobBatch(head, head, 0, 0, 1)).to.be.revertedWithCustomError(
+        f.rollup,
+        "RollupNoBlobs",
+      );
+      const sequencer = new Wallet(SEQUENCER_KEY, ethers.provider);
+      const blobs = encodeBlobs([]);
+      await expect(
+        f.rollup.connect(sequencer).postBlobBatch(head, head, 0, 0, 1310, {
+          type: 3,
+          blobs: blobs.map((b) => ethers.hexlify(b)),
+          kzg: ethersKzg,
+          maxFeePerBlobGas: 10n ** 10n,
+          gasLimit: 1_000_000n,
+        } as never),
+      )
+        .to.be.revertedWithCustomError(f.rollup, "RollupTooManyRecords")
+        .withArgs(1310n, 1309n);
+    });
   });
 
   describe("bounded cost", function () {
@@ -437,14 +522,8 @@ describe("ChallengeGame", function () {
         );
       }
       const batch = await f.sim.post(records, { fraudAt: 2047 });
-      const { gameId, receipt: opened } = await f.sim.challenge(batch, f.challenger);
-      const moves = await f.sim.bisect(
-        gameId,
-        { signer: f.owner, roots: batch.claimed },
-        { signer: f.challenger, roots: batch.honest },
-      );
+      const { gameId, opened, moves, proof } = await f.sim.dispute(batch, f.owner, f.challenger);
       expect(moves.length + 1).to.equal(maxMoves(2048));
-      const proof = await f.sim.stepProof(gameId, batch);
       const stepped = await (await f.game.step(gameId, proof)).wait();
       const moveGas = moves.map((r) => r!.gasUsed);
       // Re-executing the whole batch would take ~2,048 one-step proofs' worth of gas.

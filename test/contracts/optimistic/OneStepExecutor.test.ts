@@ -188,4 +188,91 @@ describe("OneStepExecutor (Solidity) and operator/optimistic/transition (TypeScr
     expect(valid).to.be.greaterThan(40);
     expect(invalid).to.be.greaterThan(40);
   });
+
+  describe("refuses witnesses that do not match the pre-state", function () {
+    async function witnessFixture() {
+      const f = await deployFixture();
+      const state = new L2State();
+      const ctx: StepContext = { feeAccount: 0n, domain: f.domain };
+      for (const w of WALLETS) {
+        applyStep(
+          state,
+          {
+            inbox: {
+              kind: InboxKind.Deposit,
+              from: w.address,
+              to: w.address,
+              token: 0,
+              amount: 10n ** 18n,
+            },
+          },
+          ctx,
+        );
+      }
+      const preRoot = state.root;
+      const record = await signTransfer(WALLETS[0], f.domain, {
+        from: 0n,
+        to: 1n,
+        toAddress: WALLETS[1].address,
+        token: 0,
+        amount: 1000n,
+        fee: 0n,
+        nonce: 0n,
+      });
+      const result = applyStep(state, { record }, ctx);
+      expect(result.valid).to.equal(true);
+      return { ...f, preRoot, record, witness: result.witness };
+    }
+
+    it("a header that is not the pre-state root's preimage", async function () {
+      const f = await loadFixture(witnessFixture);
+      const header = { ...f.witness.header, accountCount: 99n };
+      await expect(
+        f.executor.executeRecord(f.preRoot, f.record, 0n, f.domainSeparator, {
+          ...f.witness,
+          header,
+        }),
+      )
+        .to.be.revertedWithCustomError(f.executor, "ExecutorBadHeader")
+        .withArgs(f.preRoot, stateRoot(header));
+    });
+
+    it("an account proof for another leaf, and a balance that is not the account's", async function () {
+      const f = await loadFixture(witnessFixture);
+      const [sender, ...rest] = f.witness.accounts;
+      const richer = { ...sender, balance: sender.balance + 1n };
+      await expect(
+        f.executor.executeRecord(f.preRoot, f.record, 0n, f.domainSeparator, {
+          ...f.witness,
+          accounts: [richer, ...rest],
+        }),
+      )
+        .to.be.revertedWithCustomError(f.executor, "ExecutorBadBalanceWitness")
+        .withArgs(0n, 0n);
+      const older = { ...sender, nonce: sender.nonce + 1n };
+      await expect(
+        f.executor.executeRecord(f.preRoot, f.record, 0n, f.domainSeparator, {
+          ...f.witness,
+          accounts: [older, ...rest],
+        }),
+      )
+        .to.be.revertedWithCustomError(f.executor, "ExecutorBadAccountWitness")
+        .withArgs(0n, 0n);
+    });
+
+    it("a witness list that stops short, and a record of no known kind", async function () {
+      const f = await loadFixture(witnessFixture);
+      await expect(
+        f.executor.executeRecord(f.preRoot, f.record, 0n, f.domainSeparator, {
+          ...f.witness,
+          accounts: f.witness.accounts.slice(0, 1),
+        }),
+      )
+        .to.be.revertedWithCustomError(f.executor, "ExecutorMissingWitness")
+        .withArgs(0n, 1n);
+      await expect(f.executor.executeRecord(f.preRoot, "0x09", 0n, f.domainSeparator, f.witness))
+        .to.be.revertedWithCustomError(f.executor, "ExecutorBadRecord")
+        .withArgs(9n, 1n);
+    });
+  });
 });

@@ -138,6 +138,15 @@ describe("OptimisticRollup", function () {
         .withArgs(0n);
     });
 
+    it("refuses an ERC-20 deposit that delivers nothing", async function () {
+      const f = await load(optimisticFixture);
+      const token = await (await ethers.getContractFactory("FeeOnTransferToken")).deploy();
+      await f.rollup.registerToken(await token.getAddress());
+      await expect(f.rollup.connect(f.alice).depositERC20(1, f.alice.address, 0n))
+        .to.be.revertedWithCustomError(f.rollup, "RollupBadAmount")
+        .withArgs(0n);
+    });
+
     it("credits what a fee-on-transfer token actually delivers", async function () {
       const f = await load(optimisticFixture);
       const token = await (await ethers.getContractFactory("FeeOnTransferToken")).deploy();
@@ -432,12 +441,41 @@ describe("OptimisticRollup", function () {
     });
   });
 
+  it("never finalises a discarded batch nor pays a withdrawal it made", async function () {
+    const f = await load(fundedFixture);
+    const fraud = await f.sim.post([await f.sim.withdraw(f.alice, ETH("1"))], { fraudAt: 0 });
+    const ghost = f.sim.state.withdrawals[0];
+    const ghostProof = f.sim.state.withdrawalProof(0n);
+    const ghostHeader = f.sim.state.header;
+    const { gameId, proof } = await f.sim.dispute(fraud, f.owner, f.challenger);
+    await f.game.step(gameId, proof);
+    f.sim.discardFrom(fraud);
+    await time.increase(TEST_PARAMS.challengeWindow);
+    await f.rollup.finalize(10);
+    expect(await f.rollup.finalizedCount()).to.equal(fraud.position);
+    const args = [
+      ghost.id,
+      ghost.recipient,
+      ghost.token,
+      ghost.amount,
+      ghostProof.bitmap,
+      ghostProof.siblings,
+    ] as const;
+    await expect(f.rollup.proveWithdrawal(fraud.position, ghostHeader, ...args))
+      .to.be.revertedWithCustomError(f.rollup, "RollupNotFinal")
+      .withArgs(fraud.position, fraud.position);
+    const finalRoot = (await f.rollup.batchAt(fraud.position - 1n)).stateRoot;
+    await expect(f.rollup.proveWithdrawal(fraud.position - 1n, ghostHeader, ...args))
+      .to.be.revertedWithCustomError(f.rollup, "RollupBadHeader")
+      .withArgs(finalRoot, await f.rollup.stateRootOf(ghostHeader));
+  });
+
   it("credits a deposit once even when the batch that first took it is discarded", async function () {
     const f = await load(fundedFixture);
     await f.sim.depositETH(f.carol, f.carol.address, ETH("3"));
     const fraud = await f.sim.post([], { fraudAt: 0 });
-    const { gameId } = await f.sim.challenge(fraud, f.challenger);
-    await f.game.step(gameId, await f.sim.stepProof(gameId, fraud));
+    const { gameId, proof } = await f.sim.dispute(fraud, f.owner, f.challenger);
+    await f.game.step(gameId, proof);
     f.sim.discardFrom(fraud);
     expect(await f.rollup.inboxConsumed()).to.equal(3n);
     await f.rollup.setSequencer(f.carol.address, true);
