@@ -19,7 +19,7 @@ import type { Hex } from "../lib/sparse-merkle";
 import { executeBatch, proveStep, recordsCalldata, type BatchContent } from "./batch";
 import { commitments as blobCommitments, encodeBlobs, ethersKzg } from "./blob";
 import { answer, openingClaim } from "./game";
-import { InboxKind, type InboxEntry } from "./protocol";
+import type { InboxEntry, InboxKind } from "./protocol";
 import { signTransfer, signWithdraw } from "./sign";
 import { L2State } from "./state";
 
@@ -78,33 +78,39 @@ export class RollupDriver {
     return copy;
   }
 
-  async depositETH(from: Signer, to: string, amount: bigint): Promise<void> {
-    await (await this.d.rollup.connect(from).depositETH(to, { value: amount })).wait();
-    this.pending.push({
-      kind: InboxKind.Deposit,
-      from: await from.getAddress(),
-      to,
-      token: 0,
-      amount,
-    });
+  /** Sends an inbox call and records the entry as the contract queued it (its event). */
+  private async queue(sent: Promise<ContractTransactionResponse>): Promise<InboxEntry> {
+    const receipt = (await (await sent).wait()) as ContractTransactionReceipt;
+    const event = receipt.logs
+      .map((log) => this.d.rollup.interface.parseLog(log))
+      .find((parsed) => parsed?.name === "InboxQueued");
+    if (!event) throw new Error("no InboxQueued event");
+    const entry: InboxEntry = {
+      kind: Number(event.args.kind) as InboxKind,
+      from: event.args.from as string,
+      to: event.args.to as string,
+      token: Number(event.args.token),
+      amount: event.args.amount as bigint,
+    };
+    this.pending.push(entry);
+    return entry;
   }
 
-  async forceTransfer(from: Signer, to: string, amount: bigint): Promise<void> {
-    await (await this.d.rollup.connect(from).forceTransfer(to, 0, amount)).wait();
-    const sender = await from.getAddress();
-    this.pending.push({ kind: InboxKind.ForcedTransfer, from: sender, to, token: 0, amount });
+  depositETH(from: Signer, to: string, amount: bigint): Promise<InboxEntry> {
+    return this.queue(this.d.rollup.connect(from).depositETH(to, { value: amount }));
   }
 
-  async forceWithdraw(from: Signer, amount: bigint, recipient: string): Promise<void> {
-    await (await this.d.rollup.connect(from).forceWithdraw(0, amount, recipient)).wait();
-    const sender = await from.getAddress();
-    this.pending.push({
-      kind: InboxKind.ForcedWithdraw,
-      from: sender,
-      to: recipient,
-      token: 0,
-      amount,
-    });
+  /** Deposits a registered token (approve the rollup first); the entry holds what arrived. */
+  depositERC20(from: Signer, tokenId: number, to: string, amount: bigint): Promise<InboxEntry> {
+    return this.queue(this.d.rollup.connect(from).depositERC20(tokenId, to, amount));
+  }
+
+  forceTransfer(from: Signer, to: string, amount: bigint, tokenId = 0): Promise<InboxEntry> {
+    return this.queue(this.d.rollup.connect(from).forceTransfer(to, tokenId, amount));
+  }
+
+  forceWithdraw(from: Signer, amount: bigint, recipient: string, tokenId = 0): Promise<InboxEntry> {
+    return this.queue(this.d.rollup.connect(from).forceWithdraw(tokenId, amount, recipient));
   }
 
   private nextNonce(address: string): bigint {

@@ -407,6 +407,36 @@ describe("OptimisticRollup", function () {
         .withArgs(2n);
     });
 
+    it("pay ERC-20 tokens, including one whose transfer returns nothing", async function () {
+      const f = await load(fundedFixture);
+      const token = await (await ethers.getContractFactory("NoReturnToken")).deploy();
+      await f.rollup.registerToken(await token.getAddress());
+      await token.mint(f.alice.address, 5000n);
+      await token.connect(f.alice).approve(await f.rollup.getAddress(), 5000n);
+      await f.sim.depositERC20(f.alice, 1, f.alice.address, 5000n);
+      await f.sim.forceWithdraw(f.alice, 3000n, f.bob.address, 1);
+      const batch = await f.sim.post([]);
+      const alice = f.sim.state.accountByAddress(f.alice.address)!;
+      expect(alice.amounts.get(1)).to.equal(2000n);
+      await time.increase(TEST_PARAMS.challengeWindow);
+      await f.rollup.finalize(10);
+      const w = f.sim.state.withdrawals[0];
+      const p = f.sim.state.withdrawalProof(w.id);
+      await f.rollup.proveWithdrawal(
+        batch.position,
+        f.sim.state.header,
+        w.id,
+        w.recipient,
+        w.token,
+        w.amount,
+        p.bitmap,
+        p.siblings,
+      );
+      await f.rollup.connect(f.bob).claim(1);
+      expect(await token.balanceOf(f.bob.address)).to.equal(3000n);
+      expect(await token.balanceOf(await f.rollup.getAddress())).to.equal(2000n);
+    });
+
     it("leave a receiver that refuses ETH or burns gas failing only its own claim", async function () {
       const f = await load(fundedFixture);
       const receiver = await (await ethers.getContractFactory("RejectingReceiver")).deploy();
