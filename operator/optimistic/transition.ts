@@ -12,11 +12,12 @@
  * witnesses in exactly the order this function produces them, and stops at the same point when a
  * step is invalid. Keep the two in the same order (the comments below number the accesses).
  */
-import { getAddress, recoverAddress, Signature } from "ethers";
+import { getAddress } from "ethers";
 import type { Eip712Domain } from "../lib/eip712";
 import { AMOUNT, FEE } from "../lib/float";
 import type { Hex } from "../lib/sparse-merkle";
 import { decodeRecord } from "./codec";
+import { recoverSigner } from "./ecdsa";
 import {
   EMPTY_BALANCES_ROOT,
   InboxKind,
@@ -86,28 +87,9 @@ export interface StepResult {
   withdrawal?: Withdrawal;
 }
 
-const SECP256K1_HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
 const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 
 class StepInvalid extends Error {}
-
-/**
- * The signer of `digest`, with exactly the acceptance rules of OpenZeppelin's
- * `ECDSA.tryRecover(hash, r, vs)`: r and s in range, s in the lower half; null otherwise.
- */
-export function recoverCompact(digest: string, sig: CompactSignature): string | null {
-  const vs = BigInt(sig.yParityAndS);
-  const s = vs & ((1n << 255n) - 1n);
-  const r = BigInt(sig.r);
-  if (s === 0n || s > SECP256K1_HALF_N || r === 0n) return null;
-  try {
-    const signature = Signature.from({ r: sig.r, yParityAndS: sig.yParityAndS });
-    const signer = recoverAddress(digest, signature);
-    return signer === ZERO_ADDRESS ? null : signer;
-  } catch {
-    return null;
-  }
-}
 
 /** Applies one step to `state` (in place) and returns the witness the executor needs for it. */
 export function applyStep(state: L2State, step: Step, ctx: StepContext): StepResult {
@@ -318,6 +300,6 @@ class StepRun {
   }
 
   private checkSigner(digest: string, signature: CompactSignature, owner: string): void {
-    if (recoverCompact(digest, signature) !== owner) throw new StepInvalid("bad signature");
+    if (recoverSigner(digest, signature) !== owner) throw new StepInvalid("bad signature");
   }
 }
