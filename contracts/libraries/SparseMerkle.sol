@@ -109,6 +109,34 @@ library SparseMerkle {
         return computeRootCompressed(leaf, index, depth, bitmap, siblings) == root;
     }
 
+    /// @notice Root of the tree of depth `depth` whose leaves 0..n-1 are `leaves` (n of them) and
+    ///         whose other leaves are empty. Hashes level by level in place: `leaves` is
+    ///         overwritten. Costs n - 1 + depth hashes.
+    function rootOfLeaves(bytes32[] memory leaves, uint256 depth) internal pure returns (bytes32) {
+        uint256 width = leaves.length;
+        if (width != 0) _checkIndex(width - 1, depth);
+        else if (depth == 0 || depth > 256) revert SparseMerkleBadDepth(depth);
+        bytes32 empty; // empty subtree of the current height
+        for (uint256 height; height < depth;) {
+            uint256 half = (width + 1) >> 1;
+            for (uint256 i; i < half;) {
+                uint256 left = i << 1;
+                leaves[i] = _hashPair(leaves[left], left + 1 < width ? leaves[left + 1] : empty);
+                // Cannot overflow: i < half <= leaves.length.
+                unchecked {
+                    ++i;
+                }
+            }
+            width = half;
+            empty = _hashPair(empty, empty);
+            // Cannot overflow: height < depth <= 256.
+            unchecked {
+                ++height;
+            }
+        }
+        return width == 0 ? empty : leaves[0];
+    }
+
     /// @notice Root of the empty tree of height `depth`.
     function emptyRoot(uint256 depth) internal pure returns (bytes32 node) {
         if (depth > 256) revert SparseMerkleBadDepth(depth);

@@ -13,6 +13,10 @@ contract SparseMerkleMock {
         return SparseMerkle.computeRoot(leaf, index, siblings);
     }
 
+    function rootOfLeaves(bytes32[] memory leaves, uint256 depth) external pure returns (bytes32) {
+        return SparseMerkle.rootOfLeaves(leaves, depth);
+    }
+
     function verify(
         bytes32 root,
         bytes32 leaf,

@@ -88,7 +88,7 @@ contract ChallengeGame is IChallengeGame, ReentrancyGuard {
         if (p.width() < 2) revert GameAwaitingStep(gameId);
         Clock clock = _clockOf(g, mover);
         // INVARIANT: no move once the mover's time is up.
-        if (_expired(clock)) revert GameClockExpired(gameId, mover);
+        if (clock.expiredAt(block.timestamp)) revert GameClockExpired(gameId, mover);
 
         uint256 mid = p.mid();
         if (agree) {
@@ -177,11 +177,8 @@ contract ChallengeGame is IChallengeGame, ReentrancyGuard {
     function timeout(uint256 gameId) external {
         Game storage g = _active(gameId);
         Clock clock = _clockOf(g, g.turn);
-        if (!_expired(clock)) {
-            revert GameClockRunning(
-                gameId,
-                clock.since() + clock.remaining() + 1 - block.timestamp
-            );
+        if (!clock.expiredAt(block.timestamp)) {
+            revert GameClockRunning(gameId, clock.deadline() + 1 - block.timestamp);
         }
         _resolve(gameId, g, _opponent(g.turn));
     }
@@ -191,9 +188,7 @@ contract ChallengeGame is IChallengeGame, ReentrancyGuard {
     function close(uint256 gameId) external {
         Game storage g = _active(gameId);
         if (rollup.isAlive(g.batchId)) revert GameBatchAlive(g.batchId);
-        g.status = Status.Closed;
-        balanceOf[g.challenger] += g.bond;
-        emit GameClosed(gameId);
+        _closeMoot(gameId, g);
     }
 
     /// @notice Pays out the caller's won and refunded bonds.
@@ -209,24 +204,25 @@ contract ChallengeGame is IChallengeGame, ReentrancyGuard {
 
     /// @notice A game's full state.
     function gameOf(uint256 gameId) external view returns (Game memory) {
-        if (_games[gameId].status == Status.None) revert GameUnknown(gameId);
-        return _games[gameId];
+        return _known(gameId);
     }
 
     /// @notice Seconds the side to move has left (0 once its clock has run out).
     function timeLeft(uint256 gameId) external view returns (uint256) {
-        Game storage g = _games[gameId];
-        if (g.status == Status.None) revert GameUnknown(gameId);
-        Clock clock = _clockOf(g, g.turn);
-        uint256 deadline = clock.since() + clock.remaining();
+        Game storage g = _known(gameId);
+        uint256 deadline = _clockOf(g, g.turn).deadline();
         return block.timestamp >= deadline ? 0 : deadline - block.timestamp;
     }
 
     // ---- internals ----
 
-    function _active(uint256 gameId) private view returns (Game storage g) {
+    function _known(uint256 gameId) private view returns (Game storage g) {
         g = _games[gameId];
         if (g.status == Status.None) revert GameUnknown(gameId);
+    }
+
+    function _active(uint256 gameId) private view returns (Game storage g) {
+        g = _known(gameId);
         // INVARIANT: nothing moves a game once it has ended.
         if (g.status != Status.Active) revert GameOver(gameId, g.status);
     }
@@ -259,9 +255,7 @@ contract ChallengeGame is IChallengeGame, ReentrancyGuard {
     function _resolve(uint256 gameId, Game storage g, Party winner) private {
         if (!rollup.isAlive(g.batchId)) {
             // The batch left the chain meanwhile: the game is moot, as in `close`.
-            g.status = Status.Closed;
-            balanceOf[g.challenger] += g.bond;
-            emit GameClosed(gameId);
+            _closeMoot(gameId, g);
             return;
         }
         if (winner == Party.Challenger) {
@@ -277,12 +271,15 @@ contract ChallengeGame is IChallengeGame, ReentrancyGuard {
         }
     }
 
-    function _clockOf(Game storage g, Party side) private view returns (Clock) {
-        return side == Party.Defender ? g.defenderClock : g.challengerClock;
+    /// @dev Ends a game whose batch left the chain: nobody wins, the challenger's bond is refunded.
+    function _closeMoot(uint256 gameId, Game storage g) private {
+        g.status = Status.Closed;
+        balanceOf[g.challenger] += g.bond;
+        emit GameClosed(gameId);
     }
 
-    function _expired(Clock clock) private view returns (bool) {
-        return block.timestamp - clock.since() > clock.remaining();
+    function _clockOf(Game storage g, Party side) private view returns (Clock) {
+        return side == Party.Defender ? g.defenderClock : g.challengerClock;
     }
 
     function _opponent(Party side) private pure returns (Party) {

@@ -55,10 +55,13 @@ library ClockLib {
         return uint64(Clock.unwrap(c));
     }
 
-    /// @notice Seconds left at time `t` if this clock has been running since `since`.
-    function left(Clock c, uint256 t) internal pure returns (uint256) {
-        uint256 used = t - since(c);
-        uint256 r = remaining(c);
-        return used >= r ? 0 : r - used;
+    /// @notice The last second at which the side may still move, if its clock is running.
+    function deadline(Clock c) internal pure returns (uint256) {
+        return since(c) + remaining(c);
+    }
+
+    /// @notice True once time `t` is past the deadline (at the deadline itself a move is in time).
+    function expiredAt(Clock c, uint256 t) internal pure returns (bool) {
+        return t > deadline(c);
     }
 }

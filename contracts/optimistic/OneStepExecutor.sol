@@ -166,12 +166,10 @@ contract OneStepExecutor is IOneStepExecutor {
         InboxEntry calldata e
     ) private pure returns (bool) {
         if (e.kind == OptimisticState.INBOX_DEPOSIT) {
-            if (e.to == address(0)) return false;
             return _creditAddress(run, w, e.to, e.token, e.amount);
         }
         if (e.kind == OptimisticState.INBOX_FORCED_TRANSFER) {
             if (!_debitAddress(run, w, e.from, e.token, e.amount)) return false;
-            if (e.to == address(0)) return false;
             return _creditAddress(run, w, e.to, e.token, e.amount);
         }
         if (e.kind == OptimisticState.INBOX_FORCED_WITHDRAW) {
@@ -330,6 +328,7 @@ contract OneStepExecutor is IOneStepExecutor {
         return true;
     }
 
+    /// @dev Credits `account`'s account, created if it has none; the zero address owns nothing.
     function _creditAddress(
         Run memory run,
         StepWitness calldata w,
@@ -337,6 +336,7 @@ contract OneStepExecutor is IOneStepExecutor {
         uint256 token,
         uint256 amount
     ) private pure returns (bool) {
+        if (account == address(0)) return false;
         (bool ok, Access memory a, bool create) = _resolveForCredit(run, w, account, token);
         if (!ok) return false;
         return _credit(run, w, a, create, account, amount);

@@ -326,34 +326,14 @@ contract OptimisticRollup is IOptimisticRollup, EIP712, Ownable2Step, Reentrancy
             ++count;
         }
         if (count > _MAX_RECORDS) revert RollupTooManyRecords(count, _MAX_RECORDS);
-        bytes32[] memory layer = new bytes32[](count);
+        bytes32[] memory leaves = new bytes32[](count);
         offset = 0;
         for (uint256 i; i < count; ++i) {
             uint256 length = OptimisticState.recordLength(uint8(records[offset]));
-            layer[i] = keccak256(records[offset:offset + length]);
+            leaves[i] = keccak256(records[offset:offset + length]);
             offset += length;
         }
-        uint256 width = count;
-        bytes32 empty;
-        for (uint256 height; height < OptimisticState.RECORD_DEPTH; ++height) {
-            uint256 half = (width + 1) >> 1;
-            for (uint256 i; i < half; ++i) {
-                uint256 left = i << 1;
-                layer[i] = _hashPair(layer[left], left + 1 < width ? layer[left + 1] : empty);
-            }
-            width = half;
-            empty = _hashPair(empty, empty);
-        }
-        return (count == 0 ? empty : layer[0], count);
-    }
-
-    function _hashPair(bytes32 left, bytes32 right) private pure returns (bytes32 h) {
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            mstore(0x00, left)
-            mstore(0x20, right)
-            h := keccak256(0x00, 0x40)
-        }
+        return (SparseMerkle.rootOfLeaves(leaves, OptimisticState.RECORD_DEPTH), count);
     }
 
     /// @notice Finalises up to `maxBatches` batches in order, each once its window has passed and

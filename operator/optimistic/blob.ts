@@ -34,11 +34,6 @@ export function kzg(): KZG {
   return kzgInstance;
 }
 
-/** Records per blob count: how many slots `blobs` blobs hold. */
-export function blobCapacity(blobs: number): number {
-  return Math.floor((blobs * PAYLOAD_PER_BLOB) / BLOB_SLOT);
-}
-
 export function blobsNeeded(records: number): number {
   return Math.max(1, Math.ceil((records * BLOB_SLOT) / PAYLOAD_PER_BLOB));
 }

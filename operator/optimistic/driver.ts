@@ -10,6 +10,8 @@ import {
   toUtf8Bytes,
   type ContractTransactionReceipt,
   type ContractTransactionResponse,
+  type Interface,
+  type Result,
   type Signer,
   type Wallet,
 } from "ethers";
@@ -18,7 +20,7 @@ import type { Eip712Domain } from "../lib/eip712";
 import type { Hex } from "../lib/sparse-merkle";
 import { executeBatch, proveStep, recordsCalldata, type BatchContent } from "./batch";
 import { commitments as blobCommitments, encodeBlobs, ethersKzg } from "./blob";
-import { answer, openingClaim } from "./game";
+import { answer, openingClaim, position } from "./game";
 import type { InboxEntry, InboxKind } from "./protocol";
 import { signTransfer, signWithdraw } from "./sign";
 import { L2State } from "./state";
@@ -81,16 +83,13 @@ export class RollupDriver {
   /** Sends an inbox call and records the entry as the contract queued it (its event). */
   private async queue(sent: Promise<ContractTransactionResponse>): Promise<InboxEntry> {
     const receipt = (await (await sent).wait()) as ContractTransactionReceipt;
-    const event = receipt.logs
-      .map((log) => this.d.rollup.interface.parseLog(log))
-      .find((parsed) => parsed?.name === "InboxQueued");
-    if (!event) throw new Error("no InboxQueued event");
+    const args = eventArgs(receipt, this.d.rollup.interface, "InboxQueued");
     const entry: InboxEntry = {
-      kind: Number(event.args.kind) as InboxKind,
-      from: event.args.from as string,
-      to: event.args.to as string,
-      token: Number(event.args.token),
-      amount: event.args.amount as bigint,
+      kind: Number(args.kind) as InboxKind,
+      from: args.from as string,
+      to: args.to as string,
+      token: Number(args.token),
+      amount: args.amount as bigint,
     };
     this.pending.push(entry);
     return entry;
@@ -189,14 +188,11 @@ export class RollupDriver {
     const claimed = opts.fraudAt === undefined ? honest : doctored(honest, opts.fraudAt);
     const tx = await send(content, await this.d.rollup.headRoot(), claimed[claimed.length - 1]);
     const receipt = (await tx.wait()) as ContractTransactionReceipt;
-    const event = receipt.logs
-      .map((log) => this.d.rollup.interface.parseLog(log))
-      .find((parsed) => parsed?.name === "BatchPosted");
-    if (!event) throw new Error("no BatchPosted event");
+    const event = eventArgs(receipt, this.d.rollup.interface, "BatchPosted");
     this.pending = this.pending.slice(inbox.length);
     const posted: PostedBatch = {
-      id: event.args.id as bigint,
-      position: event.args.position as bigint,
+      id: event.id as bigint,
+      position: event.position as bigint,
       content,
       preState,
       honest,
@@ -261,10 +257,10 @@ export class RollupDriver {
       .connect(challenger)
       .challenge(batch.id, openingClaim(roots), { value: this.d.params.challengerBond });
     const receipt = (await tx.wait()) as ContractTransactionReceipt;
-    const event = receipt.logs
-      .map((log) => this.d.game.interface.parseLog(log))
-      .find((parsed) => parsed?.name === "GameStarted");
-    return { gameId: event?.args.gameId as bigint, receipt };
+    return {
+      gameId: eventArgs(receipt, this.d.game.interface, "GameStarted").gameId as bigint,
+      receipt,
+    };
   }
 
   /**
@@ -316,6 +312,11 @@ export class RollupDriver {
   }
 }
 
-export function position(packed: bigint): { lo: number; hi: number } {
-  return { lo: Number(packed >> 32n), hi: Number(packed & 0xffffffffn) };
+/** The arguments of the first `name` event in `receipt`, which must have one. */
+function eventArgs(receipt: ContractTransactionReceipt, iface: Interface, name: string): Result {
+  for (const log of receipt.logs) {
+    const parsed = iface.parseLog(log);
+    if (parsed?.name === name) return parsed.args;
+  }
+  throw new Error(`transaction ${receipt.hash} emitted no ${name}`);
 }

@@ -7,6 +7,11 @@ import type { Hex } from "../lib/sparse-merkle";
 
 export const NO_CLAIM: Hex = `0x${"0".repeat(64)}`;
 
+/** The interval of a packed `Position` (contracts/optimistic/GameTypes.sol: lo << 32 | hi). */
+export function position(packed: bigint): { lo: number; hi: number } {
+  return { lo: Number(packed >> 32n), hi: Number(packed & 0xffffffffn) };
+}
+
 /** Midpoint of [lo, hi] as the contract computes it. */
 export function midpoint(lo: number, hi: number): number {
   return lo + ((hi - lo) >> 1);

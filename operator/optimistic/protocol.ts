@@ -28,8 +28,6 @@ export const MAX_WITHDRAWALS = 1n << BigInt(WITHDRAWAL_DEPTH);
 export const MAX_TOKEN = 2 ** BALANCE_DEPTH - 1;
 export const MAX_NONCE = (1n << 64n) - 1n;
 export const MAX_UINT256 = (1n << 256n) - 1n;
-/** L1 caps every deposit and forced amount at this, so balances never near 2^256. */
-export const MAX_INBOX_AMOUNT = (1n << 128n) - 1n;
 export const MAX_RECORDS = 1 << RECORD_DEPTH;
 
 /** Root of an account's balance tree before its first credit. */
@@ -120,11 +118,12 @@ export const GENESIS_HEADER: StateHeader = {
 /** The root of the empty L2 state, which the contract takes as batch 0. */
 export const GENESIS_ROOT = stateRoot(GENESIS_HEADER);
 
-const ZERO32: Hex = `0x${"0".repeat(64)}`;
+/** The empty leaf of every tree (no account, no address, no balance, no withdrawal). */
+export const EMPTY_LEAF: Hex = `0x${"0".repeat(64)}`;
 
 /** Account leaf: 0 for no account, else keccak256(abi.encode(owner, nonce, balancesRoot)). */
 export function accountLeaf(owner: string, nonce: bigint, balancesRoot: Hex): Hex {
-  if (BigInt(owner) === 0n) return ZERO32;
+  if (BigInt(owner) === 0n) return EMPTY_LEAF;
   return keccak256(
     coder.encode(["address", "uint64", "bytes32"], [owner, nonce, balancesRoot]),
   ) as Hex;
@@ -137,7 +136,7 @@ export function balanceLeaf(balance: bigint): Hex {
 
 /** Address leaf: index + 1 of the address's account (0: none). */
 export function addressLeaf(index: bigint | null): Hex {
-  return index === null ? ZERO32 : balanceLeaf(index + 1n);
+  return index === null ? EMPTY_LEAF : balanceLeaf(index + 1n);
 }
 
 export function withdrawalLeaf(recipient: string, token: number, amount: bigint): Hex {

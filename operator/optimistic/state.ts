@@ -13,6 +13,7 @@ import {
   ADDRESS_DEPTH,
   BALANCE_DEPTH,
   EMPTY_BALANCES_ROOT,
+  EMPTY_LEAF,
   WITHDRAWAL_DEPTH,
   accountLeaf,
   addressLeaf,
@@ -44,8 +45,6 @@ export class L2State {
   readonly accounts = new Map<bigint, AccountState>();
   readonly indexByAddress = new Map<string, bigint>();
   readonly withdrawals: Withdrawal[] = [];
-  accountCount = 0n;
-  withdrawalCount = 0n;
   private journal: Undo[] | null = null;
 
   constructor(
@@ -53,6 +52,15 @@ export class L2State {
     readonly addressTree = new SparseMerkleTree(ADDRESS_DEPTH),
     readonly withdrawalTree = new SparseMerkleTree(WITHDRAWAL_DEPTH),
   ) {}
+
+  /** Accounts are created with consecutive indices, so their count is the next index. */
+  get accountCount(): bigint {
+    return BigInt(this.accounts.size);
+  }
+
+  get withdrawalCount(): bigint {
+    return BigInt(this.withdrawals.length);
+  }
 
   get header(): StateHeader {
     return {
@@ -131,15 +139,13 @@ export class L2State {
     };
     this.accounts.set(index, account);
     this.indexByAddress.set(owner.toLowerCase(), index);
-    this.accountCount = index + 1n;
     this.accountTree.set(index, accountLeaf(account.owner, 0n, EMPTY_BALANCES_ROOT));
     this.addressTree.set(BigInt(owner), addressLeaf(index));
     this.record(() => {
       this.accounts.delete(index);
       this.indexByAddress.delete(owner.toLowerCase());
-      this.accountCount = index;
-      this.accountTree.set(index, addressLeaf(null));
-      this.addressTree.set(BigInt(owner), addressLeaf(null));
+      this.accountTree.set(index, EMPTY_LEAF);
+      this.addressTree.set(BigInt(owner), EMPTY_LEAF);
     });
     return account;
   }
@@ -168,12 +174,10 @@ export class L2State {
     const id = this.withdrawalCount;
     const withdrawal = { id, recipient: getAddress(recipient), token, amount };
     this.withdrawals.push(withdrawal);
-    this.withdrawalCount = id + 1n;
     this.withdrawalTree.set(id, withdrawalLeaf(recipient, token, amount));
     this.record(() => {
       this.withdrawals.pop();
-      this.withdrawalCount = id;
-      this.withdrawalTree.set(id, addressLeaf(null));
+      this.withdrawalTree.set(id, EMPTY_LEAF);
     });
     return withdrawal;
   }
@@ -190,8 +194,6 @@ export class L2State {
     }
     for (const [address, index] of this.indexByAddress) copy.indexByAddress.set(address, index);
     copy.withdrawals.push(...this.withdrawals);
-    copy.accountCount = this.accountCount;
-    copy.withdrawalCount = this.withdrawalCount;
     return copy;
   }
 }

@@ -182,19 +182,13 @@ class StepRun {
 
   inbox(entry: InboxEntry): void {
     switch (entry.kind) {
-      case InboxKind.Deposit: {
-        if (BigInt(entry.to) === 0n) throw new StepInvalid("recipient is the zero address");
-        const { account, create } = this.resolveForCredit(entry.to, entry.token);
-        this.credit(account, create ? entry.to : null, entry.token, entry.amount);
+      case InboxKind.Deposit:
+        this.creditAddress(entry.to, entry.token, entry.amount);
         return;
-      }
-      case InboxKind.ForcedTransfer: {
+      case InboxKind.ForcedTransfer:
         this.debitByAddress(entry.from, entry.token, entry.amount);
-        if (BigInt(entry.to) === 0n) throw new StepInvalid("recipient is the zero address");
-        const { account, create } = this.resolveForCredit(entry.to, entry.token);
-        this.credit(account, create ? entry.to : null, entry.token, entry.amount);
+        this.creditAddress(entry.to, entry.token, entry.amount);
         return;
-      }
       case InboxKind.ForcedWithdraw: {
         this.debitByAddress(entry.from, entry.token, entry.amount);
         this.appendWithdrawal(entry.to, entry.token, entry.amount);
@@ -273,6 +267,13 @@ class StepRun {
     const balance = this.state.balance(target.index, token);
     if (balance + amount > MAX_UINT256) throw new StepInvalid("recipient balance would overflow");
     this.state.updateAccount(target, token, balance + amount);
+  }
+
+  /** Credits `address`'s account, created if it has none; the zero address owns nothing. */
+  private creditAddress(address: string, token: number, amount: bigint): void {
+    if (BigInt(address) === 0n) throw new StepInvalid("recipient is the zero address");
+    const { account, create } = this.resolveForCredit(address, token);
+    this.credit(account, create ? address : null, token, amount);
   }
 
   private debitByAddress(address: string, token: number, amount: bigint): void {

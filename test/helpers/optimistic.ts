@@ -8,7 +8,8 @@ import { deployOptimisticRollup } from "../../deploy";
 import { RollupDriver } from "../../operator/optimistic/driver";
 import { rollupDomain } from "../../operator/optimistic/protocol";
 
-export { doctored, position, type PostedBatch } from "../../operator/optimistic/driver";
+export { doctored, type PostedBatch } from "../../operator/optimistic/driver";
+export { position } from "../../operator/optimistic/game";
 
 export const TEST_PARAMS = {
   challengeWindow: 1000n,

@@ -59,6 +59,31 @@ describe("SparseMerkle (Solidity) and operator/lib/sparse-merkle (TypeScript)", 
     );
   });
 
+  it("agree on the root of a tree filled from leaf 0 (rootOfLeaves)", async function () {
+    const { mock } = await loadFixture(deployFixture);
+    await fc.assert(
+      fc.asyncProperty(
+        fc
+          .integer({ min: 1, max: 12 })
+          .chain((depth) =>
+            fc.tuple(
+              fc.constant(depth),
+              fc.array(leafArb, { maxLength: Math.min(2 ** depth, 40) }),
+            ),
+          ),
+        async ([depth, leaves]) => {
+          const tree = new SparseMerkleTree(depth);
+          leaves.forEach((leaf, i) => tree.set(BigInt(i), leaf));
+          expect(await mock.rootOfLeaves(leaves, depth)).to.equal(tree.root);
+        },
+      ),
+      { numRuns: 40 },
+    );
+    await expect(mock.rootOfLeaves(Array(5).fill(`0x${"11".repeat(32)}`), 2))
+      .to.be.revertedWithCustomError(mock, "SparseMerkleIndexOutOfRange")
+      .withArgs(4n, 2n);
+  });
+
   it("rejects a proof of a different leaf, index or sibling", async function () {
     const { mock } = await loadFixture(deployFixture);
     await fc.assert(
