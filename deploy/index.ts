@@ -261,6 +261,41 @@ export async function deployOptimisticRollup(
   return { rollup, game, executor, params: full };
 }
 
+/**
+ * Deploys the optimistic rollup to any node through `signer` (owner and sequencer) from the
+ * compiled artifacts, as `deployZkRollupWithSigner` does for the ZK rollup: for the tests, the
+ * bench and the demo, which run the sequencer and challenger against a `npx hardhat node`.
+ */
+export async function deployOptimisticRollupWithSigner(
+  hre: Pick<HardhatRuntimeEnvironment, "artifacts">,
+  signer: Signer,
+  params: Partial<OptimisticParams> = {},
+): Promise<{ rollup: string; game: string; executor: string; deployBlock: number }> {
+  const full = { ...OPTIMISTIC_DEFAULTS, ...params };
+  const provider = signer.provider;
+  if (provider === null) throw new L2kitError("NO_PROVIDER", "the signer has no provider", {});
+  const deployBlock = await provider.getBlockNumber();
+  const factory = async (name: string): Promise<ContractFactory> => {
+    const artifact = await hre.artifacts.readArtifact(name);
+    return new ContractFactory(artifact.abi, artifact.bytecode, signer);
+  };
+  const executor = await (await factory("OneStepExecutor")).deploy();
+  await executor.waitForDeployment();
+  const owner = await signer.getAddress();
+  const rollup = await (
+    await factory("OptimisticRollup")
+  ).deploy(owner, await executor.getAddress(), full);
+  await rollup.waitForDeployment();
+  const r = rollup as unknown as OptimisticRollup;
+  await (await r.setSequencer(owner, true)).wait();
+  return {
+    rollup: await rollup.getAddress(),
+    game: await r.game(),
+    executor: await executor.getAddress(),
+    deployBlock,
+  };
+}
+
 export const DEPLOYABLE = {
   baseline: {
     description: "the L1 baseline ERC-20 (BaselineToken)",

@@ -4,6 +4,7 @@
  */
 import type { ConfigSpec } from "./core/config";
 import { coreSettings, networkSettings } from "./core/settings";
+import { optimisticSettings, sequencerSettings } from "./optimistic/settings";
 import { zkClientSettings, zkOperatorSettings, zkSettings } from "./zk/settings";
 
 export const SETTINGS_SECTIONS: readonly { title: string; spec: ConfigSpec }[] = [
@@ -12,6 +13,11 @@ export const SETTINGS_SECTIONS: readonly { title: string; spec: ConfigSpec }[] =
   { title: "ZK rollup: circuits and trusted setup", spec: zkSettings },
   { title: "ZK rollup operator (npx l2kit zk operator)", spec: zkOperatorSettings },
   { title: "ZK rollup user client (npx l2kit zk deposit, transfer, ...)", spec: zkClientSettings },
+  { title: "Optimistic rollup", spec: optimisticSettings },
+  {
+    title: "Optimistic rollup sequencer (npx l2kit optimistic sequencer)",
+    spec: sequencerSettings,
+  },
 ];
 
 /** Variables read by the tools l2kit drives rather than by its own config tables. */

@@ -9,6 +9,7 @@ import { benchCommand } from "./commands/bench";
 import { configCommand } from "./commands/config";
 import { demoCommand } from "./commands/demo";
 import { deployCommand } from "./commands/deploy";
+import { optimisticCommand } from "./commands/optimistic";
 import { zkCommand } from "./commands/zk";
 
 export interface Io {
@@ -36,6 +37,7 @@ export function buildProgram(io: Io): Command {
   program.addCommand(configCommand(io));
   // One command group per L2 system.
   program.addCommand(zkCommand(io));
+  program.addCommand(optimisticCommand(io));
   const configure = (cmd: Command): void => {
     cmd.exitOverride().configureOutput(program.configureOutput());
     cmd.commands.forEach(configure);

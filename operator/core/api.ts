@@ -46,6 +46,18 @@ export function uint256(value: string, field: string): bigint {
   return n;
 }
 
+/** Converts bigints to decimal strings, recursively, for JSON. */
+export function toJson(value: unknown): unknown {
+  if (typeof value === "bigint") return value.toString();
+  if (Array.isArray(value)) return value.map(toJson);
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = toJson(v);
+    return out;
+  }
+  return value;
+}
+
 export function createApi(options: ApiOptions): Api {
   const log = (options.log ?? silentLogger).child({ component: "api" });
   const app = Fastify({

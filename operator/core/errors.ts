@@ -72,6 +72,13 @@ export class StoreError extends L2kitError {
 }
 
 /** An RPC call failed in a way that retrying may fix (network, 5xx, 429, timeout). */
+/** A transaction an operator's mempool refuses, with the HTTP status its API answers. */
+export class TxRejectedError extends L2kitError {
+  constructor(code: string, message: string, fields: Record<string, unknown>, status: number) {
+    super(code, message, fields, status);
+  }
+}
+
 export class TransientRpcError extends L2kitError {
   constructor(operation: string, cause: unknown) {
     super("RPC_TRANSIENT", `${operation}: ${describeError(cause)}`, { operation });

@@ -95,3 +95,21 @@ export function openApiDocument(
   }
   return { openapi: "3.1.0", info, paths };
 }
+
+/** `routes` plus `GET /openapi.json`, which serves their OpenAPI document. */
+export function withOpenApiRoute(
+  info: { title: string; version: string; description: string },
+  routes: RouteSpec[],
+): RouteSpec[] {
+  const doc = openApiDocument(info, routes);
+  return [
+    ...routes,
+    {
+      method: "GET",
+      url: "/openapi.json",
+      summary: "This API as OpenAPI 3.1",
+      responses: { 200: { description: "The OpenAPI document" } },
+      handler: async () => doc,
+    },
+  ];
+}

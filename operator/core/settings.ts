@@ -11,6 +11,7 @@ import {
   type ConfigSources,
   type ConfigValues,
 } from "./config";
+import type { PublisherConfig } from "./publisher";
 
 export const NETWORK_NAMES = ["hardhat", "localhost", "remote"] as const;
 export type NetworkName = (typeof NETWORK_NAMES)[number];
@@ -172,4 +173,18 @@ export function loadNetworkConfig(sources?: ConfigSources): NetworkConfig {
 
 export function loadCoreConfig(sources?: ConfigSources): CoreConfig {
   return loadConfig(coreSettings, sources);
+}
+
+/** The publisher's settings, from the core configuration. */
+export function publisherConfig(core: CoreConfig): PublisherConfig {
+  return {
+    confirmations: core.confirmations,
+    pollIntervalMs: core.pollIntervalMs,
+    txStuckAfterMs: core.txStuckAfterMs,
+    feeBumpPercent: core.feeBumpPercent,
+    maxFeePerGas: core.maxFeePerGas,
+    gasLimitMarginPercent: core.gasLimitMarginPercent,
+    rpcRetries: core.rpcRetries,
+    rpcRetryDelayMs: core.rpcRetryDelayMs,
+  };
 }

@@ -7,7 +7,9 @@
  * first, so an operator never accepts what it could not prove on L1.
  */
 import {
+  concat,
   getAddress,
+  keccak256,
   Signature,
   TypedDataEncoder,
   recoverAddress,
@@ -67,6 +69,18 @@ export function parseStrictSignature(signature: string, field = "signature"): Si
   return Signature.from(signature);
 }
 
+const separators = new WeakMap<Eip712Domain, string>();
+
+/** The domain's EIP-712 separator (cached per domain object: domains are built once and reused). */
+export function domainSeparator(domain: Eip712Domain): string {
+  let separator = separators.get(domain);
+  if (separator === undefined) {
+    separator = TypedDataEncoder.hashDomain(domain);
+    separators.set(domain, separator);
+  }
+  return separator;
+}
+
 /** One kind of typed message: its primary type and field list, defined once per system. */
 export class TypedMessage<T extends Record<string, unknown>> {
   readonly types: Record<string, TypedDataField[]>;
@@ -84,15 +98,22 @@ export class TypedMessage<T extends Record<string, unknown>> {
     return TypedDataEncoder.from(this.types).encodeType(this.primaryType);
   }
 
-  /** The digest a signer signs and a contract recovers from (`_hashTypedDataV4`). */
+  /**
+   * The digest a signer signs and a contract recovers from (`_hashTypedDataV4`):
+   * keccak256(0x1901 ‖ domain separator ‖ struct hash). Operators compute it for every
+   * transaction, so the encoder and each domain's separator are built once, not per call.
+   */
   digest(domain: Eip712Domain, value: T): string {
-    return TypedDataEncoder.hash(domain, this.types, value);
+    return keccak256(concat(["0x1901", domainSeparator(domain), this.structHash(value)]));
   }
 
   /** The struct hash (without the domain). */
   structHash(value: T): string {
-    return TypedDataEncoder.from(this.types).hash(value);
+    this.encoder ??= TypedDataEncoder.from(this.types);
+    return this.encoder.hash(value);
   }
+
+  private encoder: TypedDataEncoder | undefined;
 
   sign(signer: TypedDataSigner, domain: Eip712Domain, value: T): Promise<string> {
     return signer.signTypedData(domain, this.types, value);

@@ -8,13 +8,13 @@ import { generateDevPtau, MAX_DEV_POWER, verifyPtau } from "../../operator/zk/se
 import { zkOperatorSettings, zkSettings } from "../../operator/zk/settings";
 import { coreSettings, networkSettings } from "../../operator/core/settings";
 import { launchZkOperator } from "../../operator/zk/service/launch";
-import { Shutdown } from "../../operator/core/api";
 import { zkUserCommands } from "./zk-user";
 import { circuitShapes } from "../../operator/zk/circuits";
 import { setupCircuit } from "../../operator/zk/setup/pipeline";
 import { writePoseidonContracts } from "../gen/poseidon";
 import type { Io } from "../cli";
 import { addConfigOptions } from "../options";
+import { serveUntilSignal } from "../service";
 
 /** Prints "label: 37%" lines as work advances, at most one per 10%. */
 export function percentReporter(io: Io, label: string): (done: number, total: number) => void {
@@ -147,25 +147,17 @@ export function zkCommand(io: Io): Command {
     };
     const log = createLogger({ level: cfg.core.logLevel });
     const running = await launchZkOperator(cfg, log);
-    io.out(
-      JSON.stringify({
-        event: "listening",
+    await serveUntilSignal(
+      io,
+      log,
+      {
         url: running.url,
         rollup: running.operator.config.rollup,
         chainId: Number(running.l1.chainId),
         circuit: running.operator.config.circuit.name,
-      }),
+      },
+      () => running.stop(),
     );
-    const shutdown = new Shutdown(log);
-    shutdown.add("operator", () => running.stop());
-    await new Promise<void>((resolve) => {
-      for (const sig of ["SIGINT", "SIGTERM"] as const) {
-        process.once(sig, () => {
-          log.info("signal received; shutting down", { signal: sig });
-          void shutdown.shutdown().finally(resolve);
-        });
-      }
-    });
   });
 
   zk.addCommand(operator);

@@ -13,10 +13,10 @@
  * | `GET /openapi.json` | this API as OpenAPI 3.1 |
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { createApi, schemas, uint256, type Api } from "../../core/api";
+import { createApi, schemas, toJson, uint256, type Api } from "../../core/api";
 import { InputError, NotFoundError } from "../../core/errors";
 import type { Logger } from "../../core/log";
-import { openApiDocument, registerRoutes, type RouteSpec } from "../../core/openapi";
+import { registerRoutes, withOpenApiRoute, type RouteSpec } from "../../core/openapi";
 import type { SignedTx } from "../batch";
 import { FIELD, MAX_BALANCE, MAX_NONCE, MAX_TOKEN } from "../protocol";
 import type { ZkOperator } from "./operator";
@@ -109,18 +109,6 @@ export function parseTxBody(body: TxBody, levels: number): SignedTx {
       S: field(body.signature.s, "body.signature.s"),
     },
   };
-}
-
-/** Converts bigints to decimal strings, recursively, for JSON. */
-export function toJson(value: unknown): unknown {
-  if (typeof value === "bigint") return value.toString();
-  if (Array.isArray(value)) return value.map(toJson);
-  if (value !== null && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = toJson(v);
-    return out;
-  }
-  return value;
 }
 
 function txView(t: NonNullable<ReturnType<ZkOperator["txStatus"]>>): Record<string, unknown> {
@@ -259,7 +247,7 @@ export function zkRoutes(op: ZkOperator, levels: number): RouteSpec[] {
       handler: async () => toJson(op.status()),
     },
   ];
-  const doc = openApiDocument(
+  return withOpenApiRoute(
     {
       title: "l2kit ZK rollup operator",
       version: "1",
@@ -268,14 +256,6 @@ export function zkRoutes(op: ZkOperator, levels: number): RouteSpec[] {
     },
     routes,
   );
-  routes.push({
-    method: "GET",
-    url: "/openapi.json",
-    summary: "This API as OpenAPI 3.1",
-    responses: { 200: { description: "The OpenAPI document" } },
-    handler: async () => doc,
-  });
-  return routes;
 }
 
 /** The operator's fastify app with every route and the health check registered. */

@@ -15,6 +15,7 @@
  */
 import type { Migration, Store } from "../../core/store";
 import { StoreError } from "../../core/errors";
+import { MetaTable } from "../../core/meta";
 import type { Account, QueuedDeposit } from "../protocol";
 import type { Signature, SignedTx } from "../batch";
 
@@ -242,8 +243,11 @@ function depositFromRow(r: DepositRow): StoredDeposit {
 
 /** Typed queries over the operator's tables. Every method is synchronous (better-sqlite3). */
 export class ZkOperatorDb {
+  private readonly metaTable: MetaTable;
+
   constructor(readonly store: Store) {
     store.migrate("zk-operator", ZK_OPERATOR_MIGRATIONS);
+    this.metaTable = new MetaTable(store, "zk_meta");
   }
 
   transaction<T>(fn: () => T): T {
@@ -253,17 +257,11 @@ export class ZkOperatorDb {
   // -------------------------------------------------------------------------------- meta
 
   meta(key: string): string | undefined {
-    const row = this.store.db.prepare("SELECT value FROM zk_meta WHERE key = ?").get(key) as
-      { value: string } | undefined;
-    return row?.value;
+    return this.metaTable.get(key);
   }
 
   setMeta(key: string, value: string): void {
-    this.store.db
-      .prepare(
-        "INSERT INTO zk_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-      )
-      .run(key, value);
+    this.metaTable.set(key, value);
   }
 
   /**
@@ -271,18 +269,7 @@ export class ZkOperatorDb {
    * match (a database of another rollup is refused, never reused).
    */
   bindDeployment(identity: Record<string, string>): void {
-    this.transaction(() => {
-      for (const [k, v] of Object.entries(identity)) {
-        const known = this.meta(`deployment.${k}`);
-        if (known === undefined) this.setMeta(`deployment.${k}`, v);
-        else if (known !== v) {
-          throw new StoreError(
-            `database ${this.store.path} belongs to another deployment (${k} ${known}, not ${v}); use another --data-dir or run npx l2kit zk rebuild`,
-            { key: k, known, given: v },
-          );
-        }
-      }
-    });
+    this.metaTable.bindDeployment(identity, "use another --data-dir or run npx l2kit zk rebuild");
   }
 
   // -------------------------------------------------------------------------------- transactions

@@ -3,14 +3,12 @@
  * its HTTP API. It connects to L1, finds the rollup and the shape registered for the circuit,
  * checks that this account may submit batches, opens the deployment's own database, and starts.
  */
-import fs from "node:fs";
-import path from "node:path";
-import type { Provider } from "ethers";
 import { ConfigError, L2kitError } from "../../core/errors";
+import { findDeploymentBlock, recordedAddress } from "../../core/deployments";
 import { connectL1, type L1Connection } from "../../core/l1";
 import type { Logger } from "../../core/log";
 import type { Api } from "../../core/api";
-import type { CoreConfig, NetworkConfig } from "../../core/settings";
+import { publisherConfig, type CoreConfig, type NetworkConfig } from "../../core/settings";
 import { Store } from "../../core/store";
 import { zkRollupAt } from "../abi";
 import { registeredShapes } from "../client";
@@ -18,40 +16,12 @@ import { circuitShape } from "../circuits";
 import type { BatchShape } from "../protocol";
 import { setupCircuit } from "../setup/pipeline";
 import type { ZkConfig, ZkOperatorConfig as ZkOperatorSettings } from "../settings";
-import { REPO_ROOT } from "../setup/compile";
 import { createZkApi } from "./api";
 import { operatorDbFile, ZkOperator } from "./operator";
 
 /** The ZkRollup address `npx l2kit deploy zk-rollup` recorded for `chainId`, if any. */
 export function recordedRollupAddress(chainId: bigint): string | undefined {
-  const file = path.join(
-    REPO_ROOT,
-    "deploy",
-    "deployments",
-    `chain-${chainId}`,
-    "deployed_addresses.json",
-  );
-  if (!fs.existsSync(file)) return undefined;
-  const addresses = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, string>;
-  return addresses["ZkRollup#ZkRollup"];
-}
-
-/** The first block at which `address` has code (binary search; 0 if the node cannot tell). */
-export async function findDeploymentBlock(provider: Provider, address: string): Promise<number> {
-  let hi = await provider.getBlockNumber();
-  let lo = 0;
-  try {
-    if ((await provider.getCode(address, hi)) === "0x") return hi;
-    while (lo < hi) {
-      const mid = Math.floor((lo + hi) / 2);
-      if ((await provider.getCode(address, mid)) === "0x") lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  } catch {
-    // Nodes without history (no archive state) cannot answer for old blocks.
-    return 0;
-  }
+  return recordedAddress(chainId, "ZkRollup#ZkRollup");
 }
 
 /** Finds the shape id registered with exactly `shape`'s sizes. */
@@ -157,16 +127,7 @@ export async function launchZkOperator(
       pollIntervalMs: core.pollIntervalMs,
       rpcRetries: core.rpcRetries,
       rpcRetryDelayMs: core.rpcRetryDelayMs,
-      publisher: {
-        confirmations: core.confirmations,
-        pollIntervalMs: core.pollIntervalMs,
-        txStuckAfterMs: core.txStuckAfterMs,
-        feeBumpPercent: core.feeBumpPercent,
-        maxFeePerGas: core.maxFeePerGas,
-        gasLimitMarginPercent: core.gasLimitMarginPercent,
-        rpcRetries: core.rpcRetries,
-        rpcRetryDelayMs: core.rpcRetryDelayMs,
-      },
+      publisher: publisherConfig(core),
     },
     { provider: l1.provider, signer: l1.signer, store, log },
   );

@@ -14,17 +14,12 @@
  * (in worker threads), so `check` runs before the signature is verified (to refuse garbage
  * cheaply) and again right before `add` (the pool may have changed meanwhile).
  */
-import { L2kitError } from "../../core/errors";
+import { TxRejectedError } from "../../core/errors";
 import type { SignedTx } from "../batch";
 import { AMOUNT, FEE } from "../../lib/float";
 import { MAX_BALANCE, MAX_NONCE, type Account, type BatchShape } from "../protocol";
 
-/** A transaction the operator refuses, with the HTTP status the API answers. */
-export class TxRejectedError extends L2kitError {
-  constructor(code: string, message: string, fields: Record<string, unknown>, status: number) {
-    super(code, message, fields, status);
-  }
-}
+export { TxRejectedError };
 
 export interface MempoolPolicy {
   /** Fee account index per token id; a token without one only takes fee 0. */

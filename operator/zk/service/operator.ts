@@ -18,6 +18,7 @@
  */
 import { hexlify, toBeHex, type Provider } from "ethers";
 import { describeError, L2kitError, TxRevertedError } from "../../core/errors";
+import { GroupCommit } from "../../core/group-commit";
 import { silentLogger, type Logger } from "../../core/log";
 import { Publisher, type PublisherConfig, type TxSigner } from "../../core/publisher";
 import { sleep } from "../../core/rpc";
@@ -74,12 +75,6 @@ export type BatchView = "sealed" | "proven" | "submitted" | "final";
 
 export type TxStatus = { status: "pending" } | { status: BatchView; batch: number; l1Tx?: string };
 
-interface PersistWaiter {
-  p: PendingTx;
-  resolve: () => void;
-  reject: (e: Error) => void;
-}
-
 /** The operator's database file for one deployment (`npx l2kit zk rebuild` writes the same). */
 export function operatorDbFile(chainId: bigint, rollup: string): string {
   return `zk-operator-${chainId}-${rollup.toLowerCase()}.sqlite`;
@@ -111,11 +106,9 @@ export class ZkOperator {
   private head: ZkState;
   private readonly unfinished = new Map<number, Unfinished>();
   private nextTxId: number;
-  private persistQueue: PersistWaiter[] = [];
-  private persistScheduled = false;
   private readonly writer: TxWriter;
-  /** The commit on its way to disk, if any (one at a time: the next one groups what waits). */
-  private writing: Promise<void> | undefined;
+  /** Accepted transactions on their way to disk (group commit). */
+  private readonly commit: GroupCommit<PendingTx>;
   private readonly abort = new AbortController();
   private loops: Promise<void>[] = [];
   private wake: { prover?: () => void; submitter?: () => void } = {};
@@ -158,6 +151,24 @@ export class ZkOperator {
     this.pool = new SignaturePool(config.domain, config.verifyWorkers, this.log);
     this.writer =
       deps.store.path === ":memory:" ? new InlineTxWriter(this.db) : new ThreadTxWriter(deps.store);
+    this.commit = new GroupCommit(
+      (group) =>
+        this.writer.write(
+          group.map((p) => ({ id: p.id, hash: p.hash, tx: p.tx, acceptedAt: p.acceptedAt })),
+        ),
+      (lost, error) => {
+        // Nothing of the group was written: forget it. Transactions accepted after it from the
+        // same senders depend on its nonces, so they are refused with it.
+        this.mempool.remove(lost.map((p) => p.id));
+        this.log.error("persisting transactions failed", { error: describeError(error) });
+        return new TxRejectedError(
+          "STORE_UNAVAILABLE",
+          `the operator could not persist the transaction: ${describeError(error)}`,
+          {},
+          503,
+        );
+      },
+    );
     this.publisher = new Publisher(config.publisher, {
       provider: deps.provider,
       signer: deps.signer,
@@ -212,8 +223,7 @@ export class ZkOperator {
     this.abort.abort(new L2kitError("OPERATOR_STOPPED", "operator stopped"));
     this.wake.prover?.();
     this.wake.submitter?.();
-    this.flushPersist();
-    while (this.writing !== undefined) await this.writing;
+    await this.commit.drain();
     await this.writer.close();
     await this.watcher.stop();
     this.publisher.stop();
@@ -263,55 +273,9 @@ export class ZkOperator {
       durable: false,
     };
     this.mempool.add(p);
-    await new Promise<void>((resolve, reject) => {
-      this.persistQueue.push({ p, resolve, reject });
-      if (!this.persistScheduled) {
-        this.persistScheduled = true;
-        setImmediate(() => this.flushPersist());
-      }
-    });
+    await this.commit.add(p);
+    p.durable = true;
     return { hash: p.hash };
-  }
-
-  /**
-   * Commits every waiting transaction in one SQLite transaction, then answers them all. One
-   * commit is in flight at a time; what arrives meanwhile waits for the next (group commit).
-   */
-  private flushPersist(): void {
-    this.persistScheduled = false;
-    if (this.writing !== undefined || this.persistQueue.length === 0) return;
-    const group = this.persistQueue;
-    this.persistQueue = [];
-    this.writing = this.writer
-      .write(group.map(({ p }) => ({ id: p.id, hash: p.hash, tx: p.tx, acceptedAt: p.acceptedAt })))
-      .then(
-        () => {
-          for (const g of group) {
-            g.p.durable = true;
-            g.resolve();
-          }
-        },
-        (error: unknown) => {
-          // Nothing of the group was written: forget it. Transactions accepted after it from the
-          // same senders depend on its nonces, so they are refused with it.
-          const lost = new Set(group.map((g) => g.p.id));
-          for (const w of this.persistQueue) lost.add(w.p.id);
-          this.mempool.remove([...lost]);
-          const e = new TxRejectedError(
-            "STORE_UNAVAILABLE",
-            `the operator could not persist the transaction: ${describeError(error)}`,
-            {},
-            503,
-          );
-          for (const g of [...group, ...this.persistQueue]) g.reject(e);
-          this.persistQueue = [];
-          this.log.error("persisting transactions failed", { error: describeError(error) });
-        },
-      )
-      .finally(() => {
-        this.writing = undefined;
-        if (this.persistQueue.length > 0) this.flushPersist();
-      });
   }
 
   // ------------------------------------------------------------------------------ sealing

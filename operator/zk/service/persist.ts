@@ -8,11 +8,11 @@
  * into the next commit (group commit). An in-memory store (tests) is written inline.
  */
 import path from "node:path";
-import { Worker } from "node:worker_threads";
 import { L2kitError } from "../../core/errors";
-import type { Store } from "../../core/store";
+import { Store } from "../../core/store";
+import { WorkerThread, type JobHandler } from "../../core/worker";
 import type { SignedTx } from "../batch";
-import type { ZkOperatorDb } from "./db";
+import { ZkOperatorDb } from "./db";
 
 export interface TxRow {
   id: number;
@@ -38,68 +38,49 @@ export class InlineTxWriter implements TxWriter {
   async close(): Promise<void> {}
 }
 
+/** The worker side of `ThreadTxWriter`: its own connection to the store's file. */
+export function txWriterHandler(init: {
+  dataDir: string;
+  file: string;
+}): JobHandler<TxRow[], null> {
+  const store = Store.open({ dataDir: init.dataDir, file: init.file });
+  const db = new ZkOperatorDb(store);
+  return {
+    handle: (rows) => {
+      db.transaction(() => db.insertTxs(rows));
+      return null;
+    },
+    close: () => store.close(),
+  };
+}
+
 /** Writes on a worker thread with its own connection to the store's file. */
 export class ThreadTxWriter implements TxWriter {
-  private readonly worker: Worker;
-  private readonly ready: Promise<void>;
-  private readonly waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
-  private nextId = 1;
-  private dead: Error | undefined;
+  private readonly thread: WorkerThread<TxRow[], null>;
 
   constructor(store: Store) {
-    this.worker = new Worker(path.join(__dirname, "persist-worker.cjs"), {
-      workerData: { dataDir: path.dirname(store.path), file: path.basename(store.path) },
-    });
-    let markReady: () => void = () => undefined;
-    let failReady: (e: Error) => void = () => undefined;
-    this.ready = new Promise<void>((resolve, reject) => {
-      markReady = resolve;
-      failReady = reject;
-    });
-    this.ready.catch(() => undefined);
-    this.worker.on("message", (m: { ready?: boolean; id?: number; error?: string }) => {
-      if (m.ready === true) return markReady();
-      const w = this.waiting.get(m.id as number);
-      if (w === undefined) return;
-      this.waiting.delete(m.id as number);
-      if (m.error === undefined) w.resolve();
-      else
-        w.reject(new L2kitError("STORE_WRITE_FAILED", `writing transactions failed: ${m.error}`));
-    });
-    const die = (error: Error): void => {
-      this.dead ??= error;
-      failReady(error);
-      for (const w of this.waiting.values()) w.reject(error);
-      this.waiting.clear();
-    };
-    this.worker.on("error", (e) => die(e));
-    this.worker.on("exit", (code) =>
-      die(new L2kitError("STORE_WRITER_EXITED", `the store writer thread exited (${code})`)),
+    this.thread = new WorkerThread(
+      {
+        module: __filename,
+        factory: "txWriterHandler",
+        init: { dataDir: path.dirname(store.path), file: path.basename(store.path) },
+      },
+      "store writer",
     );
   }
 
   async write(rows: readonly TxRow[]): Promise<void> {
-    await this.ready;
-    if (this.dead !== undefined) throw this.dead;
-    const id = this.nextId++;
-    await new Promise<void>((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      this.worker.postMessage({ id, rows });
-    });
+    try {
+      await this.thread.request([...rows]);
+    } catch (error) {
+      throw new L2kitError(
+        "STORE_WRITE_FAILED",
+        `writing transactions failed: ${(error as Error).message}`,
+      );
+    }
   }
 
-  async close(): Promise<void> {
-    if (this.dead !== undefined) return;
-    // Writes are answered in order, so once `close` is answered every write before it is done.
-    await new Promise<void>((resolve) => {
-      const onMessage = (m: { closed?: boolean }): void => {
-        if (m.closed !== true) return;
-        this.worker.off("message", onMessage);
-        resolve();
-      };
-      this.worker.on("message", onMessage);
-      this.worker.postMessage({ close: true });
-    });
-    await this.worker.terminate();
+  close(): Promise<void> {
+    return this.thread.close();
   }
 }

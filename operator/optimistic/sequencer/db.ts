@@ -1,0 +1,528 @@
+/**
+ * The optimistic sequencer's persistent state, in its SQLite store (`operator/core/store.ts`).
+ *
+ * What is kept, and why it is enough to restart after `kill -9` at any point:
+ * - `opt_txs`: every accepted transaction with its signature, written before the API answers.
+ *   Sealing a batch sets `batch`, `slot` and the exact `record` posted, in the same SQLite
+ *   transaction that stores the batch; a transaction the batch's execution refused is marked
+ *   `rejected` with the reason.
+ * - `opt_inbox`: the L1 inbox as the watcher delivered it (deposits, forced transactions).
+ * - `opt_batches`: each sealed batch (its inbox range, fee account, the roots it moves between,
+ *   the root it claims on L1, which differs from the honest one only under `--fault-at-batch`),
+ *   then its L1 transaction, id, and finality or discard. The L2 state is not stored: it is
+ *   rebuilt by replaying the live batches, whose honest roots must come out as stored.
+ */
+import { MetaTable } from "../../core/meta";
+import type { Migration, Store } from "../../core/store";
+import type { Hex } from "../../lib/sparse-merkle";
+import type { InboxEntry, InboxKind } from "../protocol";
+
+export const SEQUENCER_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "transactions, inbox, batches",
+    up: `
+      CREATE TABLE opt_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE opt_txs (
+        id INTEGER PRIMARY KEY,
+        hash TEXT NOT NULL UNIQUE,
+        type TEXT NOT NULL CHECK (type IN ('transfer', 'withdraw')),
+        sender TEXT NOT NULL,
+        recipient TEXT,
+        token INTEGER NOT NULL,
+        nonce TEXT NOT NULL,
+        amount TEXT NOT NULL,
+        fee TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        accepted_at INTEGER NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'batched', 'rejected')),
+        batch INTEGER,
+        slot INTEGER,
+        record TEXT,
+        reason TEXT,
+        requeued INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX opt_txs_status ON opt_txs (status, id);
+      CREATE INDEX opt_txs_batch ON opt_txs (batch, slot);
+      CREATE TABLE opt_inbox (
+        idx INTEGER PRIMARY KEY,
+        kind INTEGER NOT NULL,
+        from_address TEXT NOT NULL,
+        to_address TEXT NOT NULL,
+        token INTEGER NOT NULL,
+        amount TEXT NOT NULL,
+        queued_at INTEGER NOT NULL,
+        block INTEGER NOT NULL
+      );
+      CREATE TABLE opt_batches (
+        seq INTEGER PRIMARY KEY,
+        status TEXT NOT NULL CHECK (status IN ('sealed', 'posted', 'final', 'discarded')),
+        position INTEGER NOT NULL,
+        inbox_start INTEGER NOT NULL,
+        inbox_count INTEGER NOT NULL,
+        fee_account INTEGER NOT NULL,
+        prev_root TEXT NOT NULL,
+        honest_root TEXT NOT NULL,
+        claimed_root TEXT NOT NULL,
+        records INTEGER NOT NULL,
+        sealed_at INTEGER NOT NULL,
+        batch_id INTEGER,
+        l1_tx TEXT,
+        l1_block INTEGER,
+        gas_used TEXT,
+        posted_at INTEGER,
+        final_at INTEGER
+      );
+      CREATE INDEX opt_batches_position ON opt_batches (position);
+    `,
+  },
+];
+
+export type TxType = "transfer" | "withdraw";
+
+/** A transaction as its sender signed it (the record is built from it when a batch is sealed). */
+export interface SignedL2Tx {
+  type: TxType;
+  /** The sender's L1 address (its L2 account's owner), checksummed. */
+  sender: string;
+  /** The recipient's address (transfers). */
+  recipient?: string;
+  token: number;
+  nonce: bigint;
+  amount: bigint;
+  fee: bigint;
+  /** 65-byte signature (r ‖ s ‖ v) over the EIP-712 message. */
+  signature: string;
+}
+
+export type TxStatus = "pending" | "batched" | "rejected";
+
+export interface StoredTx extends SignedL2Tx {
+  id: number;
+  hash: string;
+  acceptedAt: number;
+  status: TxStatus;
+  batch: number | null;
+  slot: number | null;
+  record: Hex | null;
+  reason: string | null;
+  /** Times a batch holding it was discarded (it then waits for the next batch again). */
+  requeued: number;
+}
+
+export type BatchStatus = "sealed" | "posted" | "final" | "discarded";
+
+export interface StoredBatch {
+  seq: number;
+  status: BatchStatus;
+  position: number;
+  inboxStart: number;
+  inboxCount: number;
+  feeAccount: number;
+  prevRoot: Hex;
+  honestRoot: Hex;
+  claimedRoot: Hex;
+  records: number;
+  sealedAt: number;
+  batchId: number | null;
+  l1Tx: string | null;
+  l1Block: number | null;
+  gasUsed: bigint | null;
+  postedAt: number | null;
+  finalAt: number | null;
+}
+
+export interface StoredInboxEntry extends InboxEntry {
+  index: number;
+  queuedAt: number;
+  block: number;
+}
+
+interface TxRow {
+  id: number;
+  hash: string;
+  type: TxType;
+  sender: string;
+  recipient: string | null;
+  token: number;
+  nonce: string;
+  amount: string;
+  fee: string;
+  signature: string;
+  accepted_at: number;
+  status: TxStatus;
+  batch: number | null;
+  slot: number | null;
+  record: string | null;
+  reason: string | null;
+  requeued: number;
+}
+
+interface BatchRow {
+  seq: number;
+  status: BatchStatus;
+  position: number;
+  inbox_start: number;
+  inbox_count: number;
+  fee_account: number;
+  prev_root: string;
+  honest_root: string;
+  claimed_root: string;
+  records: number;
+  sealed_at: number;
+  batch_id: number | null;
+  l1_tx: string | null;
+  l1_block: number | null;
+  gas_used: string | null;
+  posted_at: number | null;
+  final_at: number | null;
+}
+
+interface InboxRow {
+  idx: number;
+  kind: number;
+  from_address: string;
+  to_address: string;
+  token: number;
+  amount: string;
+  queued_at: number;
+  block: number;
+}
+
+function txFromRow(r: TxRow): StoredTx {
+  return {
+    id: r.id,
+    hash: r.hash,
+    type: r.type,
+    sender: r.sender,
+    ...(r.recipient === null ? {} : { recipient: r.recipient }),
+    token: r.token,
+    nonce: BigInt(r.nonce),
+    amount: BigInt(r.amount),
+    fee: BigInt(r.fee),
+    signature: r.signature,
+    acceptedAt: r.accepted_at,
+    status: r.status,
+    batch: r.batch,
+    slot: r.slot,
+    record: r.record as Hex | null,
+    reason: r.reason,
+    requeued: r.requeued,
+  };
+}
+
+function batchFromRow(r: BatchRow): StoredBatch {
+  return {
+    seq: r.seq,
+    status: r.status,
+    position: r.position,
+    inboxStart: r.inbox_start,
+    inboxCount: r.inbox_count,
+    feeAccount: r.fee_account,
+    prevRoot: r.prev_root as Hex,
+    honestRoot: r.honest_root as Hex,
+    claimedRoot: r.claimed_root as Hex,
+    records: r.records,
+    sealedAt: r.sealed_at,
+    batchId: r.batch_id,
+    l1Tx: r.l1_tx,
+    l1Block: r.l1_block,
+    gasUsed: r.gas_used === null ? null : BigInt(r.gas_used),
+    postedAt: r.posted_at,
+    finalAt: r.final_at,
+  };
+}
+
+function inboxFromRow(r: InboxRow): StoredInboxEntry {
+  return {
+    index: r.idx,
+    kind: r.kind as InboxKind,
+    from: r.from_address,
+    to: r.to_address,
+    token: r.token,
+    amount: BigInt(r.amount),
+    queuedAt: r.queued_at,
+    block: r.block,
+  };
+}
+
+/** A transaction accepted by the API, as the writer thread stores it. */
+export interface AcceptedRow {
+  id: number;
+  hash: string;
+  tx: SignedL2Tx;
+  acceptedAt: number;
+}
+
+/** Typed queries over the sequencer's tables. Every method is synchronous (better-sqlite3). */
+export class SequencerDb {
+  readonly meta: MetaTable;
+
+  constructor(readonly store: Store) {
+    store.migrate("optimistic-sequencer", SEQUENCER_MIGRATIONS);
+    this.meta = new MetaTable(store, "opt_meta");
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.store.transaction(fn);
+  }
+
+  // ---- transactions ----
+
+  insertTxs(rows: readonly AcceptedRow[]): void {
+    const stmt = this.store.db.prepare(
+      `INSERT INTO opt_txs (id, hash, type, sender, recipient, token, nonce, amount, fee, signature, accepted_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    for (const { id, hash, tx, acceptedAt } of rows) {
+      stmt.run(
+        id,
+        hash,
+        tx.type,
+        tx.sender,
+        tx.recipient ?? null,
+        tx.token,
+        tx.nonce.toString(),
+        tx.amount.toString(),
+        tx.fee.toString(),
+        tx.signature,
+        acceptedAt,
+      );
+    }
+  }
+
+  maxTxId(): number {
+    return (
+      (this.store.db.prepare("SELECT MAX(id) AS n FROM opt_txs").get() as { n: number | null }).n ??
+      0
+    );
+  }
+
+  /** Transactions waiting for a batch, in acceptance order. */
+  pendingTxs(): StoredTx[] {
+    return (
+      this.store.db
+        .prepare("SELECT * FROM opt_txs WHERE status = 'pending' ORDER BY id")
+        .all() as TxRow[]
+    ).map(txFromRow);
+  }
+
+  txByHash(hash: string): StoredTx | undefined {
+    const row = this.store.db.prepare("SELECT * FROM opt_txs WHERE hash = ?").get(hash) as
+      TxRow | undefined;
+    return row === undefined ? undefined : txFromRow(row);
+  }
+
+  /** A batch's transactions in slot order. */
+  batchTxs(seq: number): StoredTx[] {
+    return (
+      this.store.db
+        .prepare("SELECT * FROM opt_txs WHERE batch = ? ORDER BY slot")
+        .all(seq) as TxRow[]
+    ).map(txFromRow);
+  }
+
+  rejectTx(id: number, reason: string): void {
+    this.store.db
+      .prepare("UPDATE opt_txs SET status = 'rejected', reason = ? WHERE id = ?")
+      .run(reason, id);
+  }
+
+  // ---- inbox ----
+
+  insertInbox(e: StoredInboxEntry): void {
+    this.store.db
+      .prepare(
+        `INSERT INTO opt_inbox (idx, kind, from_address, to_address, token, amount, queued_at, block)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(e.index, e.kind, e.from, e.to, e.token, e.amount.toString(), e.queuedAt, e.block);
+  }
+
+  inboxLength(): number {
+    return (this.store.db.prepare("SELECT COUNT(*) AS n FROM opt_inbox").get() as { n: number }).n;
+  }
+
+  inbox(from: number, count: number): StoredInboxEntry[] {
+    return (
+      this.store.db
+        .prepare("SELECT * FROM opt_inbox WHERE idx >= ? AND idx < ? ORDER BY idx")
+        .all(from, from + count) as InboxRow[]
+    ).map(inboxFromRow);
+  }
+
+  /** Forgets inbox entries from blocks at or after `block` (a reorganisation); returns their indices. */
+  deleteInboxFrom(block: number): number[] {
+    const rows = this.store.db
+      .prepare("SELECT idx FROM opt_inbox WHERE block >= ? ORDER BY idx")
+      .all(block) as { idx: number }[];
+    this.store.db.prepare("DELETE FROM opt_inbox WHERE block >= ?").run(block);
+    return rows.map((r) => r.idx);
+  }
+
+  // ---- batches ----
+
+  /** Stores a sealed batch and binds its transactions (records in slot order) and rejections. */
+  insertBatch(
+    b: StoredBatch,
+    included: readonly { id: number; record: Hex }[],
+    rejected: readonly { id: number; reason: string }[],
+  ): void {
+    this.transaction(() => {
+      this.store.db
+        .prepare(
+          `INSERT INTO opt_batches (seq, status, position, inbox_start, inbox_count, fee_account,
+             prev_root, honest_root, claimed_root, records, sealed_at)
+           VALUES (?, 'sealed', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          b.seq,
+          b.position,
+          b.inboxStart,
+          b.inboxCount,
+          b.feeAccount,
+          b.prevRoot,
+          b.honestRoot,
+          b.claimedRoot,
+          b.records,
+          b.sealedAt,
+        );
+      const bind = this.store.db.prepare(
+        "UPDATE opt_txs SET status = 'batched', batch = ?, slot = ?, record = ? WHERE id = ?",
+      );
+      included.forEach((t, slot) => bind.run(b.seq, slot, t.record, t.id));
+      for (const r of rejected) this.rejectTx(r.id, r.reason);
+    });
+  }
+
+  lastSeq(): number {
+    return (
+      (this.store.db.prepare("SELECT MAX(seq) AS n FROM opt_batches").get() as { n: number | null })
+        .n ?? 0
+    );
+  }
+
+  batch(seq: number): StoredBatch | undefined {
+    const row = this.store.db.prepare("SELECT * FROM opt_batches WHERE seq = ?").get(seq) as
+      BatchRow | undefined;
+    return row === undefined ? undefined : batchFromRow(row);
+  }
+
+  /** Batches in the chain (sealed, posted or final), by position. */
+  liveBatches(): StoredBatch[] {
+    return (
+      this.store.db
+        .prepare("SELECT * FROM opt_batches WHERE status != 'discarded' ORDER BY position")
+        .all() as BatchRow[]
+    ).map(batchFromRow);
+  }
+
+  /** The newest live batch. */
+  lastLiveBatch(): StoredBatch | undefined {
+    const row = this.store.db
+      .prepare(
+        "SELECT * FROM opt_batches WHERE status != 'discarded' ORDER BY position DESC LIMIT 1",
+      )
+      .get() as BatchRow | undefined;
+    return row === undefined ? undefined : batchFromRow(row);
+  }
+
+  /** Sealed batches not yet on L1, by position. */
+  unpostedBatches(): StoredBatch[] {
+    return (
+      this.store.db
+        .prepare("SELECT * FROM opt_batches WHERE status = 'sealed' ORDER BY position")
+        .all() as BatchRow[]
+    ).map(batchFromRow);
+  }
+
+  /** Final batches, by position. */
+  finalBatches(): StoredBatch[] {
+    return (
+      this.store.db
+        .prepare("SELECT * FROM opt_batches WHERE status = 'final' ORDER BY position")
+        .all() as BatchRow[]
+    ).map(batchFromRow);
+  }
+
+  /** The live batch at `position`, if this sequencer made it. */
+  liveBatchAt(position: number): StoredBatch | undefined {
+    const row = this.store.db
+      .prepare("SELECT * FROM opt_batches WHERE position = ? AND status != 'discarded'")
+      .get(position) as BatchRow | undefined;
+    return row === undefined ? undefined : batchFromRow(row);
+  }
+
+  /** Records the L1 transaction and id of a batch (from its receipt or its event; idempotent). */
+  recordPosted(seq: number, sent: { tx: string; block: number; batchId: number }): void {
+    this.store.db
+      .prepare(
+        `UPDATE opt_batches SET status = CASE status WHEN 'sealed' THEN 'posted' ELSE status END,
+           l1_tx = ?, l1_block = ?, batch_id = ?, posted_at = COALESCE(posted_at, ?) WHERE seq = ?`,
+      )
+      .run(sent.tx, sent.block, sent.batchId, Date.now(), seq);
+  }
+
+  recordGas(seq: number, gasUsed: bigint): void {
+    this.store.db
+      .prepare("UPDATE opt_batches SET gas_used = ? WHERE seq = ?")
+      .run(gasUsed.toString(), seq);
+  }
+
+  /** Marks live batches at positions up to `position` final. */
+  recordFinal(position: number): void {
+    this.store.db
+      .prepare(
+        "UPDATE opt_batches SET status = 'final', final_at = ? WHERE position <= ? AND status = 'posted'",
+      )
+      .run(Date.now(), position);
+  }
+
+  /**
+   * Takes live, unfinal batches from `position` on out of the chain: they are marked discarded
+   * and their transactions return to the pool (their records are rebuilt when sealed again).
+   * Returns the discarded batches.
+   */
+  discardFrom(position: number): StoredBatch[] {
+    return this.transaction(() => {
+      const dropped = (
+        this.store.db
+          .prepare(
+            "SELECT * FROM opt_batches WHERE position >= ? AND status IN ('sealed', 'posted') ORDER BY position",
+          )
+          .all(position) as BatchRow[]
+      ).map(batchFromRow);
+      for (const b of dropped) {
+        this.store.db
+          .prepare("UPDATE opt_batches SET status = 'discarded' WHERE seq = ?")
+          .run(b.seq);
+        this.store.db
+          .prepare(
+            "UPDATE opt_txs SET status = 'pending', batch = NULL, slot = NULL, record = NULL, requeued = requeued + 1 WHERE batch = ?",
+          )
+          .run(b.seq);
+      }
+      return dropped;
+    });
+  }
+
+  counts(): Record<BatchStatus | "pendingTxs" | "rejectedTxs", number> {
+    const out: Record<string, number> = { sealed: 0, posted: 0, final: 0, discarded: 0 };
+    for (const r of this.store.db
+      .prepare("SELECT status, COUNT(*) AS n FROM opt_batches GROUP BY status")
+      .all() as { status: string; n: number }[])
+      out[r.status] = r.n;
+    for (const r of this.store.db
+      .prepare("SELECT status, COUNT(*) AS n FROM opt_txs GROUP BY status")
+      .all() as { status: string; n: number }[])
+      out[`${r.status}Txs`] = r.n;
+    return {
+      sealed: out.sealed,
+      posted: out.posted,
+      final: out.final,
+      discarded: out.discarded,
+      pendingTxs: out.pendingTxs ?? 0,
+      rejectedTxs: out.rejectedTxs ?? 0,
+    };
+  }
+}

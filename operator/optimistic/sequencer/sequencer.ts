@@ -1,0 +1,901 @@
+/**
+ * The optimistic rollup's sequencer service: accepts signed transfers and withdrawals, seals them
+ * with the L1 inbox's deposits and forced transactions into batches, posts each batch with its
+ * claimed state root, keeps its bond topped up, finalises batches whose window has passed and
+ * follows the chain (finality, discards after a lost game).
+ *
+ * Composition: a mempool (pure checks over the head state), an ECDSA pool (worker threads), a
+ * group-committing writer (accepted transactions are durable before the answer), the core watcher
+ * (L1 events, exactly once), the core publisher (the only code that sends L1 transactions,
+ * idempotent per key) and the store.
+ *
+ * Sealing is synchronous and atomic: the batch's steps run on the head state with the reference
+ * transition function, records that fail (a forced L1 transaction spent the funds first) are taken
+ * out and their transactions rejected with the reason, and the batch, its records and rejections
+ * are stored in one SQLite transaction before the head moves. Batches are posted strictly in order.
+ *
+ * A discard (the challenge game proved a batch invalid) takes that batch and every later one out
+ * of the chain: their transactions return to the pool in acceptance order and are sealed again on
+ * the last valid state. `--fault-at-batch N` makes the N-th batch this sequencer seals claim a
+ * wrong root (local test chains only), to show the challenger at work.
+ *
+ * Restart: the head state is rebuilt by replaying the live batches from their stored inbox ranges
+ * and records (each must reproduce its stored honest root) and pending transactions return to the
+ * pool. Nothing accepted is lost and no batch is posted twice (one publisher key per batch).
+ *
+ * Not yet: batches posted by another address (forced posting after `forceDelay`) are detected and
+ * stop the sequencer with a clear error; following them needs the L1 sync from calldata.
+ */
+import { concat, keccak256, toUtf8Bytes, type Contract, type Provider } from "ethers";
+import { describeError, L2kitError, TxRejectedError, TxRevertedError } from "../../core/errors";
+import { GroupCommit } from "../../core/group-commit";
+import { silentLogger, type Logger } from "../../core/log";
+import { Publisher, type PublisherConfig, type TxSigner } from "../../core/publisher";
+import { sleep } from "../../core/rpc";
+import type { Store } from "../../core/store";
+import { Watcher, type WatchedEvent } from "../../core/watcher";
+import type { Eip712Domain } from "../../lib/eip712";
+import { AMOUNT, FEE } from "../../lib/float";
+import type { Hex } from "../../lib/sparse-merkle";
+import { optimisticRollupAt, optimisticRollupInterface } from "../abi";
+import { compactSignature, encodeRecord } from "../codec";
+import { recoverSigner } from "../ecdsa";
+import { GENESIS_ROOT, RecordKind, type InboxKind, type StateHeader } from "../protocol";
+import { L2State, type Withdrawal } from "../state";
+import { applyStep, type StepContext } from "../transition";
+import {
+  SequencerDb,
+  type AcceptedRow,
+  type SignedL2Tx,
+  type StoredBatch,
+  type StoredInboxEntry,
+  type StoredTx,
+} from "./db";
+import { Mempool, type PendingTx } from "./mempool";
+import { txWriter, type TxWriter } from "./persist";
+import { EcdsaPool } from "./verify";
+
+export interface SequencerConfig {
+  rollup: string;
+  chainId: bigint;
+  domain: Eip712Domain;
+  /** First block the watcher reads (the rollup's deployment block). */
+  fromBlock: number;
+  batchBond: bigint;
+  /** How much the sequencer adds to its free bond when it runs short (at least `batchBond`). */
+  bondTopUp: bigint;
+  challengeWindowSeconds: number;
+  maxBatchWaitMs: number;
+  maxBatchRecords: number;
+  maxBatchInbox: number;
+  /** L2 account that receives fees; unset: fee 0 only. */
+  feeAccount?: bigint;
+  minFee: bigint;
+  maxPendingTxs: number;
+  verifyWorkers: number;
+  /** The N-th sealed batch (1-based, counted in this database) claims a wrong root. */
+  faultAtBatch?: number;
+  confirmations: number;
+  pollIntervalMs: number;
+  rpcRetries: number;
+  rpcRetryDelayMs: number;
+  publisher: PublisherConfig;
+}
+
+export interface SequencerDeps {
+  provider: Provider;
+  signer: TxSigner;
+  store: Store;
+  log?: Logger;
+}
+
+/** A transaction as users see it. */
+export type TxView = StoredTx & {
+  view: "pending" | "rejected" | "sealed" | "posted" | "final";
+  position?: number;
+  batchId?: number;
+};
+
+/** The sequencer's database file for one deployment. */
+export function sequencerDbFile(chainId: bigint, rollup: string): string {
+  return `optimistic-sequencer-${chainId}-${rollup.toLowerCase()}.sqlite`;
+}
+
+/** The tx hash users track: keccak256(sender ‖ EIP-712 digest) (the digest alone omits the sender). */
+export function txHash(sender: string, digest: string): string {
+  return keccak256(concat([sender, digest]));
+}
+
+/** The root a faulty batch claims instead of the honest one. */
+export function faultyRoot(seq: number): Hex {
+  return keccak256(toUtf8Bytes(`l2kit fault-at-batch ${seq}`)) as Hex;
+}
+
+/** Sealed batches not yet on L1 beyond which the sequencer stops sealing. */
+const MAX_UNPOSTED = 4;
+
+export class Sequencer {
+  readonly db: SequencerDb;
+  private readonly log: Logger;
+  private readonly mempool: Mempool;
+  private readonly pool: EcdsaPool;
+  private readonly publisher: Publisher;
+  private readonly watcher: Watcher;
+  private readonly writer: TxWriter;
+  private readonly commit: GroupCommit<AcceptedRow>;
+  private readonly rollup: Contract;
+  /** State after every live sealed batch: what the mempool checks against. */
+  private head = new L2State();
+  /** Inbox entries consumed by the live batches. */
+  private inboxConsumed = 0;
+  /** When this process first saw each pending inbox entry (the batching clock). */
+  private readonly inboxSeenAt = new Map<number, number>();
+  /** Signatures the workers verified, by `sender:digest` (sealing does not check them again). */
+  private readonly verified = new Map<string, string>();
+  /** The `verified` key of each pending transaction. */
+  private readonly verifiedKeys = new Map<number, string>();
+  private nextTxId: number;
+  private readonly abort = new AbortController();
+  private loops: Promise<void>[] = [];
+  private wakeSubmitter: (() => void) | undefined;
+  private sealTimer: NodeJS.Timeout | undefined;
+  /** Bonds of our discarded batches still to release. */
+  private readonly toRelease = new Set<number>();
+  /** Why the sequencer cannot go on (a foreign batch, a reorganised inbox), if it cannot. */
+  private halted: string | undefined;
+  /** Last failure of the pipeline, reported by /health until a batch goes through again. */
+  private lastError: string | undefined;
+  /** The state at the last final batch, for withdrawal proofs (rebuilt when finality moves). */
+  private finalCache: { position: number; state: L2State } | undefined;
+  private started = false;
+
+  constructor(
+    readonly config: SequencerConfig,
+    private readonly deps: SequencerDeps,
+  ) {
+    this.log = (deps.log ?? silentLogger).child({ component: "optimistic-sequencer" });
+    this.db = new SequencerDb(deps.store);
+    this.db.meta.bindDeployment(
+      { chainId: config.chainId.toString(), rollup: config.rollup.toLowerCase() },
+      "use another --data-dir",
+    );
+    this.rollup = optimisticRollupAt(config.rollup, deps.provider);
+    this.mempool = new Mempool(() => this.head, {
+      feeAccount: config.feeAccount,
+      minFee: config.minFee,
+      maxPending: config.maxPendingTxs,
+    });
+    this.rebuild();
+    this.nextTxId = this.db.maxTxId();
+    this.pool = new EcdsaPool(config.domain, config.verifyWorkers, this.log);
+    this.writer = txWriter(this.db);
+    this.commit = new GroupCommit(
+      (rows) => this.writer.write(rows),
+      (lost, error) => {
+        // Nothing of the group was written: forget it, and what queued behind it (its nonces
+        // depend on the lost ones).
+        this.mempool.remove(lost.map((r) => r.id));
+        this.log.error("persisting transactions failed", { error: describeError(error) });
+        return new TxRejectedError(
+          "STORE_UNAVAILABLE",
+          `the sequencer could not persist the transaction: ${describeError(error)}`,
+          {},
+          503,
+        );
+      },
+    );
+    this.publisher = new Publisher(config.publisher, {
+      provider: deps.provider,
+      signer: deps.signer,
+      store: deps.store,
+      log: this.log,
+    });
+    const events = [
+      "InboxQueued",
+      "BatchPosted",
+      "BatchFinalized",
+      "BatchesDiscarded",
+      "SequencerSlashed",
+    ].map((name) => optimisticRollupInterface.getEvent(name)!.format("full"));
+    this.watcher = new Watcher(
+      {
+        name: `optimistic-sequencer-${config.rollup.toLowerCase()}`,
+        addresses: [config.rollup],
+        abi: events,
+        fromBlock: config.fromBlock,
+        confirmations: config.confirmations,
+        pollIntervalMs: config.pollIntervalMs,
+        rpcRetries: config.rpcRetries,
+        rpcRetryDelayMs: config.rpcRetryDelayMs,
+      },
+      {
+        provider: deps.provider,
+        store: deps.store,
+        log: this.log,
+        handlers: {
+          onEvents: (e) => this.onEvents(e),
+          onRewind: (block) => this.onRewind(block),
+        },
+      },
+    );
+  }
+
+  get address(): string {
+    return this.deps.signer.address;
+  }
+
+  // ------------------------------------------------------------------------------ lifecycle
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    await this.pool.ready();
+    await this.publisher.start();
+    // Catch up with L1 before sealing: batches may have been discarded or finalised meanwhile.
+    await this.watcher.poll();
+    this.watcher.start();
+    this.loops = [this.submitterLoop(), this.housekeepingLoop()];
+    const tick = Math.max(20, Math.min(500, Math.floor(this.config.maxBatchWaitMs / 4) || 20));
+    this.sealTimer = setInterval(() => this.sealIfDue(), tick);
+    this.log.info("sequencer started", {
+      rollup: this.config.rollup,
+      sequencer: this.address,
+      headPosition: this.lastLive()?.position ?? 0,
+      pending: this.mempool.size,
+      faultAtBatch: this.config.faultAtBatch,
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.sealTimer !== undefined) clearInterval(this.sealTimer);
+    this.abort.abort(new L2kitError("SEQUENCER_STOPPED", "sequencer stopped"));
+    this.wakeSubmitter?.();
+    await this.commit.drain();
+    await this.writer.close();
+    await this.watcher.stop();
+    this.publisher.stop();
+    await Promise.allSettled(this.loops);
+    await this.pool.close();
+  }
+
+  // ------------------------------------------------------------------------------ ingest
+
+  /**
+   * Accepts a signed transaction: checks it against the pool, verifies its signature in a worker,
+   * re-checks it (the pool may have moved meanwhile), persists it and only then resolves.
+   * Throws a `TxRejectedError` with the HTTP status otherwise.
+   */
+  async submit(tx: SignedL2Tx): Promise<{ hash: string }> {
+    if (this.abort.signal.aborted)
+      throw new TxRejectedError("SHUTTING_DOWN", "the sequencer is shutting down", {}, 503);
+    if (this.halted !== undefined)
+      throw new TxRejectedError("SEQUENCER_HALTED", this.halted, {}, 503);
+    this.mempool.check(tx);
+    let checked;
+    try {
+      checked = await this.pool.check(tx);
+    } catch (error) {
+      throw new TxRejectedError(
+        "SIGNATURE_CHECK_UNAVAILABLE",
+        `the signature could not be checked: ${describeError(error)}; retry`,
+        {},
+        503,
+      );
+    }
+    if (!checked.valid) {
+      throw new TxRejectedError(
+        "BAD_SIGNATURE",
+        `the signature is not ${tx.sender}'s over this ${tx.type}`,
+        { field: "signature" },
+        422,
+      );
+    }
+    this.mempool.check(tx);
+    const hash = txHash(tx.sender, checked.digest);
+    const p: PendingTx = { id: ++this.nextTxId, hash, tx, acceptedAt: Date.now(), durable: false };
+    this.mempool.add(p);
+    const key = `${tx.sender.toLowerCase()}:${checked.digest}`;
+    this.verified.set(key, tx.signature);
+    this.verifiedKeys.set(p.id, key);
+    await this.commit.add({ id: p.id, hash, tx, acceptedAt: p.acceptedAt });
+    p.durable = true;
+    return { hash };
+  }
+
+  // ------------------------------------------------------------------------------ sealing
+
+  private sealIfDue(): void {
+    try {
+      this.trySeal();
+    } catch (error) {
+      this.fail("sealing failed", { error: describeError(error) });
+    }
+  }
+
+  /** Seals the next batch if one is due (or `force`). Synchronous and atomic; returns its seq. */
+  trySeal(force = false): number | undefined {
+    if (this.abort.signal.aborted || this.halted !== undefined) return undefined;
+    if (this.db.unpostedBatches().length >= MAX_UNPOSTED) return undefined;
+    const inboxWaiting = Math.min(
+      this.db.inboxLength() - this.inboxConsumed,
+      this.config.maxBatchInbox,
+    );
+    const selection = this.mempool.select(this.config.maxBatchRecords);
+    if (selection.length === 0 && inboxWaiting === 0) return undefined;
+    const full =
+      selection.length >= this.config.maxBatchRecords || inboxWaiting >= this.config.maxBatchInbox;
+    const now = Date.now();
+    let oldest = this.mempool.oldestAcceptedAt() ?? Infinity;
+    if (inboxWaiting > 0) {
+      const seen = this.inboxSeenAt.get(this.inboxConsumed) ?? now;
+      this.inboxSeenAt.set(this.inboxConsumed, seen);
+      oldest = Math.min(oldest, seen);
+    }
+    if (!force && !full && now - oldest < this.config.maxBatchWaitMs) return undefined;
+    const inbox = this.db.inbox(this.inboxConsumed, inboxWaiting);
+    try {
+      return this.seal(selection, inbox);
+    } catch (error) {
+      // The head may be half-way through the batch: rebuild it from what is stored.
+      this.rebuild();
+      throw error;
+    }
+  }
+
+  private seal(selection: PendingTx[], inbox: StoredInboxEntry[]): number | undefined {
+    const seq = this.db.lastSeq() + 1;
+    const prev = this.lastLive();
+    const state = this.head;
+    const prevRoot = prev?.claimedRoot ?? GENESIS_ROOT;
+    const ctx = this.stepContext();
+    for (const entry of inbox) applyStep(state, { inbox: entry }, ctx);
+    const included: { id: number; record: Hex }[] = [];
+    const rejected: { id: number; reason: string }[] = [];
+    const failed = new Set<string>();
+    for (const p of selection) {
+      const sender = p.tx.sender.toLowerCase();
+      if (failed.has(sender)) {
+        rejected.push({ id: p.id, reason: "an earlier transaction of the sender failed" });
+        continue;
+      }
+      const record = buildRecord(state, p.tx);
+      const result =
+        record === undefined
+          ? { valid: false, reason: `no account for ${p.tx.sender}` }
+          : applyStep(state, { record }, ctx);
+      if (!result.valid) {
+        failed.add(sender);
+        rejected.push({ id: p.id, reason: result.reason ?? "invalid" });
+        continue;
+      }
+      included.push({ id: p.id, record: `0x${Buffer.from(record as Uint8Array).toString("hex")}` });
+    }
+    // Later transactions of a sender whose transaction failed carry nonces that can never run.
+    for (const sender of failed) {
+      for (const p of this.mempool.pendingOf(sender)) {
+        if (!selection.includes(p))
+          rejected.push({ id: p.id, reason: "an earlier transaction of the sender failed" });
+      }
+    }
+    const done = [...included.map((t) => t.id), ...rejected.map((r) => r.id)];
+    if (included.length === 0 && inbox.length === 0) {
+      // Nothing left to post: store the rejections alone.
+      this.db.transaction(() => {
+        for (const r of rejected) this.db.rejectTx(r.id, r.reason);
+      });
+      this.forget(done);
+      return undefined;
+    }
+    const honestRoot = state.root;
+    const faulty = this.config.faultAtBatch === seq;
+    const stored: StoredBatch = {
+      seq,
+      status: "sealed",
+      position: (prev?.position ?? 0) + 1,
+      inboxStart: this.inboxConsumed,
+      inboxCount: inbox.length,
+      feeAccount: Number(this.config.feeAccount ?? 0n),
+      prevRoot,
+      honestRoot,
+      claimedRoot: faulty ? faultyRoot(seq) : honestRoot,
+      records: included.length,
+      sealedAt: Date.now(),
+      batchId: null,
+      l1Tx: null,
+      l1Block: null,
+      gasUsed: null,
+      postedAt: null,
+      finalAt: null,
+    };
+    this.db.insertBatch(stored, included, rejected);
+    this.inboxConsumed += inbox.length;
+    for (const e of inbox) this.inboxSeenAt.delete(e.index);
+    this.forget(done);
+    if (rejected.length > 0)
+      this.log.warn("transactions rejected at sealing", { batch: seq, rejected });
+    this.log.info("batch sealed", {
+      batch: seq,
+      position: stored.position,
+      inbox: inbox.length,
+      records: included.length,
+      root: honestRoot,
+      ...(faulty
+        ? { fault: "claims a wrong root (--fault-at-batch)", claimed: stored.claimedRoot }
+        : {}),
+    });
+    this.wakeSubmitter?.();
+    return seq;
+  }
+
+  private forget(ids: number[]): void {
+    this.mempool.remove(ids);
+    for (const id of ids) {
+      const key = this.verifiedKeys.get(id);
+      if (key !== undefined) this.verified.delete(key);
+      this.verifiedKeys.delete(id);
+    }
+  }
+
+  /** The transition context; signatures the workers verified are not checked again. */
+  private stepContext(trustAll = false): StepContext {
+    return {
+      feeAccount: this.config.feeAccount ?? 0n,
+      domain: this.config.domain,
+      checkSignature: (digest, signature, owner) => {
+        if (trustAll) return true;
+        const known = this.verified.get(`${owner.toLowerCase()}:${digest}`);
+        if (known !== undefined) return compactSignature(known).r === signature.r;
+        return recoverSigner(digest, signature) === owner;
+      },
+    };
+  }
+
+  // ------------------------------------------------------------------------------ posting
+
+  private async submitterLoop(): Promise<void> {
+    const { signal } = this.abort;
+    const minBackoff = Math.min(1_000, this.config.pollIntervalMs * 4);
+    const maxBackoff = Math.max(1_000, this.config.pollIntervalMs * 20);
+    let backoff = minBackoff;
+    while (!signal.aborted) {
+      const next = this.db.unpostedBatches()[0];
+      if (next === undefined || this.halted !== undefined) {
+        await new Promise<void>((r) => {
+          this.wakeSubmitter = r;
+          setTimeout(r, this.config.pollIntervalMs);
+        });
+        continue;
+      }
+      try {
+        await this.post(next);
+        this.lastError = undefined;
+        backoff = minBackoff;
+      } catch (error) {
+        if (signal.aborted) return;
+        await this.onPostFailed(next, error);
+        await sleep(backoff, signal).catch(() => undefined);
+        backoff = Math.min(backoff * 2, maxBackoff);
+      }
+    }
+  }
+
+  private async post(b: StoredBatch): Promise<void> {
+    await this.ensureBond(b.seq);
+    const records = this.db.batchTxs(b.seq).map((t) => (t.record as string).slice(2));
+    const data = optimisticRollupInterface.encodeFunctionData("postBatch", [
+      b.prevRoot,
+      b.claimedRoot,
+      b.inboxCount,
+      b.feeAccount,
+      `0x${records.join("")}`,
+    ]);
+    this.log.info("posting batch", { batch: b.seq, position: b.position });
+    const sent = await this.publisher.send(`opt-batch-${b.seq}`, { to: this.config.rollup, data });
+    const receipt = await this.deps.provider.getTransactionReceipt(sent.hash);
+    let batchId: number | undefined;
+    for (const log of receipt?.logs ?? []) {
+      const parsed = optimisticRollupInterface.parseLog(log);
+      if (parsed?.name === "BatchPosted") batchId = Number(parsed.args.id);
+    }
+    if (batchId === undefined)
+      throw new L2kitError("OPT_NO_BATCH_EVENT", `transaction ${sent.hash} posted no batch`);
+    this.db.transaction(() => {
+      this.db.recordPosted(b.seq, { tx: sent.hash, block: sent.blockNumber, batchId });
+      this.db.recordGas(b.seq, sent.gasUsed);
+    });
+    this.log.info("batch posted", {
+      batch: b.seq,
+      position: b.position,
+      id: batchId,
+      l1Tx: sent.hash,
+      gasUsed: sent.gasUsed,
+    });
+  }
+
+  /** Tops the free bond up (one `addBond` per batch at most) when it cannot cover a batch. */
+  private async ensureBond(seq: number): Promise<void> {
+    const key = `opt-bond-${seq}`;
+    if (this.publisher.status(key) === undefined) {
+      const free = (await this.rollup.freeBond(this.address)) as bigint;
+      if (free >= this.config.batchBond) return;
+      this.log.info("topping up the bond", { free, adding: this.config.bondTopUp });
+    }
+    const data = optimisticRollupInterface.encodeFunctionData("addBond", []);
+    await this.publisher.send(key, { to: this.config.rollup, data, value: this.config.bondTopUp });
+  }
+
+  private async onPostFailed(b: StoredBatch, error: unknown): Promise<void> {
+    const reason =
+      error instanceof TxRevertedError && error.revertData !== undefined
+        ? optimisticRollupInterface.parseError(error.revertData)?.name
+        : undefined;
+    const current = this.db.batch(b.seq);
+    if (current?.status !== "sealed") return; // a discard overtook it
+    const minedRevert = this.publisher.status(`opt-batch-${b.seq}`)?.status === "reverted";
+    if (reason === "RollupInboxEntryOverdue" || minedRevert) {
+      // The batch can never be posted as sealed: seal its transactions again.
+      this.log.warn("unsealing a batch L1 refuses", { batch: b.seq, reason });
+      this.db.discardFrom(b.position);
+      this.rebuild();
+      return;
+    }
+    this.fail("posting failed", {
+      batch: b.seq,
+      reason,
+      error:
+        reason === "RollupNotSequencer"
+          ? `${this.address} is not a registered sequencer (a slash deregisters it): the rollup's owner must call setSequencer again; retrying`
+          : describeError(error),
+    });
+  }
+
+  // ------------------------------------------------------------------------------ housekeeping
+
+  /** Finalises batches whose window has passed and releases the bonds of discarded batches. */
+  private async housekeepingLoop(): Promise<void> {
+    const { signal } = this.abort;
+    const period = Math.max(this.config.pollIntervalMs * 2, 200);
+    while (!signal.aborted) {
+      await sleep(period, signal).catch(() => undefined);
+      if (signal.aborted) return;
+      try {
+        await this.finalizeDue();
+        for (const id of [...this.toRelease]) {
+          await this.publisher
+            .send(`opt-release-${id}`, {
+              to: this.config.rollup,
+              data: optimisticRollupInterface.encodeFunctionData("releaseBond", [id]),
+            })
+            .catch((error: unknown) =>
+              this.log.warn("releasing a bond failed", { id, error: describeError(error) }),
+            );
+          this.toRelease.delete(id);
+        }
+      } catch (error) {
+        if (signal.aborted) return;
+        this.log.warn("housekeeping failed", { error: describeError(error) });
+      }
+    }
+  }
+
+  private async finalizeDue(): Promise<void> {
+    const finalized = Number(await this.rollup.finalizedCount());
+    const count = Number(await this.rollup.batchCount());
+    if (finalized >= count) return;
+    const b = await this.rollup.batchAt(finalized);
+    const block = await this.deps.provider.getBlock("latest");
+    if (block === null) return;
+    const due = Number(b.postedAt) + this.config.challengeWindowSeconds;
+    if (block.timestamp < due || Number(b.openGames) !== 0) return;
+    try {
+      const sent = await this.publisher.send(`opt-finalize-${finalized}-${block.number}`, {
+        to: this.config.rollup,
+        data: optimisticRollupInterface.encodeFunctionData("finalize", [256]),
+      });
+      this.log.info("finalized batches", { from: finalized, l1Tx: sent.hash });
+    } catch (error) {
+      // Someone else finalised first, or a game opened: the next round looks again.
+      this.log.debug("finalize refused", { error: describeError(error) });
+    }
+  }
+
+  // ------------------------------------------------------------------------------ L1 events
+
+  private onEvents(events: WatchedEvent[]): void {
+    for (const e of events) {
+      const a = e.args;
+      switch (e.name) {
+        case "InboxQueued": {
+          const index = Number(a.index);
+          const expected = this.db.inboxLength();
+          if (index !== expected) {
+            throw new L2kitError(
+              "OPT_INBOX_ORDER",
+              `inbox entry ${index} arrived, expected ${expected}`,
+              { index, expected },
+            );
+          }
+          this.db.insertInbox({
+            index,
+            kind: Number(a.kind) as InboxKind,
+            from: a.from as string,
+            to: a.to as string,
+            token: Number(a.token),
+            amount: a.amount as bigint,
+            queuedAt: Number(a.queuedAt),
+            block: e.blockNumber,
+          });
+          this.log.info("inbox entry queued on L1", { index, kind: Number(a.kind), to: a.to });
+          break;
+        }
+        case "BatchPosted": {
+          const position = Number(a.position);
+          const ours = this.db.liveBatchAt(position);
+          if (
+            (a.sequencer as string).toLowerCase() !== this.address.toLowerCase() ||
+            ours === undefined ||
+            ours.claimedRoot.toLowerCase() !== (a.stateRoot as string).toLowerCase()
+          ) {
+            this.halted = `batch ${a.id} at position ${position} was posted by ${a.sequencer}, not by this sequencer's database; following foreign batches needs the L1 sync (not yet implemented)`;
+            this.log.error("foreign batch", { id: a.id, position, sequencer: a.sequencer });
+            break;
+          }
+          this.db.recordPosted(ours.seq, {
+            tx: e.transactionHash,
+            block: e.blockNumber,
+            batchId: Number(a.id),
+          });
+          break;
+        }
+        case "BatchFinalized":
+          this.db.recordFinal(Number(a.position));
+          break;
+        case "BatchesDiscarded": {
+          const from = Number(a.fromPosition);
+          const dropped = this.db.discardFrom(from);
+          const invalid = Number(a.invalidBatchId);
+          for (const b of dropped)
+            if (b.batchId !== null && b.batchId !== invalid) this.toRelease.add(b.batchId);
+          this.log.warn("batches discarded on L1; sealing their transactions again", {
+            fromPosition: from,
+            toPosition: Number(a.toPosition),
+            invalidBatchId: invalid,
+            ours: dropped.map((b) => b.seq),
+          });
+          this.rebuild();
+          break;
+        }
+        case "SequencerSlashed":
+          if ((a.sequencer as string).toLowerCase() === this.address.toLowerCase()) {
+            this.log.warn("this sequencer was slashed", {
+              batchId: a.batchId,
+              challenger: a.challenger,
+              reward: a.reward,
+              burned: a.burned,
+            });
+          }
+          break;
+      }
+    }
+  }
+
+  private onRewind(block: number): void {
+    const dropped = this.db.deleteInboxFrom(block);
+    if (dropped.some((i) => i < this.inboxConsumed)) {
+      this.halted = `inbox entries ${dropped.join(", ")} left the chain after a batch took them; raise L2KIT_CONFIRMATIONS`;
+      throw new L2kitError("OPT_INBOX_REORGED", this.halted, { dropped });
+    }
+    if (dropped.length > 0) this.log.warn("inbox entries left the chain", { dropped });
+  }
+
+  // ------------------------------------------------------------------------------ state
+
+  /** The newest live batch. */
+  private lastLive(): StoredBatch | undefined {
+    return this.db.lastLiveBatch();
+  }
+
+  /** The L2 state after `batches` (each must reproduce its stored honest root). */
+  private replay(batches: readonly StoredBatch[]): L2State {
+    const state = new L2State();
+    const ctx = this.stepContext(true);
+    for (const b of batches) {
+      for (const entry of this.db.inbox(b.inboxStart, b.inboxCount))
+        applyStep(state, { inbox: entry }, ctx);
+      for (const t of this.db.batchTxs(b.seq))
+        applyStep(state, { record: Buffer.from((t.record as string).slice(2), "hex") }, ctx);
+      if (state.root !== b.honestRoot) {
+        throw new L2kitError(
+          "OPT_REPLAY_MISMATCH",
+          `batch ${b.seq} replays to root ${state.root}, not the stored ${b.honestRoot}; the database is inconsistent`,
+          { batch: b.seq },
+        );
+      }
+    }
+    return state;
+  }
+
+  /**
+   * Rebuilds the head state from the live batches, and the mempool from the pending transactions
+   * (plus those accepted and still on their way to disk).
+   */
+  private rebuild(): void {
+    const live = this.db.liveBatches();
+    this.head = this.replay(live);
+    const last = live.at(-1);
+    this.inboxConsumed = last === undefined ? 0 : last.inboxStart + last.inboxCount;
+    const inFlight = this.mempool.all().filter((p) => !p.durable);
+    this.mempool.clear();
+    const stored = this.db.pendingTxs();
+    const ids = new Set(stored.map((t) => t.id));
+    const candidates: PendingTx[] = [
+      ...stored.map((t) => ({
+        id: t.id,
+        hash: t.hash,
+        tx: t,
+        acceptedAt: t.acceptedAt,
+        durable: true,
+      })),
+      ...inFlight.filter((p) => !ids.has(p.id)),
+    ].sort((x, y) => x.id - y.id);
+    for (const p of candidates) {
+      try {
+        this.mempool.check(p.tx);
+      } catch (error) {
+        const reason = describeError(error);
+        this.log.warn("a pending transaction is no longer valid; rejecting it", {
+          hash: p.hash,
+          reason,
+        });
+        if (p.durable) this.db.rejectTx(p.id, reason);
+        continue;
+      }
+      this.mempool.add(p);
+    }
+  }
+
+  // ------------------------------------------------------------------------------ queries
+
+  account(address: string):
+    | {
+        address: string;
+        index: bigint;
+        nonce: bigint;
+        balances: Map<number, bigint>;
+        pending: { nonce: bigint; balances: Map<number, bigint> };
+      }
+    | undefined {
+    const a = this.head.accountByAddress(address);
+    const pending = this.mempool.pendingView(address);
+    if (a === undefined || pending === undefined) return undefined;
+    return { address: a.owner, index: a.index, nonce: a.nonce, balances: a.amounts, pending };
+  }
+
+  tx(hash: string): TxView | undefined {
+    const t = this.db.txByHash(hash.toLowerCase());
+    if (t === undefined) return undefined;
+    if (t.status !== "batched") return { ...t, view: t.status };
+    // A discarded batch's transactions are pending again, so a batched one's batch is live.
+    const b = this.db.batch(t.batch as number) as StoredBatch;
+    return {
+      ...t,
+      view: b.status === "discarded" ? "pending" : b.status,
+      position: b.position,
+      ...(b.batchId === null ? {} : { batchId: b.batchId }),
+    };
+  }
+
+  /** The live batch at chain position `position`, with its transactions' hashes. */
+  batchAt(position: number): (StoredBatch & { txs: string[] }) | undefined {
+    const b = this.db.liveBatchAt(position);
+    if (b === undefined) return undefined;
+    return { ...b, txs: this.db.batchTxs(b.seq).map((t) => t.hash) };
+  }
+
+  /** Withdrawals to `address` in the head state, and whether each is final. */
+  withdrawalsOf(address: string): (Withdrawal & { final: boolean })[] {
+    const final = this.finalState();
+    return this.head.withdrawals
+      .filter((w) => w.recipient.toLowerCase() === address.toLowerCase())
+      .map((w) => ({ ...w, final: final.state.withdrawalCount > w.id }));
+  }
+
+  /**
+   * What `proveWithdrawal` needs for withdrawal `id`, against the last final batch; undefined when
+   * no such withdrawal exists, `{ final: false }` while its batch is not final yet.
+   */
+  withdrawalProof(id: bigint):
+    | { final: false }
+    | {
+        final: true;
+        position: number;
+        header: StateHeader;
+        withdrawal: Withdrawal;
+        bitmap: bigint;
+        siblings: Hex[];
+      }
+    | undefined {
+    if (id >= this.head.withdrawalCount) return undefined;
+    const { position, state } = this.finalState();
+    if (id >= state.withdrawalCount) return { final: false };
+    const proof = state.withdrawalProof(id);
+    return {
+      final: true,
+      position,
+      header: state.header,
+      withdrawal: state.withdrawals[Number(id)],
+      bitmap: proof.bitmap,
+      siblings: proof.siblings,
+    };
+  }
+
+  /** The L2 state after the last final batch (replayed once per finality change). */
+  private finalState(): { position: number; state: L2State } {
+    const finals = this.db.finalBatches();
+    const position = finals.at(-1)?.position ?? 0;
+    if (this.finalCache?.position !== position)
+      this.finalCache = { position, state: this.replay(finals) };
+    return this.finalCache;
+  }
+
+  status(): Record<string, unknown> {
+    const last = this.lastLive();
+    return {
+      rollup: this.config.rollup,
+      chainId: this.config.chainId,
+      sequencer: this.address,
+      headPosition: last?.position ?? 0,
+      headRoot: this.head.root,
+      accounts: this.head.accountCount,
+      withdrawals: this.head.withdrawalCount,
+      inboxSeen: this.db.inboxLength(),
+      inboxConsumed: this.inboxConsumed,
+      pendingTxs: this.mempool.size,
+      batches: this.db.counts(),
+      feeAccount: this.config.feeAccount,
+      minFee: this.config.minFee,
+      faultAtBatch: this.config.faultAtBatch,
+      halted: this.halted ?? null,
+      lastError: this.lastError ?? null,
+    };
+  }
+
+  /** Health details; throws while the sequencer is halted or its pipeline is failing. */
+  health(): Record<string, unknown> {
+    if (this.halted !== undefined) throw new L2kitError("OPT_SEQUENCER_HALTED", this.halted);
+    if (this.lastError !== undefined) throw new L2kitError("OPT_PIPELINE_FAILING", this.lastError);
+    return { headPosition: this.lastLive()?.position ?? 0, pendingTxs: this.mempool.size };
+  }
+
+  /** The head state's root (tests compare it before and after garbage). */
+  get headRoot(): Hex {
+    return this.head.root;
+  }
+
+  private fail(what: string, fields: Record<string, unknown>): void {
+    this.lastError = `${what}: ${String(fields.error)}`;
+    this.log.error(what, fields);
+  }
+}
+
+/**
+ * The record that carries `tx` when it runs on `state`: the compact form when the recipient has
+ * an account, the form naming its address (which creates it) otherwise; undefined when the
+ * sender has no account.
+ */
+function buildRecord(state: L2State, tx: SignedL2Tx): Uint8Array | undefined {
+  const from = state.indexOf(tx.sender);
+  if (from === undefined) return undefined;
+  const common = {
+    from,
+    token: tx.token,
+    amountPacked: AMOUNT.encode(tx.amount, "amount"),
+    feePacked: FEE.encode(tx.fee, "fee"),
+    signature: compactSignature(tx.signature),
+  };
+  if (tx.type === "withdraw") return encodeRecord({ kind: RecordKind.Withdraw, ...common });
+  const to = state.indexOf(tx.recipient as string);
+  return to === undefined
+    ? encodeRecord({ kind: RecordKind.TransferToAddress, to: tx.recipient as string, ...common })
+    : encodeRecord({ kind: RecordKind.Transfer, to, ...common });
+}

@@ -1,0 +1,51 @@
+import { Command } from "commander";
+import { loadConfig } from "../../operator/core/config";
+import { createLogger } from "../../operator/core/log";
+import { coreSettings, networkSettings } from "../../operator/core/settings";
+import { launchSequencer } from "../../operator/optimistic/sequencer/launch";
+import { optimisticSettings, sequencerSettings } from "../../operator/optimistic/settings";
+import type { Io } from "../cli";
+import { addConfigOptions } from "../options";
+import { serveUntilSignal } from "../service";
+
+export function optimisticCommand(io: Io): Command {
+  const optimistic = new Command("optimistic").description(
+    "Optimistic rollup: the sequencer service (more to come: challenger, user client).",
+  );
+
+  const sequencer = new Command("sequencer").description(
+    "Run the sequencer: HTTP API (OpenAPI at /openapi.json), mempool, batches posted to L1 with a bond, inbox entries included within forceDelay, finalisation. Stops cleanly on SIGINT/SIGTERM; a restart (even after kill -9) loses nothing.",
+  );
+  const specs = {
+    ...networkSettings,
+    ...coreSettings,
+    ...optimisticSettings,
+    ...sequencerSettings,
+  };
+  addConfigOptions(sequencer, specs);
+  sequencer.action(async (opts: Record<string, unknown>) => {
+    const sources = { flags: opts };
+    const cfg = {
+      net: loadConfig(networkSettings, sources),
+      core: loadConfig(coreSettings, sources),
+      opt: loadConfig(optimisticSettings, sources),
+      seq: loadConfig(sequencerSettings, sources),
+    };
+    const log = createLogger({ level: cfg.core.logLevel });
+    const running = await launchSequencer(cfg, log);
+    await serveUntilSignal(
+      io,
+      log,
+      {
+        url: running.url,
+        rollup: running.sequencer.config.rollup,
+        chainId: Number(running.l1.chainId),
+        sequencer: running.sequencer.address,
+      },
+      () => running.stop(),
+    );
+  });
+
+  optimistic.addCommand(sequencer);
+  return optimistic;
+}
