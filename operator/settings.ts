@@ -4,7 +4,7 @@
  */
 import type { ConfigSpec } from "./core/config";
 import { coreSettings, networkSettings } from "./core/settings";
-import { optimisticSettings, sequencerSettings } from "./optimistic/settings";
+import { challengerSettings, optimisticSettings, sequencerSettings } from "./optimistic/settings";
 import { zkClientSettings, zkOperatorSettings, zkSettings } from "./zk/settings";
 
 export const SETTINGS_SECTIONS: readonly { title: string; spec: ConfigSpec }[] = [
@@ -17,6 +17,10 @@ export const SETTINGS_SECTIONS: readonly { title: string; spec: ConfigSpec }[] =
   {
     title: "Optimistic rollup sequencer (npx l2kit optimistic sequencer)",
     spec: sequencerSettings,
+  },
+  {
+    title: "Optimistic rollup challenger (npx l2kit optimistic challenger)",
+    spec: challengerSettings,
   },
 ];
 

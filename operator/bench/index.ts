@@ -1,5 +1,6 @@
 import type { BenchSuite } from "./harness";
 import { l1Erc20Suite } from "./suites/l1-erc20";
+import { optimisticOperatorSuite } from "./suites/optimistic-operator";
 import { optimisticRollupSuite } from "./suites/optimistic-rollup";
 import { zkOperatorSuite } from "./suites/zk-operator";
 import { zkRollupSuite } from "./suites/zk-rollup";
@@ -12,4 +13,5 @@ export const SUITES: readonly BenchSuite[] = [
   zkRollupSuite,
   zkOperatorSuite,
   optimisticRollupSuite,
+  optimisticOperatorSuite,
 ];

@@ -7,7 +7,6 @@
  * first, so an operator never accepts what it could not prove on L1.
  */
 import {
-  concat,
   getAddress,
   keccak256,
   Signature,
@@ -16,6 +15,7 @@ import {
   type TypedDataField,
 } from "ethers";
 import { InputError } from "../core/errors";
+import { keccak } from "./keccak";
 
 export interface Eip712Domain {
   name: string;
@@ -69,6 +69,31 @@ export function parseStrictSignature(signature: string, field = "signature"): Si
   return Signature.from(signature);
 }
 
+const hexBytes = (hex: string): Uint8Array => Buffer.from(hex.slice(2), "hex");
+
+/** The EIP-712 word of a static field, or undefined when ethers should encode it. */
+function staticWord(type: string, v: unknown): Uint8Array | undefined {
+  let n: bigint;
+  if (type === "address") {
+    if (typeof v !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(v)) return undefined;
+    n = BigInt(v);
+  } else if (type === "bool") {
+    if (typeof v !== "boolean") return undefined;
+    n = v ? 1n : 0n;
+  } else if (type === "bytes32") {
+    if (typeof v !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(v)) return undefined;
+    n = BigInt(v);
+  } else {
+    const m = /^uint(\d+)$/.exec(type);
+    if (m === null) return undefined;
+    if (typeof v === "bigint") n = v;
+    else if (typeof v === "number" && Number.isSafeInteger(v)) n = BigInt(v);
+    else return undefined;
+    if (n < 0n || n >> BigInt(m[1]) !== 0n) return undefined;
+  }
+  return Buffer.from(n.toString(16).padStart(64, "0"), "hex");
+}
+
 const separators = new WeakMap<Eip712Domain, string>();
 
 /** The domain's EIP-712 separator (cached per domain object: domains are built once and reused). */
@@ -104,16 +129,45 @@ export class TypedMessage<T extends Record<string, unknown>> {
    * transaction, so the encoder and each domain's separator are built once, not per call.
    */
   digest(domain: Eip712Domain, value: T): string {
-    return keccak256(concat(["0x1901", domainSeparator(domain), this.structHash(value)]));
+    const buf = new Uint8Array(66);
+    buf[0] = 0x19;
+    buf[1] = 0x01;
+    buf.set(hexBytes(domainSeparator(domain)), 2);
+    buf.set(hexBytes(this.structHash(value)), 34);
+    return `0x${Buffer.from(keccak(buf)).toString("hex")}`;
   }
 
-  /** The struct hash (without the domain). */
+  /**
+   * The struct hash (without the domain). A message of static fields (address, uintN, bool,
+   * bytes32) is encoded word by word here; anything else, or a value out of its field's range,
+   * goes through ethers (which encodes or throws). Tests hold the two equal.
+   */
   structHash(value: T): string {
-    this.encoder ??= TypedDataEncoder.from(this.types);
-    return this.encoder.hash(value);
+    const words = this.staticWords(value);
+    if (words === undefined) {
+      this.encoder ??= TypedDataEncoder.from(this.types);
+      return this.encoder.hash(value);
+    }
+    return `0x${Buffer.from(keccak(words)).toString("hex")}`;
   }
 
   private encoder: TypedDataEncoder | undefined;
+  private typeHash: Uint8Array | undefined;
+
+  /** typeHash ‖ one word per field, or undefined when ethers must encode `value`. */
+  private staticWords(value: T): Uint8Array | undefined {
+    const fields = this.types[this.primaryType];
+    if (Object.keys(this.types).length !== 1) return undefined;
+    this.typeHash ??= hexBytes(keccak256(Buffer.from(this.typeString)));
+    const out = new Uint8Array(32 * (fields.length + 1));
+    out.set(this.typeHash, 0);
+    for (let i = 0; i < fields.length; i++) {
+      const word = staticWord(fields[i].type, value[fields[i].name]);
+      if (word === undefined) return undefined;
+      out.set(word, 32 * (i + 1));
+    }
+    return out;
+  }
 
   sign(signer: TypedDataSigner, domain: Eip712Domain, value: T): Promise<string> {
     return signer.signTypedData(domain, this.types, value);

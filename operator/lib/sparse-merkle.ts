@@ -7,8 +7,8 @@
  * is keccak256(left ++ right). Leaves are opaque 32-byte values: hash your data into them with a
  * domain tag. Only non-empty nodes are stored, so a depth-160 tree keyed by address is cheap.
  */
-import { keccak_256 } from "@noble/hashes/sha3";
 import { InputError } from "../core/errors";
+import { keccak } from "./keccak";
 
 export type Hex = `0x${string}`;
 
@@ -39,29 +39,12 @@ export function emptyNode(height: number): Uint8Array {
   return emptyCache[height];
 }
 
-type NativeKeccak = (algorithm: "keccak256") => {
-  update(data: Buffer): { digest(): Buffer };
-};
-
-const nativeKeccak: NativeKeccak | undefined = (() => {
-  try {
-    // The binding module exists only where the prebuild (or a local build) loaded.
-    return require("keccak/bindings") as NativeKeccak;
-  } catch {
-    return undefined;
-  }
-})();
-
-/**
- * keccak256 of 64 bytes. Trees hash on every update (a deposit rehashes a 160-level path), so
- * this uses the native binding that `keccak` ships as a prebuild (~3x noble's pure JavaScript),
- * and noble where the binding is unavailable (`keccak` then loads its own JavaScript version).
- */
+/** keccak256(left ‖ right): every inner node (a deposit rehashes a 160-level path). */
 export function hashPair(left: Uint8Array, right: Uint8Array): Uint8Array {
-  const buf = Buffer.allocUnsafe(64);
+  const buf = new Uint8Array(64);
   buf.set(left, 0);
   buf.set(right, 32);
-  return nativeKeccak ? nativeKeccak("keccak256").update(buf).digest() : keccak_256(buf);
+  return keccak(buf);
 }
 
 export function toHex(bytes: Uint8Array): Hex {

@@ -46,6 +46,7 @@ export const OPTIMISTIC_ROLLUP_ABI = [
   "function claim(uint256 tokenId)",
   "event InboxQueued(uint256 indexed index, uint8 kind, address indexed from, address indexed to, uint16 token, uint256 amount, uint64 queuedAt)",
   "event BatchPosted(uint256 indexed position, uint256 indexed id, address indexed sequencer, bytes32 stateRoot, bytes32 recordRoot, uint256 inboxStart, uint256 inboxCount, uint256 recordCount, uint256 feeAccount)",
+  "event BlobsPosted(uint256 indexed id, bytes32[] versionedHashes)",
   "event BatchFinalized(uint256 indexed position, uint256 indexed id, bytes32 stateRoot)",
   "event BatchesDiscarded(uint256 fromPosition, uint256 toPosition, uint256 indexed invalidBatchId)",
   "event SequencerSlashed(address indexed sequencer, uint256 indexed batchId, address indexed challenger, uint256 reward, uint256 burned)",
@@ -66,4 +67,49 @@ export const optimisticRollupInterface = new Interface(OPTIMISTIC_ROLLUP_ABI);
 
 export function optimisticRollupAt(address: string, runner?: ContractRunner): Contract {
   return new Contract(address, optimisticRollupInterface, runner);
+}
+
+export const CHALLENGE_GAME_ABI = [
+  "function challengerBond() view returns (uint128)",
+  "function gameCount() view returns (uint256)",
+  "function balanceOf(address account) view returns (uint256)",
+  "function gameOf(uint256 gameId) view returns ((address challenger, uint64 batchId, uint32 moves, address defender, uint64 position, uint8 turn, uint8 hiOwner, uint8 status, bytes32 loRoot, bytes32 hiRoot, bytes32 midRoot, uint128 defenderClock, uint128 challengerClock, uint128 bond))",
+  "function timeLeft(uint256 gameId) view returns (uint256)",
+  "function challenge(uint256 batchId, bytes32 midRoot) payable returns (uint256 gameId)",
+  "function move(uint256 gameId, bool agree, bytes32 midRoot)",
+  "function step(uint256 gameId, ((uint8 kind, address from, address to, uint16 token, uint256 amount) entry, bytes record, bytes32[] recordSiblings, bytes32[] blobHashes, (bytes32 value, bytes commitment, bytes proof)[] chunks, ((bytes32 accountsRoot, bytes32 addressesRoot, bytes32 withdrawalsRoot, uint64 accountCount, uint64 withdrawalCount) header, (address owner, uint64 nonce, bytes32 balancesRoot, uint256 accountBitmap, bytes32[] accountSiblings, uint256 balance, uint256 balanceBitmap, bytes32[] balanceSiblings)[] accounts, (uint256 leaf, uint256 bitmap, bytes32[] siblings)[] addresses, (uint256 bitmap, bytes32[] siblings)[] withdrawals) witness) proof)",
+  "function timeout(uint256 gameId)",
+  "function close(uint256 gameId)",
+  "function withdraw()",
+  "event GameClosed(uint256 indexed gameId)",
+  "event GameResolved(uint256 indexed gameId, uint8 status, address winner)",
+  "event GameStarted(uint256 indexed gameId, uint256 indexed batchId, address indexed challenger, address defender, uint256 steps, bytes32 midRoot)",
+  "event Moved(uint256 indexed gameId, uint8 mover, bool agree, uint256 lo, uint256 hi, bytes32 midRoot)",
+  "event StepProven(uint256 indexed gameId, uint256 step, bytes32 postRoot, uint8 winner)",
+  "event Withdrawn(address indexed account, uint256 amount)",
+  "error BlobReaderBadChunk(uint256 index)",
+  "error BlobReaderChunkCount(uint256 given, uint256 needed)",
+  "error BlobReaderOutOfRange(uint256 offset, uint256 length, uint256 blobs)",
+  "error GameAwaitingStep(uint256 gameId)",
+  "error GameBadBlobHashes(uint256 batchId)",
+  "error GameBadClaim(uint256 gameId, bytes32 claim)",
+  "error GameBadInboxEntry(uint256 inboxIndex)",
+  "error GameBadRecordProof(uint256 recordIndex)",
+  "error GameBatchAlive(uint256 batchId)",
+  "error GameClockExpired(uint256 gameId, uint8 side)",
+  "error GameClockRunning(uint256 gameId, uint256 secondsLeft)",
+  "error GameNotAtOneStep(uint256 gameId, uint256 lo, uint256 hi)",
+  "error GameNothingToDispute(uint256 batchId)",
+  "error GameNothingToWithdraw(address account)",
+  "error GameNotYourTurn(uint256 gameId, address caller, address expected)",
+  "error GameOver(uint256 gameId, uint8 status)",
+  "error GamePaymentFailed(address to, uint256 amount)",
+  "error GameUnknown(uint256 gameId)",
+  "error GameWrongBond(uint256 given, uint256 required)",
+] as const;
+
+export const challengeGameInterface = new Interface(CHALLENGE_GAME_ABI);
+
+export function challengeGameAt(address: string, runner?: ContractRunner): Contract {
+  return new Contract(address, challengeGameInterface, runner);
 }

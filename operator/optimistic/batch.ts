@@ -51,8 +51,10 @@ export function executeBatch(
   state: L2State,
   batch: BatchContent,
   domain: Eip712Domain,
+  /** Signature checks and witness recording (see `StepContext`). */
+  options: Pick<StepContext, "checkSignature" | "witness"> = {},
 ): ExecutedBatch {
-  const ctx: StepContext = { feeAccount: batch.feeAccount, domain };
+  const ctx: StepContext = { feeAccount: batch.feeAccount, domain, ...options };
   const roots: Hex[] = [state.root];
   const results: StepResult[] = [];
   const withdrawals: Withdrawal[] = [];

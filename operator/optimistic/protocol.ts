@@ -9,6 +9,7 @@
 import { AbiCoder, getAddress, keccak256, type TypedDataField } from "ethers";
 import { InputError } from "../core/errors";
 import { eip712Domain, TypedMessage, type Eip712Domain } from "../lib/eip712";
+import { keccak } from "../lib/keccak";
 import { AMOUNT, FEE } from "../lib/float";
 import { SparseMerkleTree, type Hex } from "../lib/sparse-merkle";
 
@@ -98,13 +99,28 @@ export interface StateHeader {
 
 const coder = AbiCoder.defaultAbiCoder();
 
+/**
+ * keccak256(abi.encode(words...)) for static values already in range: each value is one 32-byte
+ * word (an address or bytes32 as hex, a uint as a bigint). The state hashes run on every step,
+ * so they are encoded here rather than through ethers' ABI coder (tests hold them equal).
+ */
+function hashWords(words: readonly (bigint | string)[]): Hex {
+  const buf = new Uint8Array(32 * words.length);
+  words.forEach((w, i) => {
+    const hex = typeof w === "bigint" ? w.toString(16) : w.slice(2);
+    buf.set(Buffer.from(hex.padStart(64, "0"), "hex"), 32 * i);
+  });
+  return `0x${Buffer.from(keccak(buf)).toString("hex")}`;
+}
+
 export function stateRoot(h: StateHeader): Hex {
-  return keccak256(
-    coder.encode(
-      ["bytes32", "bytes32", "bytes32", "uint64", "uint64"],
-      [h.accountsRoot, h.addressesRoot, h.withdrawalsRoot, h.accountCount, h.withdrawalCount],
-    ),
-  ) as Hex;
+  return hashWords([
+    h.accountsRoot,
+    h.addressesRoot,
+    h.withdrawalsRoot,
+    h.accountCount,
+    h.withdrawalCount,
+  ]);
 }
 
 export const GENESIS_HEADER: StateHeader = {
@@ -124,9 +140,7 @@ export const EMPTY_LEAF: Hex = `0x${"0".repeat(64)}`;
 /** Account leaf: 0 for no account, else keccak256(abi.encode(owner, nonce, balancesRoot)). */
 export function accountLeaf(owner: string, nonce: bigint, balancesRoot: Hex): Hex {
   if (BigInt(owner) === 0n) return EMPTY_LEAF;
-  return keccak256(
-    coder.encode(["address", "uint64", "bytes32"], [owner, nonce, balancesRoot]),
-  ) as Hex;
+  return hashWords([owner, nonce, balancesRoot]);
 }
 
 /** Balance leaf: the balance as a 32-byte word (0 is the empty leaf). */
@@ -140,9 +154,7 @@ export function addressLeaf(index: bigint | null): Hex {
 }
 
 export function withdrawalLeaf(recipient: string, token: number, amount: bigint): Hex {
-  return keccak256(
-    coder.encode(["address", "uint16", "uint256"], [recipient, token, amount]),
-  ) as Hex;
+  return hashWords([recipient, BigInt(token), amount]);
 }
 
 /** Hash under which the contract stores an inbox entry. */

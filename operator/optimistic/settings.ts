@@ -77,7 +77,8 @@ export const sequencerSettings = {
   verifyWorkers: setting({
     env: "OPTIMISTIC_VERIFY_WORKERS",
     flag: "verify-workers",
-    description: "Worker threads that check transaction signatures.",
+    description:
+      "Worker threads that check transaction signatures where native libsecp256k1 is unavailable (with it, checks run on the API's thread).",
     default: "2",
     placeholder: "<count>",
     parse: parse.integer(1, 64),
@@ -102,3 +103,26 @@ export const sequencerSettings = {
 };
 
 export type SequencerSettings = ConfigValues<typeof sequencerSettings>;
+
+export const challengerSettings = {
+  challenge: setting({
+    env: "OPTIMISTIC_CHALLENGE",
+    flag: "challenge",
+    description:
+      "Dispute invalid batches (with the rollup's challenger bond). false: watch and defend only.",
+    default: "true",
+    placeholder: "true|false",
+    parse: parse.boolean,
+  }),
+  defend: setting({
+    env: "OPTIMISTIC_DEFEND",
+    flag: "defend",
+    description:
+      "Watchdog mode: answer disputes of valid batches this account posted (run it with the sequencer's key).",
+    default: "false",
+    placeholder: "true|false",
+    parse: parse.boolean,
+  }),
+};
+
+export type ChallengerSettings = ConfigValues<typeof challengerSettings>;

@@ -80,6 +80,11 @@ export interface StepContext {
    * a batch does not verify every signature a second time on the API's thread.
    */
   checkSignature?: (digest: string, signature: CompactSignature, owner: string) => boolean;
+  /**
+   * Record the witness of each step (default). The sequencer, which only needs the resulting
+   * state, turns it off: Merkle proofs of every access are most of a step's cost.
+   */
+  witness?: boolean;
 }
 
 export interface StepResult {
@@ -97,11 +102,20 @@ const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 
 class StepInvalid extends Error {}
 
+/** The header of a step run without a witness (never read). */
+const NO_HEADER: StateHeader = {
+  accountsRoot: `0x${"0".repeat(64)}`,
+  addressesRoot: `0x${"0".repeat(64)}`,
+  withdrawalsRoot: `0x${"0".repeat(64)}`,
+  accountCount: 0n,
+  withdrawalCount: 0n,
+};
+
 /** Applies one step to `state` (in place) and returns the witness the executor needs for it. */
 export function applyStep(state: L2State, step: Step, ctx: StepContext): StepResult {
   const preRoot = state.root;
   const witness: StepWitness = {
-    header: state.header,
+    header: ctx.witness === false ? NO_HEADER : state.header,
     accounts: [],
     addresses: [],
     withdrawals: [],
@@ -208,6 +222,7 @@ class StepRun {
   /** Reads account `index` at `token` (recording its witness); undefined when it does not exist. */
   private accessIndex(index: bigint, token: number): AccountState | undefined {
     const account = this.state.account(index);
+    if (this.ctx.witness === false) return account;
     const proof = this.state.accountProof(index);
     if (!account) {
       this.witness.accounts.push({
@@ -239,6 +254,7 @@ class StepRun {
   /** Looks `address` up in the address tree (recording the witness). */
   private lookup(address: string): bigint | undefined {
     const index = this.state.indexOf(address);
+    if (this.ctx.witness === false) return index;
     const proof = this.state.addressProof(address);
     this.witness.addresses.push({
       leaf: index === undefined ? 0n : index + 1n,
@@ -301,8 +317,10 @@ class StepRun {
   private appendWithdrawal(recipient: string, token: number, amount: bigint): void {
     if (this.state.withdrawalCount === MAX_WITHDRAWALS)
       throw new StepInvalid("withdrawal tree is full");
-    const proof = this.state.withdrawalProof(this.state.withdrawalCount);
-    this.witness.withdrawals.push({ bitmap: proof.bitmap, siblings: proof.siblings });
+    if (this.ctx.witness !== false) {
+      const proof = this.state.withdrawalProof(this.state.withdrawalCount);
+      this.witness.withdrawals.push({ bitmap: proof.bitmap, siblings: proof.siblings });
+    }
     this.withdrawal = this.state.appendWithdrawal(recipient, token, amount);
   }
 

@@ -3,14 +3,19 @@ import { loadConfig } from "../../operator/core/config";
 import { createLogger } from "../../operator/core/log";
 import { coreSettings, networkSettings } from "../../operator/core/settings";
 import { launchSequencer } from "../../operator/optimistic/sequencer/launch";
-import { optimisticSettings, sequencerSettings } from "../../operator/optimistic/settings";
+import { launchChallenger } from "../../operator/optimistic/challenger/launch";
+import {
+  challengerSettings,
+  optimisticSettings,
+  sequencerSettings,
+} from "../../operator/optimistic/settings";
 import type { Io } from "../cli";
 import { addConfigOptions } from "../options";
 import { serveUntilSignal } from "../service";
 
 export function optimisticCommand(io: Io): Command {
   const optimistic = new Command("optimistic").description(
-    "Optimistic rollup: the sequencer service (more to come: challenger, user client).",
+    "Optimistic rollup: the sequencer and challenger services (the user client is on its way).",
   );
 
   const sequencer = new Command("sequencer").description(
@@ -46,6 +51,42 @@ export function optimisticCommand(io: Io): Command {
     );
   });
 
+  const challenger = new Command("challenger").description(
+    "Run the challenger: syncs every batch from L1 calldata, re-executes it, disputes any batch with a wrong root and plays the bisection game to the end (one-step proof, reward claimed). --defend makes it a sequencer's watchdog. Resumes its games after a restart.",
+  );
+  const chalSpecs = {
+    ...networkSettings,
+    ...coreSettings,
+    ...optimisticSettings,
+    ...challengerSettings,
+  };
+  addConfigOptions(challenger, chalSpecs);
+  challenger.action(async (opts: Record<string, unknown>) => {
+    const sources = { flags: opts };
+    const cfg = {
+      net: loadConfig(networkSettings, sources),
+      core: loadConfig(coreSettings, sources),
+      opt: loadConfig(optimisticSettings, sources),
+      chal: loadConfig(challengerSettings, sources),
+    };
+    const log = createLogger({ level: cfg.core.logLevel });
+    const running = await launchChallenger(cfg, log);
+    await serveUntilSignal(
+      io,
+      log,
+      {
+        event: "started",
+        rollup: running.challenger.config.rollup,
+        chainId: Number(running.l1.chainId),
+        account: running.challenger.address,
+        challenge: running.challenger.config.challenge,
+        defend: running.challenger.config.defend,
+      },
+      () => running.stop(),
+    );
+  });
+
   optimistic.addCommand(sequencer);
+  optimistic.addCommand(challenger);
   return optimistic;
 }

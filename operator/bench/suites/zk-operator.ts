@@ -12,7 +12,6 @@
  *   signature pool buys.
  */
 import fs from "node:fs";
-import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { verifySignature } from "@zk-kit/eddsa-poseidon";
@@ -24,6 +23,7 @@ import { ZkKey } from "../../zk/keys";
 import { txMessage } from "../../zk/protocol";
 import { spawnZkOperator, type ZkOperatorProcess } from "../../zk/service/process";
 import { round, type BenchSuite, type SuiteRecord } from "../harness";
+import { jsonPoster, postConcurrently } from "../http";
 import { pollUntil } from "../../core/rpc";
 
 const SYSTEM = "zk-rollup";
@@ -148,46 +148,9 @@ export const zkOperatorSuite: BenchSuite = {
         );
       }
       ctx.progress(`  posting ${senders * perSender} transfers from ${senders} concurrent senders`);
-      let accepted = 0;
-      // A plain keep-alive HTTP client: the load generator shares the machine's two cores with
-      // the operator, so it should cost as little as possible.
-      const agent = new http.Agent({ keepAlive: true, maxSockets: senders });
-      const target = new URL(`${started.url}/v1/transactions`);
-      const post = (body: string): Promise<{ status: number; text: string }> =>
-        new Promise((resolve, reject) => {
-          const req = http.request(
-            target,
-            {
-              method: "POST",
-              agent,
-              headers: {
-                "content-type": "application/json",
-                "content-length": Buffer.byteLength(body),
-              },
-            },
-            (res) => {
-              let text = "";
-              res.setEncoding("utf8");
-              res.on("data", (c: string) => (text += c));
-              res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
-            },
-          );
-          req.on("error", reject);
-          req.end(body);
-        });
-      const t0 = process.hrtime.bigint();
-      await Promise.all(
-        bodies.map(async (seq) => {
-          for (const body of seq) {
-            const res = await post(body);
-            if (res.status !== 202) throw new Error(`transfer refused: ${res.status} ${res.text}`);
-            accepted++;
-          }
-        }),
-      );
-      agent.destroy();
-      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-      const perSecond = accepted / seconds;
+      const poster = jsonPoster(`${started.url}/v1/transactions`, senders);
+      const { accepted, perSecond } = await postConcurrently(poster, bodies);
+      poster.close();
 
       // The library's own verification speed, same machine, same run.
       const probe = users[0].key.sign(domain, {

@@ -6,7 +6,8 @@
  *   Sealing a batch sets `batch`, `slot` and the exact `record` posted, in the same SQLite
  *   transaction that stores the batch; a transaction the batch's execution refused is marked
  *   `rejected` with the reason.
- * - `opt_inbox`: the L1 inbox as the watcher delivered it (deposits, forced transactions).
+ * - `opt_inbox`: the L1 inbox as the watcher delivered it (deposits, forced transactions;
+ *   operator/optimistic/inbox.ts).
  * - `opt_batches`: each sealed batch (its inbox range, fee account, the roots it moves between,
  *   the root it claims on L1, which differs from the honest one only under `--fault-at-batch`),
  *   then its L1 transaction, id, and finality or discard. The L2 state is not stored: it is
@@ -15,7 +16,7 @@
 import { MetaTable } from "../../core/meta";
 import type { Migration, Store } from "../../core/store";
 import type { Hex } from "../../lib/sparse-merkle";
-import type { InboxEntry, InboxKind } from "../protocol";
+import { inboxTableSql, InboxTable } from "../inbox";
 
 export const SEQUENCER_MIGRATIONS: readonly Migration[] = [
   {
@@ -44,16 +45,7 @@ export const SEQUENCER_MIGRATIONS: readonly Migration[] = [
       );
       CREATE INDEX opt_txs_status ON opt_txs (status, id);
       CREATE INDEX opt_txs_batch ON opt_txs (batch, slot);
-      CREATE TABLE opt_inbox (
-        idx INTEGER PRIMARY KEY,
-        kind INTEGER NOT NULL,
-        from_address TEXT NOT NULL,
-        to_address TEXT NOT NULL,
-        token INTEGER NOT NULL,
-        amount TEXT NOT NULL,
-        queued_at INTEGER NOT NULL,
-        block INTEGER NOT NULL
-      );
+      ${inboxTableSql("opt_inbox")}
       CREATE TABLE opt_batches (
         seq INTEGER PRIMARY KEY,
         status TEXT NOT NULL CHECK (status IN ('sealed', 'posted', 'final', 'discarded')),
@@ -132,12 +124,6 @@ export interface StoredBatch {
   finalAt: number | null;
 }
 
-export interface StoredInboxEntry extends InboxEntry {
-  index: number;
-  queuedAt: number;
-  block: number;
-}
-
 interface TxRow {
   id: number;
   hash: string;
@@ -176,17 +162,6 @@ interface BatchRow {
   gas_used: string | null;
   posted_at: number | null;
   final_at: number | null;
-}
-
-interface InboxRow {
-  idx: number;
-  kind: number;
-  from_address: string;
-  to_address: string;
-  token: number;
-  amount: string;
-  queued_at: number;
-  block: number;
 }
 
 function txFromRow(r: TxRow): StoredTx {
@@ -233,19 +208,6 @@ function batchFromRow(r: BatchRow): StoredBatch {
   };
 }
 
-function inboxFromRow(r: InboxRow): StoredInboxEntry {
-  return {
-    index: r.idx,
-    kind: r.kind as InboxKind,
-    from: r.from_address,
-    to: r.to_address,
-    token: r.token,
-    amount: BigInt(r.amount),
-    queuedAt: r.queued_at,
-    block: r.block,
-  };
-}
-
 /** A transaction accepted by the API, as the writer thread stores it. */
 export interface AcceptedRow {
   id: number;
@@ -257,10 +219,12 @@ export interface AcceptedRow {
 /** Typed queries over the sequencer's tables. Every method is synchronous (better-sqlite3). */
 export class SequencerDb {
   readonly meta: MetaTable;
+  readonly inbox: InboxTable;
 
   constructor(readonly store: Store) {
     store.migrate("optimistic-sequencer", SEQUENCER_MIGRATIONS);
     this.meta = new MetaTable(store, "opt_meta");
+    this.inbox = new InboxTable(store, "opt_inbox");
   }
 
   transaction<T>(fn: () => T): T {
@@ -326,38 +290,6 @@ export class SequencerDb {
     this.store.db
       .prepare("UPDATE opt_txs SET status = 'rejected', reason = ? WHERE id = ?")
       .run(reason, id);
-  }
-
-  // ---- inbox ----
-
-  insertInbox(e: StoredInboxEntry): void {
-    this.store.db
-      .prepare(
-        `INSERT INTO opt_inbox (idx, kind, from_address, to_address, token, amount, queued_at, block)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(e.index, e.kind, e.from, e.to, e.token, e.amount.toString(), e.queuedAt, e.block);
-  }
-
-  inboxLength(): number {
-    return (this.store.db.prepare("SELECT COUNT(*) AS n FROM opt_inbox").get() as { n: number }).n;
-  }
-
-  inbox(from: number, count: number): StoredInboxEntry[] {
-    return (
-      this.store.db
-        .prepare("SELECT * FROM opt_inbox WHERE idx >= ? AND idx < ? ORDER BY idx")
-        .all(from, from + count) as InboxRow[]
-    ).map(inboxFromRow);
-  }
-
-  /** Forgets inbox entries from blocks at or after `block` (a reorganisation); returns their indices. */
-  deleteInboxFrom(block: number): number[] {
-    const rows = this.store.db
-      .prepare("SELECT idx FROM opt_inbox WHERE block >= ? ORDER BY idx")
-      .all(block) as { idx: number }[];
-    this.store.db.prepare("DELETE FROM opt_inbox WHERE block >= ?").run(block);
-    return rows.map((r) => r.idx);
   }
 
   // ---- batches ----

@@ -40,7 +40,7 @@ import type { Hex } from "../../lib/sparse-merkle";
 import { optimisticRollupAt, optimisticRollupInterface } from "../abi";
 import { compactSignature, encodeRecord } from "../codec";
 import { recoverSigner } from "../ecdsa";
-import { GENESIS_ROOT, RecordKind, type InboxKind, type StateHeader } from "../protocol";
+import { GENESIS_ROOT, RecordKind, type StateHeader } from "../protocol";
 import { L2State, type Withdrawal } from "../state";
 import { applyStep, type StepContext } from "../transition";
 import {
@@ -48,12 +48,12 @@ import {
   type AcceptedRow,
   type SignedL2Tx,
   type StoredBatch,
-  type StoredInboxEntry,
   type StoredTx,
 } from "./db";
 import { Mempool, type PendingTx } from "./mempool";
 import { txWriter, type TxWriter } from "./persist";
-import { EcdsaPool } from "./verify";
+import type { StoredInboxEntry } from "../inbox";
+import { signatureVerifier, type TxSignatureVerifier } from "./verify";
 
 export interface SequencerConfig {
   rollup: string;
@@ -118,7 +118,7 @@ export class Sequencer {
   readonly db: SequencerDb;
   private readonly log: Logger;
   private readonly mempool: Mempool;
-  private readonly pool: EcdsaPool;
+  private readonly pool: TxSignatureVerifier;
   private readonly publisher: Publisher;
   private readonly watcher: Watcher;
   private readonly writer: TxWriter;
@@ -167,7 +167,7 @@ export class Sequencer {
     });
     this.rebuild();
     this.nextTxId = this.db.maxTxId();
-    this.pool = new EcdsaPool(config.domain, config.verifyWorkers, this.log);
+    this.pool = signatureVerifier(config.domain, config.verifyWorkers, this.log);
     this.writer = txWriter(this.db);
     this.commit = new GroupCommit(
       (rows) => this.writer.write(rows),
@@ -317,7 +317,7 @@ export class Sequencer {
     if (this.abort.signal.aborted || this.halted !== undefined) return undefined;
     if (this.db.unpostedBatches().length >= MAX_UNPOSTED) return undefined;
     const inboxWaiting = Math.min(
-      this.db.inboxLength() - this.inboxConsumed,
+      this.db.inbox.length - this.inboxConsumed,
       this.config.maxBatchInbox,
     );
     const selection = this.mempool.select(this.config.maxBatchRecords);
@@ -332,7 +332,7 @@ export class Sequencer {
       oldest = Math.min(oldest, seen);
     }
     if (!force && !full && now - oldest < this.config.maxBatchWaitMs) return undefined;
-    const inbox = this.db.inbox(this.inboxConsumed, inboxWaiting);
+    const inbox = this.db.inbox.range(this.inboxConsumed, inboxWaiting);
     try {
       return this.seal(selection, inbox);
     } catch (error) {
@@ -441,6 +441,7 @@ export class Sequencer {
     return {
       feeAccount: this.config.feeAccount ?? 0n,
       domain: this.config.domain,
+      witness: false,
       checkSignature: (digest, signature, owner) => {
         if (trustAll) return true;
         const known = this.verified.get(`${owner.toLowerCase()}:${digest}`);
@@ -606,26 +607,12 @@ export class Sequencer {
       const a = e.args;
       switch (e.name) {
         case "InboxQueued": {
-          const index = Number(a.index);
-          const expected = this.db.inboxLength();
-          if (index !== expected) {
-            throw new L2kitError(
-              "OPT_INBOX_ORDER",
-              `inbox entry ${index} arrived, expected ${expected}`,
-              { index, expected },
-            );
-          }
-          this.db.insertInbox({
-            index,
-            kind: Number(a.kind) as InboxKind,
-            from: a.from as string,
-            to: a.to as string,
-            token: Number(a.token),
-            amount: a.amount as bigint,
-            queuedAt: Number(a.queuedAt),
-            block: e.blockNumber,
+          const entry = this.db.inbox.appendEvent(e);
+          this.log.info("inbox entry queued on L1", {
+            index: entry.index,
+            kind: entry.kind,
+            to: entry.to,
           });
-          this.log.info("inbox entry queued on L1", { index, kind: Number(a.kind), to: a.to });
           break;
         }
         case "BatchPosted": {
@@ -680,7 +667,7 @@ export class Sequencer {
   }
 
   private onRewind(block: number): void {
-    const dropped = this.db.deleteInboxFrom(block);
+    const dropped = this.db.inbox.deleteFrom(block);
     if (dropped.some((i) => i < this.inboxConsumed)) {
       this.halted = `inbox entries ${dropped.join(", ")} left the chain after a batch took them; raise L2KIT_CONFIRMATIONS`;
       throw new L2kitError("OPT_INBOX_REORGED", this.halted, { dropped });
@@ -700,7 +687,7 @@ export class Sequencer {
     const state = new L2State();
     const ctx = this.stepContext(true);
     for (const b of batches) {
-      for (const entry of this.db.inbox(b.inboxStart, b.inboxCount))
+      for (const entry of this.db.inbox.range(b.inboxStart, b.inboxCount))
         applyStep(state, { inbox: entry }, ctx);
       for (const t of this.db.batchTxs(b.seq))
         applyStep(state, { record: Buffer.from((t.record as string).slice(2), "hex") }, ctx);
@@ -848,7 +835,7 @@ export class Sequencer {
       headRoot: this.head.root,
       accounts: this.head.accountCount,
       withdrawals: this.head.withdrawalCount,
-      inboxSeen: this.db.inboxLength(),
+      inboxSeen: this.db.inbox.length,
       inboxConsumed: this.inboxConsumed,
       pendingTxs: this.mempool.size,
       batches: this.db.counts(),

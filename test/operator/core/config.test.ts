@@ -1,3 +1,8 @@
+import {
+  challengerSettings,
+  optimisticSettings,
+  sequencerSettings,
+} from "../../../operator/optimistic/settings";
 import fs from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
@@ -175,6 +180,9 @@ describe("operator/core config", function () {
       zkSettings,
       zkOperatorSettings,
       zkClientSettings,
+      optimisticSettings,
+      sequencerSettings,
+      challengerSettings,
     ];
     expect(envs.size).to.equal(tables.reduce((n, t) => n + Object.keys(t).length, 0));
   });

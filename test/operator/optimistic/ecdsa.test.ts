@@ -2,7 +2,11 @@ import { expect } from "chai";
 import { recoverAddress, Signature, Wallet, id } from "ethers";
 import fc from "fast-check";
 import { parseStrictSignature } from "../../../operator/lib/eip712";
-import { recoverSigner, SignatureChecker } from "../../../operator/optimistic/ecdsa";
+import {
+  NATIVE_SECP256K1,
+  recoverSigner,
+  SignatureChecker,
+} from "../../../operator/optimistic/ecdsa";
 import type { CompactSignature } from "../../../operator/optimistic/protocol";
 
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
@@ -60,33 +64,41 @@ function variant(w: Wallet, digest: string, flaw: number, noise: bigint): Compac
 describe("operator/optimistic/ecdsa", function () {
   this.timeout(120_000);
 
-  it("accepts exactly what OpenZeppelin's tryRecover accepts, first time and with a prepared key", function () {
-    const checker = new SignatureChecker(8);
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 0, max: WALLETS.length - 1 }),
-        fc.integer({ min: 0, max: WALLETS.length - 1 }),
-        fc.bigInt({ min: 0n, max: (1n << 256n) - 1n }),
-        fc.integer({ min: 0, max: 9 }),
-        fc.bigInt({ min: 0n, max: (1n << 256n) - 1n }),
-        (signer, claimed, digestValue, flaw, noise) => {
-          const digest = hex32(digestValue);
-          const sig = variant(WALLETS[signer], digest, flaw, noise);
-          const expected = reference(digest, sig);
-          expect(recoverSigner(digest, sig)).to.equal(expected);
-          const owner = WALLETS[claimed].address;
-          // Twice: the second check of a known sender may take the prepared path.
-          for (let i = 0; i < 2; i++)
-            expect(checker.check(digest, sig, owner)).to.equal(expected === owner);
-        },
-      ),
-      { numRuns: 300, seed: 4242 },
-    );
-    expect(checker.preparedCount).to.be.greaterThan(0);
+  it("has the native libsecp256k1 binding on this machine (the fast path)", function () {
+    expect(NATIVE_SECP256K1).to.not.equal(null);
   });
 
+  for (const [name, native] of [
+    ["native libsecp256k1", NATIVE_SECP256K1],
+    ["JavaScript (noble)", null],
+  ] as const)
+    it(`accepts exactly what OpenZeppelin's tryRecover accepts, first time and with a prepared key (${name})`, function () {
+      const checker = new SignatureChecker(8, 4, native);
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 0, max: WALLETS.length - 1 }),
+          fc.integer({ min: 0, max: WALLETS.length - 1 }),
+          fc.bigInt({ min: 0n, max: (1n << 256n) - 1n }),
+          fc.integer({ min: 0, max: 9 }),
+          fc.bigInt({ min: 0n, max: (1n << 256n) - 1n }),
+          (signer, claimed, digestValue, flaw, noise) => {
+            const digest = hex32(digestValue);
+            const sig = variant(WALLETS[signer], digest, flaw, noise);
+            const expected = reference(digest, sig);
+            expect(recoverSigner(digest, sig, native)).to.equal(expected);
+            const owner = WALLETS[claimed].address;
+            // Twice: the second check of a known sender may take the prepared path.
+            for (let i = 0; i < 2; i++)
+              expect(checker.check(digest, sig, owner)).to.equal(expected === owner);
+          },
+        ),
+        { numRuns: 300, seed: 4242 },
+      );
+      if (native === null) expect(checker.preparedCount).to.be.greaterThan(0);
+    });
+
   it("keeps at most maxPrepared tables, evicting the least recently used", function () {
-    const checker = new SignatureChecker(2);
+    const checker = new SignatureChecker(2, 4, null);
     const digest = id("message");
     for (const w of WALLETS) {
       const sig = variant(w, digest, 0, 0n);

@@ -25,6 +25,7 @@ import {
 import { L2State } from "../../../operator/optimistic/state";
 import type { Eip712Domain } from "../../../operator/lib/eip712";
 import { startHardhatNode, type HardhatNode } from "../../helpers/hardhat-node";
+import { FAST_PUBLISHER, mine as mineBlock } from "../../helpers/optimistic-node";
 
 const PARAMS = {
   challengeWindow: 100n,
@@ -40,7 +41,7 @@ function storedContents(db: SequencerDb): { position: number; content: BatchCont
   return db.liveBatches().map((b) => ({
     position: b.position,
     content: {
-      inbox: db.inbox(b.inboxStart, b.inboxCount),
+      inbox: db.inbox.range(b.inboxStart, b.inboxCount),
       records: db.batchTxs(b.seq).map((t) => Buffer.from((t.record as string).slice(2), "hex")),
       feeAccount: BigInt(b.feeAccount),
     },
@@ -125,10 +126,7 @@ describe("optimistic sequencer (in process, on a hardhat node)", function () {
       },
       { timeoutMs: 60_000, intervalMs: 50 },
     );
-  const mine = async (seconds: bigint) => {
-    await node.provider.send("evm_increaseTime", [Number(seconds)]);
-    await node.provider.send("evm_mine", []);
-  };
+  const mine = (seconds: bigint) => mineBlock(node, seconds);
 
   before(async function () {
     node = await startHardhatNode();
@@ -159,16 +157,7 @@ describe("optimistic sequencer (in process, on a hardhat node)", function () {
       pollIntervalMs: 50,
       rpcRetries: 2,
       rpcRetryDelayMs: 50,
-      publisher: {
-        confirmations: 1,
-        pollIntervalMs: 50,
-        txStuckAfterMs: 60_000,
-        feeBumpPercent: 20,
-        maxFeePerGas: 500_000_000_000n,
-        gasLimitMarginPercent: 20,
-        rpcRetries: 2,
-        rpcRetryDelayMs: 50,
-      },
+      publisher: FAST_PUBLISHER,
     };
     alice = node.wallet(1);
     bob = node.wallet(2);

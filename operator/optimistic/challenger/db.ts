@@ -1,0 +1,313 @@
+/**
+ * The challenger's persistent state: the rollup's chain as read from L1 alone (inbox entries from
+ * events, batches from events and their records from the posting transactions' calldata), the
+ * verdict on each batch, and the games it plays. Everything a restarted challenger needs to
+ * resume a game is here or on L1: the roots it believes are recomputed from the stored chain.
+ */
+import { MetaTable } from "../../core/meta";
+import type { Migration, Store } from "../../core/store";
+import type { Hex } from "../../lib/sparse-merkle";
+import { inboxTableSql, InboxTable } from "../inbox";
+
+export const CHALLENGER_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "chain, verdicts, games",
+    up: `
+      CREATE TABLE chal_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      ${inboxTableSql("chal_inbox")}
+      CREATE TABLE chal_batches (
+        id INTEGER PRIMARY KEY,
+        position INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('live', 'final', 'discarded')),
+        sequencer TEXT NOT NULL,
+        state_root TEXT NOT NULL,
+        record_root TEXT NOT NULL,
+        inbox_start INTEGER NOT NULL,
+        inbox_count INTEGER NOT NULL,
+        record_count INTEGER NOT NULL,
+        fee_account INTEGER NOT NULL,
+        l1_tx TEXT NOT NULL,
+        block INTEGER NOT NULL,
+        blob INTEGER NOT NULL DEFAULT 0,
+        posted_at INTEGER,
+        records TEXT,
+        verdict TEXT CHECK (verdict IN ('valid', 'invalid', 'unreadable')),
+        note TEXT
+      );
+      CREATE INDEX chal_batches_position ON chal_batches (status, position);
+      CREATE TABLE chal_games (
+        game_id INTEGER PRIMARY KEY,
+        batch_id INTEGER NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('challenger', 'defender')),
+        status TEXT NOT NULL CHECK (status IN ('active', 'won', 'lost', 'closed')),
+        opened_at INTEGER NOT NULL,
+        first_move_at INTEGER,
+        resolved_at INTEGER,
+        gas_used TEXT NOT NULL DEFAULT '0',
+        moves INTEGER NOT NULL DEFAULT 0
+      );
+    `,
+  },
+];
+
+export type BatchVerdict = "valid" | "invalid" | "unreadable";
+
+export interface ChainBatch {
+  id: number;
+  position: number;
+  status: "live" | "final" | "discarded";
+  sequencer: string;
+  stateRoot: Hex;
+  recordRoot: Hex;
+  inboxStart: number;
+  inboxCount: number;
+  recordCount: number;
+  feeAccount: number;
+  l1Tx: string;
+  block: number;
+  blob: boolean;
+  postedAt: number | null;
+  records: Hex | null;
+  verdict: BatchVerdict | null;
+  note: string | null;
+}
+
+export interface GameRow {
+  gameId: number;
+  batchId: number;
+  role: "challenger" | "defender";
+  status: "active" | "won" | "lost" | "closed";
+  openedAt: number;
+  firstMoveAt: number | null;
+  resolvedAt: number | null;
+  gasUsed: bigint;
+  moves: number;
+}
+
+interface BatchRow {
+  id: number;
+  position: number;
+  status: ChainBatch["status"];
+  sequencer: string;
+  state_root: string;
+  record_root: string;
+  inbox_start: number;
+  inbox_count: number;
+  record_count: number;
+  fee_account: number;
+  l1_tx: string;
+  block: number;
+  blob: number;
+  posted_at: number | null;
+  records: string | null;
+  verdict: BatchVerdict | null;
+  note: string | null;
+}
+
+interface GameDbRow {
+  game_id: number;
+  batch_id: number;
+  role: GameRow["role"];
+  status: GameRow["status"];
+  opened_at: number;
+  first_move_at: number | null;
+  resolved_at: number | null;
+  gas_used: string;
+  moves: number;
+}
+
+const batchFromRow = (r: BatchRow): ChainBatch => ({
+  id: r.id,
+  position: r.position,
+  status: r.status,
+  sequencer: r.sequencer,
+  stateRoot: r.state_root as Hex,
+  recordRoot: r.record_root as Hex,
+  inboxStart: r.inbox_start,
+  inboxCount: r.inbox_count,
+  recordCount: r.record_count,
+  feeAccount: r.fee_account,
+  l1Tx: r.l1_tx,
+  block: r.block,
+  blob: r.blob === 1,
+  postedAt: r.posted_at,
+  records: r.records as Hex | null,
+  verdict: r.verdict,
+  note: r.note,
+});
+
+const gameFromRow = (r: GameDbRow): GameRow => ({
+  gameId: r.game_id,
+  batchId: r.batch_id,
+  role: r.role,
+  status: r.status,
+  openedAt: r.opened_at,
+  firstMoveAt: r.first_move_at,
+  resolvedAt: r.resolved_at,
+  gasUsed: BigInt(r.gas_used),
+  moves: r.moves,
+});
+
+export class ChallengerDb {
+  readonly meta: MetaTable;
+  readonly inbox: InboxTable;
+
+  constructor(readonly store: Store) {
+    store.migrate("optimistic-challenger", CHALLENGER_MIGRATIONS);
+    this.meta = new MetaTable(store, "chal_meta");
+    this.inbox = new InboxTable(store, "chal_inbox");
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.store.transaction(fn);
+  }
+
+  /** Forgets what came from blocks at or after `block` (a reorganisation). */
+  deleteFrom(block: number): void {
+    this.inbox.deleteFrom(block);
+    this.store.db.prepare("DELETE FROM chal_batches WHERE block >= ?").run(block);
+  }
+
+  // ---- batches ----
+
+  insertBatch(
+    b: Omit<ChainBatch, "status" | "blob" | "postedAt" | "records" | "verdict" | "note">,
+  ): void {
+    this.store.db
+      .prepare(
+        `INSERT INTO chal_batches (id, position, status, sequencer, state_root, record_root,
+           inbox_start, inbox_count, record_count, fee_account, l1_tx, block)
+         VALUES (?, ?, 'live', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        b.id,
+        b.position,
+        b.sequencer,
+        b.stateRoot,
+        b.recordRoot,
+        b.inboxStart,
+        b.inboxCount,
+        b.recordCount,
+        b.feeAccount,
+        b.l1Tx,
+        b.block,
+      );
+  }
+
+  markBlob(id: number): void {
+    this.store.db.prepare("UPDATE chal_batches SET blob = 1 WHERE id = ?").run(id);
+  }
+
+  batch(id: number): ChainBatch | undefined {
+    const row = this.store.db.prepare("SELECT * FROM chal_batches WHERE id = ?").get(id) as
+      BatchRow | undefined;
+    return row === undefined ? undefined : batchFromRow(row);
+  }
+
+  /** Batches in the chain (live or final), by position. */
+  chain(): ChainBatch[] {
+    return (
+      this.store.db
+        .prepare("SELECT * FROM chal_batches WHERE status != 'discarded' ORDER BY position")
+        .all() as BatchRow[]
+    ).map(batchFromRow);
+  }
+
+  /** Chain batches whose records or posting time are still to be read from L1. */
+  unfilled(): ChainBatch[] {
+    return this.chain().filter(
+      (b) => b.postedAt === null || (b.records === null && !b.blob && b.verdict === null),
+    );
+  }
+
+  fill(id: number, postedAt: number, records: Hex | null, unreadable?: string): void {
+    this.store.db
+      .prepare(
+        "UPDATE chal_batches SET posted_at = ?, records = COALESCE(?, records), verdict = COALESCE(?, verdict), note = COALESCE(?, note) WHERE id = ?",
+      )
+      .run(
+        postedAt,
+        records,
+        unreadable === undefined ? null : "unreadable",
+        unreadable ?? null,
+        id,
+      );
+  }
+
+  setVerdict(id: number, verdict: BatchVerdict, note?: string): void {
+    this.store.db
+      .prepare("UPDATE chal_batches SET verdict = ?, note = ? WHERE id = ?")
+      .run(verdict, note ?? null, id);
+  }
+
+  discardFrom(position: number): void {
+    this.store.db
+      .prepare(
+        "UPDATE chal_batches SET status = 'discarded' WHERE position >= ? AND status = 'live'",
+      )
+      .run(position);
+  }
+
+  finalUpTo(position: number): void {
+    this.store.db
+      .prepare("UPDATE chal_batches SET status = 'final' WHERE position <= ? AND status = 'live'")
+      .run(position);
+  }
+
+  // ---- games ----
+
+  insertGame(g: {
+    gameId: number;
+    batchId: number;
+    role: GameRow["role"];
+    openedAt: number;
+  }): void {
+    this.store.db
+      .prepare(
+        "INSERT OR IGNORE INTO chal_games (game_id, batch_id, role, status, opened_at) VALUES (?, ?, ?, 'active', ?)",
+      )
+      .run(g.gameId, g.batchId, g.role, g.openedAt);
+  }
+
+  games(status?: GameRow["status"]): GameRow[] {
+    const rows = (
+      status === undefined
+        ? this.store.db.prepare("SELECT * FROM chal_games ORDER BY game_id").all()
+        : this.store.db
+            .prepare("SELECT * FROM chal_games WHERE status = ? ORDER BY game_id")
+            .all(status)
+    ) as GameDbRow[];
+    return rows.map(gameFromRow);
+  }
+
+  game(gameId: number): GameRow | undefined {
+    const row = this.store.db.prepare("SELECT * FROM chal_games WHERE game_id = ?").get(gameId) as
+      GameDbRow | undefined;
+    return row === undefined ? undefined : gameFromRow(row);
+  }
+
+  gameOnBatch(batchId: number, role: GameRow["role"]): GameRow | undefined {
+    const row = this.store.db
+      .prepare("SELECT * FROM chal_games WHERE batch_id = ? AND role = ?")
+      .get(batchId, role) as GameDbRow | undefined;
+    return row === undefined ? undefined : gameFromRow(row);
+  }
+
+  recordMove(gameId: number, gasUsed: bigint, at: number): void {
+    this.store.db
+      .prepare(
+        `UPDATE chal_games SET moves = moves + 1, gas_used = CAST(CAST(gas_used AS INTEGER) + ? AS TEXT),
+           first_move_at = COALESCE(first_move_at, ?) WHERE game_id = ?`,
+      )
+      .run(gasUsed, at, gameId);
+  }
+
+  resolveGame(gameId: number, status: GameRow["status"], at: number): void {
+    this.store.db
+      .prepare(
+        "UPDATE chal_games SET status = ?, resolved_at = COALESCE(resolved_at, ?) WHERE game_id = ?",
+      )
+      .run(status, at, gameId);
+  }
+}

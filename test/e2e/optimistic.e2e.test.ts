@@ -1,0 +1,217 @@
+/**
+ * The optimistic rollup end to end with real processes on a `npx hardhat node`: a sequencer that
+ * posts a fraudulent batch (--fault-at-batch), users talking to its API, and a challenger that
+ * detects the fraud from L1 calldata alone, disputes it, is killed with SIGKILL mid-game, resumes
+ * from its database and wins; the batch and its successors leave the chain, the sequencer is
+ * slashed, and once registered again it seals the users' transactions again.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { expect } from "chai";
+import { Contract, parseEther, type Wallet } from "ethers";
+import hre from "hardhat";
+import { deployOptimisticRollupWithSigner } from "../../deploy";
+import { hardhatDevKey } from "../../operator/core/l1";
+import { spawnService, type ServiceProcess } from "../../operator/core/process";
+import { pollUntil } from "../../operator/core/rpc";
+import { challengeGameAt, optimisticRollupAt } from "../../operator/optimistic/abi";
+import { signL2Tx, txRequestBody } from "../../operator/optimistic/client";
+import { rollupDomain } from "../../operator/optimistic/protocol";
+import { startHardhatNode, type HardhatNode } from "../helpers/hardhat-node";
+import { gameOver, mine } from "../helpers/optimistic-node";
+
+const PARAMS = {
+  challengeWindow: 3600n,
+  forceDelay: 600n,
+  batchBond: parseEther("1"),
+  challengerBond: parseEther("0.5"),
+  clockBudget: 300n,
+  clockExtension: 60n,
+};
+
+describe("optimistic rollup end to end: faulty sequencer, challenger process, SIGKILL mid-game", function () {
+  this.timeout(600_000);
+  let node: HardhatNode;
+  let dir: string;
+  let rollupAddress: string;
+  let rollup: Contract;
+  let game: Contract;
+  let sequencer: ServiceProcess | undefined;
+  let challenger: ServiceProcess | undefined;
+  const nonces = new Map<string, bigint>();
+
+  const common = () => [
+    "--network",
+    "localhost",
+    "--localhost-url",
+    node.url,
+    "--rollup",
+    rollupAddress,
+    "--poll-interval-ms",
+    "100",
+  ];
+
+  const startSequencer = () =>
+    spawnService(
+      [
+        "optimistic",
+        "sequencer",
+        ...common(),
+        "--data-dir",
+        path.join(dir, "sequencer"),
+        "--port",
+        "0",
+        "--max-batch-wait-ms",
+        "300",
+        "--verify-workers",
+        "1",
+        "--fault-at-batch",
+        "3",
+      ],
+      { name: "sequencer" },
+    );
+  const startChallenger = () =>
+    spawnService(
+      [
+        "optimistic",
+        "challenger",
+        ...common(),
+        "--data-dir",
+        path.join(dir, "challenger"),
+        "--private-key",
+        hardhatDevKey(5),
+      ],
+      { name: "challenger" },
+    );
+
+  const api = async (
+    p: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: Record<string, unknown> }> => {
+    const res = await fetch(`${sequencer!.announced.url as string}${p}`, {
+      method: body === undefined ? "GET" : "POST",
+      headers: body === undefined ? {} : { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+  const transfer = async (from: Wallet, to: string, amount: bigint): Promise<string> => {
+    const key = from.address.toLowerCase();
+    const nonce = nonces.get(key) ?? 0n;
+    nonces.set(key, nonce + 1n);
+    const tx = await signL2Tx(from, rollupDomain(31337n, rollupAddress), {
+      type: "transfer",
+      to,
+      amount,
+      nonce,
+    });
+    const r = await api("/v1/transactions", txRequestBody(tx));
+    expect(r.status, JSON.stringify(r.body)).to.equal(202);
+    return r.body.hash as string;
+  };
+  const balance = async (w: Wallet): Promise<bigint> =>
+    BigInt(
+      ((await api(`/v1/accounts/${w.address}`)).body.balances as Record<string, string>)["0"] ??
+        "0",
+    );
+
+  before(async function () {
+    node = await startHardhatNode();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "l2kit-optimistic-e2e-"));
+    const d = await deployOptimisticRollupWithSigner(hre, node.wallet(0), PARAMS);
+    rollupAddress = d.rollup;
+    rollup = optimisticRollupAt(d.rollup, node.wallet(0));
+    game = challengeGameAt(d.game, node.provider);
+  });
+
+  after(async function () {
+    await challenger?.kill();
+    await sequencer?.kill();
+    await node?.stop();
+    if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("detects the fraud, wins the game across a SIGKILL, slashes the sequencer, and the chain goes on with users' funds intact", async function () {
+    sequencer = await startSequencer();
+    const [alice, bob, carol] = [1, 2, 3].map((i) => node.wallet(i));
+    for (const w of [alice, bob, carol])
+      await (
+        await (rollup.connect(w) as Contract).depositETH(w.address, { value: parseEther("10") })
+      ).wait();
+    await pollUntil(
+      "the deposits on L2",
+      async () => (await api(`/v1/accounts/${carol.address}`)).status === 200,
+      {
+        timeoutMs: 60_000,
+        intervalMs: 100,
+      },
+    );
+    challenger = await startChallenger();
+    await transfer(alice, bob.address, parseEther("1"));
+    await pollUntil("batch 2", async () => Number(await rollup.batchCount()) >= 3, {
+      timeoutMs: 60_000,
+    });
+    // Batch 3 (the sequencer's third) claims a wrong root.
+    const fraudHashes = [
+      await transfer(bob, carol.address, parseEther("2")),
+      await transfer(carol, alice.address, parseEther("3")),
+    ];
+    const fraud = await pollUntil(
+      "the fraudulent batch",
+      async () => (Number(await rollup.batchCount()) >= 4 ? await rollup.batchAt(3) : undefined),
+      { timeoutMs: 60_000 },
+    );
+    const postedAt = Date.now();
+    await pollUntil("the challenge", async () => (await game.gameCount()) === 1n, {
+      timeoutMs: 60_000,
+      intervalMs: 50,
+    });
+    const firstMoveMs = Date.now() - postedAt;
+    expect(firstMoveMs).to.be.greaterThan(0);
+
+    // SIGKILL mid-game: the sequencer does not defend, so the game waits on its clock.
+    await challenger.kill();
+    challenger = undefined;
+    await mine(node, PARAMS.clockBudget + 1n);
+    challenger = await startChallenger();
+    const over = await gameOver(game, 1n, 120_000);
+    expect(over.status).to.equal(3n); // ChallengerWon
+    expect(await rollup.isAlive(fraud.id)).to.equal(false);
+    const slashed = await rollup.queryFilter(rollup.filters.SequencerSlashed());
+    expect(slashed).to.have.length(1);
+    await pollUntil(
+      "the reward claimed",
+      async () =>
+        (await rollup.claimable(node.wallet(5).address, 0)) === 0n &&
+        (await game.balanceOf(node.wallet(5).address)) === 0n,
+      { timeoutMs: 60_000 },
+    );
+
+    // Registered again, the sequencer seals the discarded transactions again, honestly this time.
+    await (await rollup.setSequencer(node.wallet(0).address, true)).wait();
+    for (const hash of fraudHashes) {
+      await pollUntil(
+        `transaction ${hash} posted again`,
+        async () => {
+          const t = (await api(`/v1/transactions/${hash}`)).body;
+          return t.status === "posted" && t.requeuedAfterDiscard === 1 ? t : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 100 },
+      );
+    }
+    await transfer(alice, carol.address, parseEther("0.5"));
+    await pollUntil("later batches", async () => Number(await rollup.batchCount()) >= 5, {
+      timeoutMs: 60_000,
+    });
+    expect(await balance(alice)).to.equal(
+      parseEther("10") - parseEther("1") + parseEther("3") - parseEther("0.5"),
+    );
+    expect(await balance(bob)).to.equal(parseEther("10") + parseEther("1") - parseEther("2"));
+    expect(await balance(carol)).to.equal(
+      parseEther("10") + parseEther("2") - parseEther("3") + parseEther("0.5"),
+    );
+    // The challenger found nothing wrong with the new batches.
+    await pollUntil("no second game", async () => (await game.gameCount()) === 1n);
+  });
+});
