@@ -4,7 +4,12 @@
  */
 import type { ConfigSpec } from "./core/config";
 import { coreSettings, networkSettings } from "./core/settings";
-import { challengerSettings, optimisticSettings, sequencerSettings } from "./optimistic/settings";
+import {
+  challengerSettings,
+  optimisticClientSettings,
+  optimisticSettings,
+  sequencerSettings,
+} from "./optimistic/settings";
 import { zkClientSettings, zkOperatorSettings, zkSettings } from "./zk/settings";
 
 export const SETTINGS_SECTIONS: readonly { title: string; spec: ConfigSpec }[] = [
@@ -21,6 +26,10 @@ export const SETTINGS_SECTIONS: readonly { title: string; spec: ConfigSpec }[] =
   {
     title: "Optimistic rollup challenger (npx l2kit optimistic challenger)",
     spec: challengerSettings,
+  },
+  {
+    title: "Optimistic rollup user client (npx l2kit optimistic deposit, transfer, ...)",
+    spec: optimisticClientSettings,
   },
 ];
 

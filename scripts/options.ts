@@ -4,6 +4,7 @@
  */
 import { Option, type Command } from "commander";
 import type { ConfigSpec } from "../operator/core/config";
+import { InputError } from "../operator/core/errors";
 
 export function addConfigOptions(command: Command, spec: ConfigSpec): Command {
   for (const entry of Object.values(spec)) {
@@ -25,3 +26,16 @@ export function exportFlagsToEnv(spec: ConfigSpec, flags: Record<string, unknown
     if (v !== undefined && v !== null) process.env[entry.env] = String(v);
   }
 }
+
+/** Parses a flag's value with `p`; a failure names the flag. */
+export function flagValue<T>(flag: string, raw: unknown, p: (s: string) => T): T {
+  try {
+    return p(String(raw));
+  } catch (error) {
+    throw new InputError(flag, (error as Error).message);
+  }
+}
+
+/** JSON for command output, bigints as decimal strings. */
+export const json = (value: unknown): string =>
+  JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2);

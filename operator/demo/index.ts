@@ -10,12 +10,18 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import {
   deployBaseline,
   deployOptimisticRollup,
+  deployOptimisticRollupWithSigner,
   deployZkRollup,
   deployZkRollupWithSigner,
 } from "../../deploy";
 import { measureL1Baseline, type L1Baseline } from "../baseline/l1";
 import { loadConfig } from "../core/config";
 import { startHardhatNode } from "../core/devnode";
+import type { ServiceProcess } from "../core/process";
+import { pollUntil } from "../core/rpc";
+import { challengeGameAt, optimisticRollupAt } from "../optimistic/abi";
+import { OptimisticClient } from "../optimistic/client";
+import { spawnChallenger, spawnSequencer } from "../optimistic/processes";
 import { RollupDriver } from "../optimistic/driver";
 import { rollupDomain } from "../optimistic/protocol";
 import { ZkClient } from "../zk/client";
@@ -335,11 +341,145 @@ const optimisticScenario: DemoScenario = {
   },
 };
 
+const optimisticServicesScenario: DemoScenario = {
+  system: "optimistic-services",
+  title:
+    "Optimistic rollup services: a faulty sequencer process, a challenger process, users over the API",
+  async run(ctx) {
+    const node = await startHardhatNode();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "l2kit-demo-optimistic-"));
+    const processes: ServiceProcess[] = [];
+    try {
+      const params = {
+        challengeWindow: 3600n,
+        forceDelay: 600n,
+        clockBudget: 300n,
+        clockExtension: 60n,
+      };
+      const d = await deployOptimisticRollupWithSigner(ctx.hre, node.wallet(0), params);
+      const rollup = optimisticRollupAt(d.rollup, node.wallet(0));
+      const game = challengeGameAt(d.game, node.provider);
+      ctx.say(
+        `npx hardhat node at ${node.url}; OptimisticRollup at ${d.rollup} (window ${params.challengeWindow} s for the demo)`,
+      );
+      const target = { nodeUrl: node.url, rollup: d.rollup, dataDir: dir };
+      const sequencer = await spawnSequencer(target, [
+        "--max-batch-wait-ms",
+        "300",
+        "--fault-at-batch",
+        "3",
+      ]);
+      processes.push(sequencer);
+      const url = sequencer.announced.url as string;
+      const challenger = await spawnChallenger(target, 5);
+      processes.push(challenger);
+      ctx.say(
+        `npx l2kit optimistic sequencer at ${url}, told to lie in its 3rd batch (--fault-at-batch 3, local chains only)`,
+      );
+      ctx.say(`npx l2kit optimistic challenger watches L1 as ${node.wallet(5).address}`);
+      const [alice, bob, carol] = [1, 2, 3].map(
+        (i) =>
+          new OptimisticClient({ rollup: d.rollup, signer: node.wallet(i), sequencerUrl: url }),
+      );
+      const e18 = 10n ** 18n;
+      for (const c of [alice, bob, carol]) await c.deposit({ amount: 2n * e18 });
+      await pollUntil(
+        "the deposits on L2",
+        async () => (await carol.account().catch(() => undefined)) !== undefined,
+        {
+          timeoutMs: 60_000,
+          intervalMs: 100,
+        },
+      );
+      ctx.say(
+        "alice, bob and carol deposit 2 ETH each on L1; the sequencer's first batch credits them on L2",
+      );
+      const t1 = await alice.transfer({ to: bob.address, amount: e18 / 2n });
+      await alice.waitFor(t1.hash);
+      ctx.say("alice pays bob 0.5 ETH over the API: batch 2, honest");
+      const t2 = await bob.transfer({ to: carol.address, amount: e18 });
+      const t3 = await carol.withdraw({ amount: e18 / 2n });
+      const fraud = await pollUntil(
+        "the faulty batch",
+        async () => (Number(await rollup.batchCount()) >= 4 ? await rollup.batchAt(3) : undefined),
+        { timeoutMs: 60_000 },
+      );
+      const seenAt = Date.now();
+      ctx.say(
+        `bob pays carol 1 ETH and carol withdraws 0.5 ETH: batch 3 claims root ${String(fraud.stateRoot).slice(0, 12)}…, which is wrong`,
+      );
+      await pollUntil("the challenge", async () => (await game.gameCount()) >= 1n, {
+        timeoutMs: 60_000,
+        intervalMs: 50,
+      });
+      ctx.say(
+        `the challenger re-executed batch 3 from its calldata and disputed it ${((Date.now() - seenAt) / 1000).toFixed(2)} s after it appeared on L1`,
+      );
+      ctx.say(
+        "the lying sequencer does not defend; its clock runs out (time travel on the local chain)",
+      );
+      await node.provider.send("evm_increaseTime", [Number(params.clockBudget) + 1]);
+      await node.provider.send("evm_mine", []);
+      const over = await pollUntil(
+        "the game's end",
+        async () => {
+          const g = await game.gameOf(1n);
+          return g.status === 1n ? undefined : g;
+        },
+        { timeoutMs: 60_000, intervalMs: 100 },
+      );
+      const slashed = (await rollup.queryFilter(rollup.filters.SequencerSlashed())).length;
+      ctx.say(
+        `the challenger wins (status ${over.status}): batch 3 leaves the chain, the sequencer is slashed (${slashed} slash) and deregistered; the challenger collects its bond and half the sequencer's`,
+      );
+      await (await rollup.setSequencer(node.wallet(0).address, true)).wait();
+      for (const h of [t2.hash, t3.hash]) {
+        await pollUntil(
+          "the transaction sealed again and posted",
+          async () => {
+            const t = await bob.status(h);
+            return t.status === "posted" && t.requeuedAfterDiscard === 1 ? t : undefined;
+          },
+          { timeoutMs: 60_000, intervalMs: 100 },
+        );
+      }
+      ctx.say(
+        "registered again by the owner, the sequencer seals bob's and carol's transactions again, honestly: the chain goes on",
+      );
+      const [a, b, c] = await Promise.all([alice.account(), bob.account(), carol.account()]);
+      ctx.say(
+        `L2 balances: alice ${formatEther(BigInt(a.balances["0"]))}, bob ${formatEther(BigInt(b.balances["0"]))}, carol ${formatEther(BigInt(c.balances["0"]))} ETH`,
+      );
+      await node.provider.send("evm_increaseTime", [Number(params.challengeWindow) + 1]);
+      await node.provider.send("evm_mine", []);
+      const [w] = await pollUntil(
+        "carol's withdrawal final",
+        async () => {
+          const list = await carol.withdrawals();
+          return list.length > 0 && list[0].final ? list : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 200 },
+      );
+      await carol.proveWithdrawal(BigInt(w.id));
+      const paid = await carol.claimable(0);
+      await carol.claim(0);
+      ctx.say(
+        `after the window the sequencer finalises; carol proves her withdrawal with the sequencer's proof and claims ${formatEther(paid)} ETH on L1`,
+      );
+    } finally {
+      for (const p of processes.reverse()) await p.stop(10_000).catch(() => undefined);
+      await node.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
+
 export const SCENARIOS: readonly DemoScenario[] = [
   l1Scenario,
   zkScenario,
   zkOperatorScenario,
   optimisticScenario,
+  optimisticServicesScenario,
 ];
 
 export async function runDemo(

@@ -96,6 +96,16 @@ export class FloatFormat {
   isExact(value: bigint): boolean {
     return value >= 0n && value <= this.max && this.closest(value) === value;
   }
+
+  /** `value` if exactly representable, else an `InputError` on `field` naming the closest value. */
+  requireExact(value: bigint, field: string): bigint {
+    if (!this.isExact(value))
+      throw new InputError(
+        field,
+        `${value} is not exactly representable; the closest is ${this.closest(value)}`,
+      );
+    return value;
+  }
 }
 
 export const AMOUNT = new FloatFormat("float40", 5, 35);

@@ -1,10 +1,22 @@
 /**
- * The optimistic rollup's user side, as an SDK: signing L2 transactions for the sequencer's API
- * and talking to it. (The L1 side — deposits, forced transactions, withdrawal proofs, claims —
- * and the CLI come with the user client.)
+ * The optimistic rollup's user side, as an SDK: signing L2 transactions for the sequencer's API,
+ * and `OptimisticClient`, which does everything a user does (deposit, transfer, withdraw, prove a
+ * withdrawal after finality, claim on L1, force a transaction through the L1 inbox). The CLI
+ * (`npx l2kit optimistic deposit|transfer|...`) is a thin layer over it.
  */
+import {
+  Contract,
+  type ContractTransactionReceipt,
+  type ContractTransactionResponse,
+  type Provider,
+  type Wallet,
+} from "ethers";
+import { L2kitError } from "../core/errors";
+import { callContract, JsonApi } from "../core/http-client";
 import type { Eip712Domain, TypedDataSigner } from "../lib/eip712";
-import { checkAddress, checkToken, TRANSFER, WITHDRAW } from "./protocol";
+import { AMOUNT, FEE } from "../lib/float";
+import { optimisticRollupAt, optimisticRollupInterface } from "./abi";
+import { checkAddress, checkToken, rollupDomain, TRANSFER, WITHDRAW } from "./protocol";
 import type { SignedL2Tx } from "./sequencer/db";
 
 export interface L2TxParams {
@@ -47,4 +59,207 @@ export function txRequestBody(tx: SignedL2Tx): Record<string, unknown> {
     fee: tx.fee.toString(),
     signature: tx.signature,
   };
+}
+
+/** A transaction as `GET /v1/transactions/:hash` reports it. */
+export interface L2TxView {
+  hash: string;
+  type: "transfer" | "withdraw";
+  from: string;
+  to?: string;
+  token: number;
+  nonce: string;
+  amount: string;
+  fee: string;
+  status: "pending" | "rejected" | "sealed" | "posted" | "final";
+  reason?: string;
+  batch?: number;
+  batchId?: number;
+  requeuedAfterDiscard?: number;
+}
+
+export interface L2AccountView {
+  address: string;
+  index: string;
+  nonce: string;
+  balances: Record<string, string>;
+  pending: { nonce: string; balances: Record<string, string> };
+}
+
+export interface WithdrawalView {
+  id: string;
+  recipient: string;
+  token: number;
+  amount: string;
+  final: boolean;
+}
+
+export interface OptimisticClientOptions {
+  rollup: string;
+  /** The user's L1 key: it owns the L2 account and pays for L1 calls. */
+  signer: Wallet;
+  /** The sequencer's API (transfers, withdrawals, proofs); L1 calls work without it. */
+  sequencerUrl?: string;
+}
+
+const STATUS_ORDER = ["pending", "sealed", "posted", "final"] as const;
+
+/**
+ * The optimistic rollup's user client: L1 calls (deposits, forced transactions through the inbox,
+ * withdrawal proofs, claims) and the sequencer's API (signed transfers and withdrawals, accounts,
+ * proofs). Reverts come back with the contract's error decoded; API refusals as `ApiError`.
+ */
+export class OptimisticClient {
+  readonly rollup: Contract;
+  private readonly api: JsonApi;
+  private domainCache: Eip712Domain | undefined;
+
+  constructor(private readonly opts: OptimisticClientOptions) {
+    this.rollup = optimisticRollupAt(opts.rollup, opts.signer);
+    this.api = new JsonApi("sequencer", () => opts.sequencerUrl);
+  }
+
+  get address(): string {
+    return this.opts.signer.address;
+  }
+
+  async domain(): Promise<Eip712Domain> {
+    if (this.domainCache === undefined) {
+      const { chainId } = await (this.opts.signer.provider as Provider).getNetwork();
+      this.domainCache = rollupDomain(chainId, this.opts.rollup);
+    }
+    return this.domainCache;
+  }
+
+  // ---- L1 ----
+
+  /** Deposits ETH (token 0) or a registered ERC-20 (approving it first) to `to` on L2. */
+  async deposit(p: { amount: bigint; token?: number; to?: string }): Promise<string> {
+    const to = checkAddress(p.to ?? this.address, "to");
+    const token = checkToken(p.token ?? 0);
+    if (token === 0)
+      return this.l1("depositETH", () => this.rollup.depositETH(to, { value: p.amount }));
+    const erc20 = new Contract(
+      (await this.rollup.tokenAddress(token)) as string,
+      ["function approve(address spender, uint256 amount) returns (bool)"],
+      this.opts.signer,
+    );
+    await (await erc20.approve(this.opts.rollup, p.amount)).wait();
+    return this.l1("depositERC20", () => this.rollup.depositERC20(token, to, p.amount));
+  }
+
+  /** Forces a transfer of the caller's L2 funds through the L1 inbox (when the sequencer ignores it). */
+  forceTransfer(p: { to: string; amount: bigint; token?: number }): Promise<string> {
+    return this.l1("forceTransfer", () =>
+      this.rollup.forceTransfer(checkAddress(p.to, "to"), checkToken(p.token ?? 0), p.amount),
+    );
+  }
+
+  /** Forces a withdrawal of the caller's L2 funds to `recipient` on L1 through the inbox. */
+  forceWithdraw(p: { amount: bigint; token?: number; recipient?: string }): Promise<string> {
+    return this.l1("forceWithdraw", () =>
+      this.rollup.forceWithdraw(
+        checkToken(p.token ?? 0),
+        p.amount,
+        checkAddress(p.recipient ?? this.address, "recipient"),
+      ),
+    );
+  }
+
+  /** Proves withdrawal `id` (from the sequencer's proof against the last final batch). */
+  async proveWithdrawal(id: bigint): Promise<string> {
+    const p = (await this.api.get(`/v1/withdrawals/${id}/proof`)) as {
+      position: number;
+      header: Record<string, string>;
+      withdrawal: { recipient: string; token: number; amount: string };
+      bitmap: string;
+      siblings: string[];
+    };
+    return this.l1("proveWithdrawal", () =>
+      this.rollup.proveWithdrawal(
+        p.position,
+        p.header,
+        id,
+        p.withdrawal.recipient,
+        p.withdrawal.token,
+        p.withdrawal.amount,
+        p.bitmap,
+        p.siblings,
+      ),
+    );
+  }
+
+  /** Pays out everything credited to this account in `token` on L1 (withdrawals, rewards). */
+  claim(token = 0): Promise<string> {
+    return this.l1("claim", () => this.rollup.claim(checkToken(token)));
+  }
+
+  /** What `claim(token)` would pay now. */
+  async claimable(token = 0): Promise<bigint> {
+    return (await this.rollup.claimable(this.address, token)) as bigint;
+  }
+
+  // ---- L2, through the sequencer ----
+
+  async account(address = this.address): Promise<L2AccountView> {
+    return (await this.api.get(`/v1/accounts/${address}`)) as L2AccountView;
+  }
+
+  async withdrawals(address = this.address): Promise<WithdrawalView[]> {
+    return (
+      (await this.api.get(`/v1/accounts/${address}/withdrawals`)) as {
+        withdrawals: WithdrawalView[];
+      }
+    ).withdrawals;
+  }
+
+  async transfer(p: { to: string; amount: bigint; fee?: bigint; token?: number; nonce?: bigint }) {
+    return this.send({ type: "transfer", ...p });
+  }
+
+  async withdraw(p: { amount: bigint; fee?: bigint; token?: number; nonce?: bigint }) {
+    return this.send({ type: "withdraw", ...p });
+  }
+
+  async status(hash: string): Promise<L2TxView> {
+    return (await this.api.get(`/v1/transactions/${hash}`)) as L2TxView;
+  }
+
+  /** Polls a transaction until it reaches `status` (throws if it is rejected). */
+  async waitFor(
+    hash: string,
+    status: (typeof STATUS_ORDER)[number] = "posted",
+    options: { timeoutMs?: number; pollMs?: number } = {},
+  ): Promise<L2TxView> {
+    const deadline = Date.now() + (options.timeoutMs ?? 300_000);
+    for (;;) {
+      const t = await this.status(hash);
+      if (t.status === "rejected")
+        throw new L2kitError("OPT_TX_REJECTED", `transaction ${hash} was rejected: ${t.reason}`, {
+          hash,
+          reason: t.reason,
+        });
+      if (STATUS_ORDER.indexOf(t.status) >= STATUS_ORDER.indexOf(status)) return t;
+      if (Date.now() > deadline)
+        throw new L2kitError("OPT_WAIT_TIMEOUT", `transaction ${hash} is still ${t.status}`, {
+          hash,
+        });
+      await new Promise((r) => setTimeout(r, options.pollMs ?? 250));
+    }
+  }
+
+  private async send(p: Omit<L2TxParams, "nonce"> & { nonce?: bigint }): Promise<{ hash: string }> {
+    AMOUNT.requireExact(p.amount, "amount");
+    const fee = FEE.requireExact(p.fee ?? 0n, "fee");
+    const nonce = p.nonce ?? BigInt((await this.account()).pending.nonce);
+    const signed = await signL2Tx(this.opts.signer, await this.domain(), { ...p, fee, nonce });
+    return (await this.api.post("/v1/transactions", txRequestBody(signed))) as { hash: string };
+  }
+
+  private async l1(call: string, fn: () => Promise<ContractTransactionResponse>): Promise<string> {
+    return callContract("OPT_ROLLUP_REVERTED", optimisticRollupInterface, call, async () => {
+      const receipt = (await (await fn()).wait()) as ContractTransactionReceipt;
+      return receipt.hash;
+    });
+  }
 }

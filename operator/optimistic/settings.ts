@@ -126,3 +126,17 @@ export const challengerSettings = {
 };
 
 export type ChallengerSettings = ConfigValues<typeof challengerSettings>;
+
+/** Configuration of the user client (`npx l2kit optimistic deposit|transfer|...`). */
+export const optimisticClientSettings = {
+  sequencerUrl: setting({
+    env: "OPTIMISTIC_SEQUENCER_URL",
+    flag: "sequencer-url",
+    description: "The optimistic rollup sequencer's HTTP API.",
+    default: "http://127.0.0.1:8646",
+    placeholder: "<url>",
+    parse: parse.url(["http:", "https:"]),
+  }),
+};
+
+export type OptimisticClientConfig = ConfigValues<typeof optimisticClientSettings>;

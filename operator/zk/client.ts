@@ -6,7 +6,7 @@
  */
 import { Contract, type ContractTransactionReceipt, type Signer } from "ethers";
 import { InputError, L2kitError } from "../core/errors";
-import { extractRevertData } from "../core/publisher";
+import { ApiError, callContract, JsonApi } from "../core/http-client";
 import { zkRollupAt, zkRollupInterface } from "./abi";
 import { AMOUNT, FEE } from "../lib/float";
 import type { SignedTx } from "./batch";
@@ -15,18 +15,9 @@ import type { BatchShape } from "./protocol";
 import { rebuildFromL1 } from "./reconstruct";
 
 /** An operator API answer other than success, with its status and body. */
-export class ZkApiError extends L2kitError {
-  constructor(
-    readonly httpStatus: number,
-    readonly body: Record<string, unknown>,
-    url: string,
-  ) {
-    super(
-      typeof body.error === "string" ? body.error : "ZK_API_ERROR",
-      `${url}: ${httpStatus} ${typeof body.message === "string" ? body.message : typeof body.reason === "string" ? `${String(body.field)}: ${body.reason}` : JSON.stringify(body)}`,
-      { httpStatus, ...body },
-      httpStatus,
-    );
+export class ZkApiError extends ApiError {
+  constructor(httpStatus: number, body: Record<string, unknown>, url: string) {
+    super(httpStatus, body, url, "ZK_API_ERROR");
   }
 }
 
@@ -217,18 +208,8 @@ export class ZkClient {
     fee?: bigint;
     nonce?: bigint;
   }): Promise<{ hash: string }> {
-    if (!AMOUNT.isExact(p.amount)) {
-      throw new InputError(
-        "amount",
-        `${p.amount} is not exactly representable; the closest is ${AMOUNT.closest(p.amount)}`,
-      );
-    }
-    const fee = p.fee ?? 0n;
-    if (!FEE.isExact(fee))
-      throw new InputError(
-        "fee",
-        `${fee} is not exactly representable; the closest is ${FEE.closest(fee)}`,
-      );
+    AMOUNT.requireExact(p.amount, "amount");
+    const fee = FEE.requireExact(p.fee ?? 0n, "fee");
     const account = await this.account(p.from);
     const nonce = p.nonce ?? account.pending.nonce;
     const signed = this.key.sign(await this.domain(), {
@@ -295,44 +276,18 @@ export class ZkClient {
 
   // ------------------------------------------------------------------------------ HTTP
 
-  private url(path: string): string {
-    if (this.operatorUrl === undefined)
-      throw new L2kitError("ZK_NO_OPERATOR", "no operator URL configured (--operator-url)");
-    return `${this.operatorUrl.replace(/\/$/, "")}${path}`;
+  private readonly api = new JsonApi(
+    "operator",
+    () => this.operatorUrl,
+    (status, body, url) => new ZkApiError(status, body, url),
+  );
+
+  private get(path: string): Promise<unknown> {
+    return this.api.get(path);
   }
 
-  private async get(path: string): Promise<unknown> {
-    return this.request(this.url(path), { method: "GET" });
-  }
-
-  private async post(path: string, body: unknown): Promise<unknown> {
-    return this.request(this.url(path), {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-  }
-
-  private async request(url: string, init: RequestInit): Promise<unknown> {
-    let res: Response;
-    try {
-      res = await fetch(url, init);
-    } catch (error) {
-      throw new L2kitError(
-        "ZK_OPERATOR_UNREACHABLE",
-        `cannot reach the operator at ${url}: ${(error as Error).message}`,
-        { url },
-      );
-    }
-    const text = await res.text();
-    let body: unknown;
-    try {
-      body = text.length === 0 ? {} : JSON.parse(text);
-    } catch {
-      body = { error: "BAD_RESPONSE", message: text.slice(0, 200) };
-    }
-    if (!res.ok) throw new ZkApiError(res.status, body as Record<string, unknown>, url);
-    return body;
+  private post(path: string, body: unknown): Promise<unknown> {
+    return this.api.post(path, body);
   }
 }
 
@@ -354,42 +309,12 @@ export function txRequestBody(signed: SignedTx): Record<string, unknown> {
   };
 }
 
-/** A rollup call that reverted, with the contract's custom error decoded. */
-export class ZkRollupRevertError extends L2kitError {
-  constructor(
-    readonly call: string,
-    readonly errorName: string,
-    readonly args: readonly unknown[],
-  ) {
-    super("ZK_ROLLUP_REVERTED", `${call} reverted: ${errorName}(${args.map(String).join(", ")})`, {
-      call,
-      errorName,
-      args: args.map(String),
-    });
-  }
-}
-
 /**
- * Runs an L1 call of the rollup; a revert comes back as a `ZkRollupRevertError` naming the
- * contract's error and its arguments (ethers leaves custom errors of estimated calls undecoded).
+ * Runs an L1 call of the rollup; a revert comes back as a `ContractRevertError` (code
+ * `ZK_ROLLUP_REVERTED`) naming the contract's error and its arguments.
  */
-async function l1<T>(call: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    const data = extractRevertData(error);
-    if (data !== undefined) {
-      const parsed = (() => {
-        try {
-          return zkRollupInterface.parseError(data);
-        } catch {
-          return null;
-        }
-      })();
-      if (parsed !== null) throw new ZkRollupRevertError(call, parsed.name, [...parsed.args]);
-    }
-    throw error;
-  }
+function l1<T>(call: string, fn: () => Promise<T>): Promise<T> {
+  return callContract("ZK_ROLLUP_REVERTED", zkRollupInterface, call, fn);
 }
 
 /** Every batch shape registered in the rollup, by id. */

@@ -12,10 +12,11 @@ import {
 import type { Io } from "../cli";
 import { addConfigOptions } from "../options";
 import { serveUntilSignal } from "../service";
+import { optimisticUserCommands } from "./optimistic-user";
 
 export function optimisticCommand(io: Io): Command {
   const optimistic = new Command("optimistic").description(
-    "Optimistic rollup: the sequencer and challenger services (the user client is on its way).",
+    "Optimistic rollup: the sequencer and challenger services, and the user client (deposit, transfer, withdraw, prove, claim, force a transaction through L1).",
   );
 
   const sequencer = new Command("sequencer").description(
@@ -88,5 +89,6 @@ export function optimisticCommand(io: Io): Command {
 
   optimistic.addCommand(sequencer);
   optimistic.addCommand(challenger);
+  for (const c of optimisticUserCommands(io)) optimistic.addCommand(c);
   return optimistic;
 }

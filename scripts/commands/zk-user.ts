@@ -22,7 +22,7 @@ import { findDeploymentBlock } from "../../operator/core/deployments";
 import { recordedRollupAddress } from "../../operator/zk/service/launch";
 import { zkClientSettings, zkOperatorSettings } from "../../operator/zk/settings";
 import type { Io } from "../cli";
-import { addConfigOptions } from "../options";
+import { addConfigOptions, flagValue, json } from "../options";
 
 const clientSpec = {
   ...networkSettings,
@@ -32,14 +32,6 @@ const clientSpec = {
   rollup: zkOperatorSettings.rollup,
   ...zkClientSettings,
 };
-
-function flagValue<T>(flag: string, raw: unknown, p: (s: string) => T): T {
-  try {
-    return p(String(raw));
-  } catch (error) {
-    throw new InputError(flag, (error as Error).message);
-  }
-}
 
 const amountOf = (flag: string, raw: unknown): bigint =>
   flagValue(flag, raw, parse.bigint(0n, (1n << 128n) - 1n));
@@ -61,9 +53,6 @@ async function openClient(opts: Record<string, unknown>): Promise<ZkClient> {
       : ZkKey.fromSeed(cfg.keySeed);
   return new ZkClient({ rollup, signer: l1.signer, key, operatorUrl: cfg.operatorUrl });
 }
-
-const json = (value: unknown): string =>
-  JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2);
 
 export function zkUserCommands(io: Io): Command[] {
   const user = (name: string, description: string): Command =>

@@ -5,6 +5,7 @@
  * from its database and wins; the batch and its successors leave the chain, the sequencer is
  * slashed, and once registered again it seals the users' transactions again.
  */
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -13,10 +14,11 @@ import { Contract, parseEther, type Wallet } from "ethers";
 import hre from "hardhat";
 import { deployOptimisticRollupWithSigner } from "../../deploy";
 import { hardhatDevKey } from "../../operator/core/l1";
-import { spawnService, type ServiceProcess } from "../../operator/core/process";
+import type { ServiceProcess } from "../../operator/core/process";
 import { pollUntil } from "../../operator/core/rpc";
 import { challengeGameAt, optimisticRollupAt } from "../../operator/optimistic/abi";
 import { signL2Tx, txRequestBody } from "../../operator/optimistic/client";
+import { spawnChallenger, spawnSequencer } from "../../operator/optimistic/processes";
 import { rollupDomain } from "../../operator/optimistic/protocol";
 import { startHardhatNode, type HardhatNode } from "../helpers/hardhat-node";
 import { gameOver, mine } from "../helpers/optimistic-node";
@@ -41,49 +43,17 @@ describe("optimistic rollup end to end: faulty sequencer, challenger process, SI
   let challenger: ServiceProcess | undefined;
   const nonces = new Map<string, bigint>();
 
-  const common = () => [
-    "--network",
-    "localhost",
-    "--localhost-url",
-    node.url,
-    "--rollup",
-    rollupAddress,
-    "--poll-interval-ms",
-    "100",
-  ];
-
+  const target = () => ({ nodeUrl: node.url, rollup: rollupAddress, dataDir: dir });
   const startSequencer = () =>
-    spawnService(
-      [
-        "optimistic",
-        "sequencer",
-        ...common(),
-        "--data-dir",
-        path.join(dir, "sequencer"),
-        "--port",
-        "0",
-        "--max-batch-wait-ms",
-        "300",
-        "--verify-workers",
-        "1",
-        "--fault-at-batch",
-        "3",
-      ],
-      { name: "sequencer" },
-    );
-  const startChallenger = () =>
-    spawnService(
-      [
-        "optimistic",
-        "challenger",
-        ...common(),
-        "--data-dir",
-        path.join(dir, "challenger"),
-        "--private-key",
-        hardhatDevKey(5),
-      ],
-      { name: "challenger" },
-    );
+    spawnSequencer(target(), [
+      "--max-batch-wait-ms",
+      "300",
+      "--verify-workers",
+      "1",
+      "--fault-at-batch",
+      "3",
+    ]);
+  const startChallenger = () => spawnChallenger(target(), 5);
 
   const api = async (
     p: string,
@@ -213,5 +183,79 @@ describe("optimistic rollup end to end: faulty sequencer, challenger process, SI
     );
     // The challenger found nothing wrong with the new batches.
     await pollUntil("no second game", async () => (await game.gameCount()) === 1n);
+  });
+
+  it("serves users through the CLI: deposit, transfer, withdraw, force a withdrawal through L1, prove after the window, claim", async function () {
+    const dave = node.wallet(4);
+    const cli = (...args: string[]): Record<string, unknown> => {
+      const r = spawnSync(
+        process.execPath,
+        [
+          path.join(__dirname, "..", "..", "bin", "l2kit.js"),
+          "optimistic",
+          ...args,
+          "--network",
+          "localhost",
+          "--localhost-url",
+          node.url,
+          "--rollup",
+          rollupAddress,
+          "--sequencer-url",
+          sequencer!.announced.url as string,
+          "--private-key",
+          hardhatDevKey(4),
+        ],
+        { encoding: "utf8", timeout: 120_000 },
+      );
+      expect(r.status, `${args.join(" ")}: ${r.stderr}`).to.equal(0);
+      return JSON.parse(r.stdout) as Record<string, unknown>;
+    };
+    cli("deposit", "--amount", parseEther("3").toString());
+    await pollUntil(
+      "dave's account",
+      async () => (await api(`/v1/accounts/${dave.address}`)).status === 200,
+      {
+        timeoutMs: 60_000,
+        intervalMs: 100,
+      },
+    );
+    const sent = cli(
+      "transfer",
+      "--to",
+      node.wallet(1).address,
+      "--amount",
+      parseEther("1").toString(),
+      "--wait",
+    );
+    expect(sent).to.deep.include({ status: "posted", from: dave.address });
+    const out = cli("withdraw", "--amount", parseEther("0.5").toString(), "--wait");
+    expect(out.status).to.equal("posted");
+    cli("force-withdraw", "--amount", parseEther("0.25").toString());
+    const mine2 = await pollUntil(
+      "both withdrawals on L2",
+      async () => {
+        const list = cli("withdrawals").withdrawals as { id: string; amount: string }[];
+        return list.length === 2 ? list : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
+    expect(mine2.map((w) => w.amount)).to.deep.equal([
+      parseEther("0.5").toString(),
+      parseEther("0.25").toString(),
+    ]);
+    await mine(node, PARAMS.challengeWindow + 1n);
+    await pollUntil(
+      "the withdrawals final",
+      async () => (cli("withdrawals").withdrawals as { final: boolean }[]).every((w) => w.final),
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
+    for (const w of mine2) cli("prove", "--id", w.id);
+    const before = await node.provider.getBalance(dave.address);
+    const claimed = cli("claim");
+    expect(claimed.amount).to.equal(parseEther("0.75").toString());
+    expect((await node.provider.getBalance(dave.address)) > before).to.equal(true);
+    expect((cli("account").balances as Record<string, string>)["0"]).to.equal(
+      (parseEther("3") - parseEther("1") - parseEther("0.5") - parseEther("0.25")).toString(),
+    );
   });
 });

@@ -18,8 +18,7 @@ import path from "node:path";
 import { Contract, keccak256, parseEther, verifyTypedData, Wallet, type Signer } from "ethers";
 import { deployOptimisticRollupWithSigner } from "../../../deploy";
 import { startHardhatNode, type HardhatNode } from "../../core/devnode";
-import { hardhatDevKey } from "../../core/l1";
-import { spawnService, type ServiceProcess } from "../../core/process";
+import type { ServiceProcess } from "../../core/process";
 import { pollUntil, sleep } from "../../core/rpc";
 import type { Hex } from "../../lib/sparse-merkle";
 import { challengeGameAt, optimisticRollupAt } from "../../optimistic/abi";
@@ -29,6 +28,7 @@ import { signL2Tx, txRequestBody } from "../../optimistic/client";
 import { splitRecords } from "../../optimistic/codec";
 import { doctored } from "../../optimistic/driver";
 import { answer, position } from "../../optimistic/game";
+import { spawnChallenger, spawnSequencer } from "../../optimistic/processes";
 import { rollupDomain, TRANSFER } from "../../optimistic/protocol";
 import { L2State } from "../../optimistic/state";
 import { round, type BenchSuite, type SuiteRecord } from "../harness";
@@ -64,32 +64,9 @@ export const optimisticOperatorSuite: BenchSuite = {
       const rollup = optimisticRollupAt(d.rollup, node.wallet(0));
       const game = challengeGameAt(d.game, node.provider);
       const domain = rollupDomain(31337n, d.rollup);
-      const common = [
-        "--network",
-        "localhost",
-        "--localhost-url",
-        node.url,
-        "--rollup",
-        d.rollup,
-        "--poll-interval-ms",
-        "50",
-        "--log-level",
-        "warn",
-      ];
+      const target = { nodeUrl: node.url, rollup: d.rollup, dataDir: dir, pollIntervalMs: 50 };
       const startSequencer = async (extra: string[]): Promise<ServiceProcess> => {
-        const p = await spawnService(
-          [
-            "optimistic",
-            "sequencer",
-            ...common,
-            "--data-dir",
-            path.join(dir, "sequencer"),
-            "--port",
-            "0",
-            ...extra,
-          ],
-          { name: "sequencer" },
-        );
+        const p = await spawnSequencer(target, extra);
         processes.push(p);
         return p;
       };
@@ -211,18 +188,7 @@ export const optimisticOperatorSuite: BenchSuite = {
         status.batches.discarded +
         1;
       await sequencer.stop(10_000);
-      const challenger = await spawnService(
-        [
-          "optimistic",
-          "challenger",
-          ...common,
-          "--data-dir",
-          path.join(dir, "challenger"),
-          "--private-key",
-          hardhatDevKey(5),
-        ],
-        { name: "challenger" },
-      );
+      const challenger = await spawnChallenger(target, 5);
       processes.push(challenger);
       sequencer = await startSequencer([
         "--max-batch-wait-ms",

@@ -1,5 +1,6 @@
 import {
   challengerSettings,
+  optimisticClientSettings,
   optimisticSettings,
   sequencerSettings,
 } from "../../../operator/optimistic/settings";
@@ -183,6 +184,7 @@ describe("operator/core config", function () {
       optimisticSettings,
       sequencerSettings,
       challengerSettings,
+      optimisticClientSettings,
     ];
     expect(envs.size).to.equal(tables.reduce((n, t) => n + Object.keys(t).length, 0));
   });
