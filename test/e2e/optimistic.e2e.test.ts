@@ -3,7 +3,9 @@
  * posts a fraudulent batch (--fault-at-batch), users talking to its API, and a challenger that
  * detects the fraud from L1 calldata alone, disputes it, is killed with SIGKILL mid-game, resumes
  * from its database and wins; the batch and its successors leave the chain, the sequencer is
- * slashed, and once registered again it seals the users' transactions again.
+ * slashed, and once registered again it seals the users' transactions again. Then a user drives
+ * the CLI (deposit, transfer, withdraw, force-withdraw, prove, claim), and the sequencer is killed
+ * with SIGKILL while it seals and posts: nothing accepted is lost, nothing is posted twice.
  */
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -32,7 +34,7 @@ const PARAMS = {
   clockExtension: 60n,
 };
 
-describe("optimistic rollup end to end: faulty sequencer, challenger process, SIGKILL mid-game", function () {
+describe("optimistic rollup end to end with real processes: sequencer, challenger, user CLI, SIGKILLs", function () {
   this.timeout(600_000);
   let node: HardhatNode;
   let dir: string;
@@ -257,5 +259,45 @@ describe("optimistic rollup end to end: faulty sequencer, challenger process, SI
     expect((cli("account").balances as Record<string, string>)["0"]).to.equal(
       (parseEther("3") - parseEther("1") - parseEther("0.5") - parseEther("0.25")).toString(),
     );
+  });
+
+  it("loses nothing and posts nothing twice when the sequencer is killed with SIGKILL while it seals and posts", async function () {
+    const [alice, bob] = [1, 2].map((i) => node.wallet(i));
+    const hashes: string[] = [];
+    for (let k = 0; k < 30; k++)
+      hashes.push(
+        await transfer(
+          k % 2 === 0 ? alice : bob,
+          node.wallet(k % 2 === 0 ? 2 : 1).address,
+          1000n + BigInt(k),
+        ),
+      );
+    // Every one of them was answered 202, so it is on disk: kill at once, mid-batch.
+    await sequencer!.kill();
+    sequencer = await startSequencer();
+    for (const hash of hashes) {
+      await pollUntil(
+        `transaction ${hash} posted`,
+        async () => {
+          const t = (await api(`/v1/transactions/${hash}`)).body;
+          return t.status === "posted" || t.status === "final" ? t : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 100 },
+      );
+    }
+    const status = (await api("/v1/status")).body;
+    expect(status.headRoot).to.equal(await rollup.headRoot());
+    // No batch twice: every live L1 batch is one the sequencer sealed, once, at its position.
+    const count = Number(await rollup.batchCount());
+    const seen = new Set<string>();
+    for (let p = 1; p < count; p++) {
+      const b = (await api(`/v1/batches/${p}`)).body;
+      expect(b.stateRoot, `batch ${p}`).to.equal((await rollup.batchAt(p)).stateRoot);
+      for (const h of b.txs as string[]) {
+        expect(seen.has(h), `${h} in two batches`).to.equal(false);
+        seen.add(h);
+      }
+    }
+    for (const h of hashes) expect(seen.has(h), h).to.equal(true);
   });
 });
