@@ -5,6 +5,11 @@
 import type { Contract } from "ethers";
 import type { PublisherConfig } from "../../operator/core/publisher";
 import { pollUntil } from "../../operator/core/rpc";
+import type { Eip712Domain } from "../../operator/lib/eip712";
+import type { Hex } from "../../operator/lib/sparse-merkle";
+import { executeBatch } from "../../operator/optimistic/batch";
+import type { SequencerDb } from "../../operator/optimistic/sequencer/db";
+import { L2State } from "../../operator/optimistic/state";
 import type { HardhatNode } from "./hardhat-node";
 
 export const FAST_PUBLISHER: PublisherConfig = {
@@ -38,4 +43,15 @@ export function gameOver(
     },
     { timeoutMs, intervalMs: 100 },
   );
+}
+
+/** Every root of the live batch at `position`, replayed from a sequencer's stored chain. */
+export function storedRoots(db: SequencerDb, domain: Eip712Domain, position: number): Hex[] {
+  const state = new L2State();
+  let roots: Hex[] = [];
+  for (const b of db.liveBatches()) {
+    if (b.position > position) break;
+    roots = executeBatch(state, db.content(b), domain).roots;
+  }
+  return roots;
 }

@@ -23,6 +23,7 @@ import { pollUntil, sleep } from "../../core/rpc";
 import type { Hex } from "../../lib/sparse-merkle";
 import { challengeGameAt, optimisticRollupAt } from "../../optimistic/abi";
 import { executeBatch } from "../../optimistic/batch";
+import { recordsFromCalldata } from "../../optimistic/challenger/challenger";
 import { NATIVE_SECP256K1 } from "../../optimistic/ecdsa";
 import { signL2Tx, txRequestBody } from "../../optimistic/client";
 import { splitRecords } from "../../optimistic/codec";
@@ -315,10 +316,10 @@ async function chainContents(node: HardhatNode, rollup: Contract, upTo: number) 
     const b = await rollup.batchAt(p);
     const posted = (await rollup.queryFilter(rollup.filters.BatchPosted(p, b.id))).at(-1)!;
     const tx = await node.provider.getTransaction(posted.transactionHash);
-    const parsed = rollup.interface.parseTransaction(tx!)!;
+    const records = recordsFromCalldata(tx!.data, Number(b.recordCount), b.recordRoot as string);
     out.push({
       inbox: inbox.slice(Number(b.inboxStart), Number(b.inboxStart) + Number(b.inboxCount)),
-      records: splitRecords(Buffer.from((parsed.args.records as string).slice(2), "hex")),
+      records: splitRecords(Buffer.from(records.slice(2), "hex")),
       feeAccount: BigInt(b.feeAccount),
     });
   }

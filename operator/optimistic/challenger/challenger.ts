@@ -74,6 +74,20 @@ export interface ChallengerDeps {
   log?: Logger;
 }
 
+/**
+ * The records of a batch posted by a direct `postBatch` call with calldata `data`, checked against
+ * the batch's record count and the record root the contract computed; throws otherwise.
+ */
+export function recordsFromCalldata(data: string, recordCount: number, recordRoot: string): Hex {
+  const parsed = optimisticRollupInterface.parseTransaction({ data });
+  if (parsed?.name !== "postBatch") throw new Error("not a direct postBatch call");
+  const records = parsed.args.records as Hex;
+  const split = splitRecords(Buffer.from(records.slice(2), "hex"));
+  if (split.length !== recordCount || recordTree(split).root !== recordRoot.toLowerCase())
+    throw new Error("the calldata does not match the batch's record root");
+  return records;
+}
+
 /** The challenger's database file for one deployment and account. */
 export function challengerDbFile(chainId: bigint, rollup: string, account: string): string {
   return `optimistic-challenger-${chainId}-${rollup.toLowerCase()}-${account.toLowerCase()}.sqlite`;
@@ -85,7 +99,6 @@ const STATUS = { Active: 1n, DefenderWon: 2n, ChallengerWon: 3n, Closed: 4n } as
 const PARTY = { Defender: 1n, Challenger: 2n } as const;
 
 interface Disputed {
-  batch: ChainBatch;
   preState: L2State;
   content: BatchContent;
   roots: Hex[];
@@ -302,13 +315,8 @@ export class Challenger {
       let records: Hex | null = null;
       let unreadable: string | undefined;
       try {
-        const parsed = tx === null ? null : optimisticRollupInterface.parseTransaction(tx);
-        if (parsed?.name !== "postBatch") throw new Error("not a direct postBatch call");
-        const bytes = Buffer.from((parsed.args.records as string).slice(2), "hex");
-        const split = splitRecords(bytes);
-        if (split.length !== b.recordCount || recordTree(split).root !== b.recordRoot)
-          throw new Error("the calldata does not match the batch's record root");
-        records = parsed.args.records as Hex;
+        if (tx === null) throw new Error("the node does not know the transaction");
+        records = recordsFromCalldata(tx.data, b.recordCount, b.recordRoot);
       } catch (error) {
         unreadable = `records not readable from transaction ${b.l1Tx}: ${describeError(error)}`;
         this.log.error("batch unreadable: it cannot be verified", { id: b.id, reason: unreadable });
@@ -342,24 +350,25 @@ export class Challenger {
 
   /** Re-executes the chain's batches in order, from the last verified one. */
   private verify(): void {
-    for (const b of this.db.chain()) {
-      if (b.position <= this.verifiedPosition) continue;
+    for (const b of this.db.chain(this.verifiedPosition)) {
       if (b.position !== this.verifiedPosition + 1) return;
       if (b.verdict === "unreadable") return;
       if (b.records === null || b.postedAt === null) return;
-      const invalid = this.inPlay.get(b.id);
-      if (invalid !== undefined) return; // still in the chain: wait for its discard
-      const preState = this.state.clone();
-      const content = this.content(b);
-      const executed = executeBatch(this.state, content, this.config.domain, this.execution);
+      if (this.inPlay.has(b.id)) return; // found invalid, still in the chain: wait for its discard
+      const executed = executeBatch(
+        this.state,
+        this.content(b),
+        this.config.domain,
+        this.execution,
+      );
       const honest = executed.roots[executed.roots.length - 1];
       if (honest.toLowerCase() === b.stateRoot.toLowerCase()) {
         if (b.verdict !== "valid") this.db.setVerdict(b.id, "valid");
         this.verifiedPosition = b.position;
         continue;
       }
-      // Invalid: keep the state before it; later batches build on its root and fall with it.
-      this.state = preState;
+      // Invalid (rare): replay the state before it, which the game needs; later batches build on
+      // its root and fall with it.
       if (b.verdict !== "invalid") {
         this.db.setVerdict(b.id, "invalid", `claims ${b.stateRoot}, honest root ${honest}`);
         this.log.warn("invalid batch", {
@@ -369,12 +378,8 @@ export class Challenger {
           honest,
         });
       }
-      this.inPlay.set(b.id, {
-        batch: b,
-        preState: preState.clone(),
-        content,
-        roots: executed.roots,
-      });
+      const d = this.prepare(b.id) as Disputed;
+      this.state = d.preState.clone();
       return;
     }
   }
@@ -397,7 +402,7 @@ export class Challenger {
     const preState = state.clone();
     const content = this.content(target);
     const roots = executeBatch(state, content, this.config.domain, this.execution).roots;
-    const d = { batch: target, preState, content, roots };
+    const d = { preState, content, roots };
     this.inPlay.set(id, d);
     return d;
   }
@@ -405,7 +410,7 @@ export class Challenger {
   // ------------------------------------------------------------------------------ disputes
 
   private async openDisputes(): Promise<void> {
-    const invalid = this.db.chain().find((b) => b.verdict === "invalid" && b.status === "live");
+    const invalid = this.db.firstInvalid();
     if (invalid === undefined || this.db.gameOnBatch(invalid.id, "challenger") !== undefined)
       return;
     const d = this.prepare(invalid.id);

@@ -205,20 +205,31 @@ export class ChallengerDb {
     return row === undefined ? undefined : batchFromRow(row);
   }
 
-  /** Batches in the chain (live or final), by position. */
-  chain(): ChainBatch[] {
-    return (
-      this.store.db
-        .prepare("SELECT * FROM chal_batches WHERE status != 'discarded' ORDER BY position")
-        .all() as BatchRow[]
-    ).map(batchFromRow);
+  /** Batches in the chain (live or final) after position `after`, by position. */
+  chain(after = 0): ChainBatch[] {
+    return this.chainWhere("position > ?", after);
   }
 
   /** Chain batches whose records or posting time are still to be read from L1. */
   unfilled(): ChainBatch[] {
-    return this.chain().filter(
-      (b) => b.postedAt === null || (b.records === null && !b.blob && b.verdict === null),
+    return this.chainWhere(
+      "(posted_at IS NULL OR (records IS NULL AND blob = 0 AND verdict IS NULL))",
     );
+  }
+
+  /** The first live batch found invalid, if any. */
+  firstInvalid(): ChainBatch | undefined {
+    return this.chainWhere("status = 'live' AND verdict = 'invalid'")[0];
+  }
+
+  private chainWhere(condition: string, ...params: unknown[]): ChainBatch[] {
+    return (
+      this.store.db
+        .prepare(
+          `SELECT * FROM chal_batches WHERE status != 'discarded' AND ${condition} ORDER BY position`,
+        )
+        .all(...params) as BatchRow[]
+    ).map(batchFromRow);
   }
 
   fill(id: number, postedAt: number, records: Hex | null, unreadable?: string): void {

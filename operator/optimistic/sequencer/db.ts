@@ -16,6 +16,7 @@
 import { MetaTable } from "../../core/meta";
 import type { Migration, Store } from "../../core/store";
 import type { Hex } from "../../lib/sparse-merkle";
+import type { BatchContent } from "../batch";
 import { inboxTableSql, InboxTable } from "../inbox";
 
 export const SEQUENCER_MIGRATIONS: readonly Migration[] = [
@@ -368,13 +369,24 @@ export class SequencerDb {
     ).map(batchFromRow);
   }
 
-  /** Final batches, by position. */
-  finalBatches(): StoredBatch[] {
+  /** Final batches after `position`, by position. */
+  finalBatchesAfter(position: number): StoredBatch[] {
     return (
       this.store.db
-        .prepare("SELECT * FROM opt_batches WHERE status = 'final' ORDER BY position")
-        .all() as BatchRow[]
+        .prepare(
+          "SELECT * FROM opt_batches WHERE status = 'final' AND position > ? ORDER BY position",
+        )
+        .all(position) as BatchRow[]
     ).map(batchFromRow);
+  }
+
+  /** What batch `b` executes: its inbox entries, then its stored records. */
+  content(b: StoredBatch): BatchContent {
+    return {
+      inbox: this.inbox.range(b.inboxStart, b.inboxCount),
+      records: this.batchTxs(b.seq).map((t) => Buffer.from((t.record as string).slice(2), "hex")),
+      feeAccount: BigInt(b.feeAccount),
+    };
   }
 
   /** The live batch at `position`, if this sequencer made it. */
@@ -385,20 +397,28 @@ export class SequencerDb {
     return row === undefined ? undefined : batchFromRow(row);
   }
 
-  /** Records the L1 transaction and id of a batch (from its receipt or its event; idempotent). */
-  recordPosted(seq: number, sent: { tx: string; block: number; batchId: number }): void {
+  /**
+   * Records a batch's L1 transaction: from the publisher once it is final (with its gas), or from
+   * the watcher's `BatchPosted` (with the batch id), whichever comes first; idempotent.
+   */
+  recordPosted(
+    seq: number,
+    sent: { tx: string; block: number; gasUsed?: bigint; batchId?: number },
+  ): void {
     this.store.db
       .prepare(
         `UPDATE opt_batches SET status = CASE status WHEN 'sealed' THEN 'posted' ELSE status END,
-           l1_tx = ?, l1_block = ?, batch_id = ?, posted_at = COALESCE(posted_at, ?) WHERE seq = ?`,
+           l1_tx = ?, l1_block = ?, gas_used = COALESCE(?, gas_used), batch_id = COALESCE(?, batch_id),
+           posted_at = COALESCE(posted_at, ?) WHERE seq = ?`,
       )
-      .run(sent.tx, sent.block, sent.batchId, Date.now(), seq);
-  }
-
-  recordGas(seq: number, gasUsed: bigint): void {
-    this.store.db
-      .prepare("UPDATE opt_batches SET gas_used = ? WHERE seq = ?")
-      .run(gasUsed.toString(), seq);
+      .run(
+        sent.tx,
+        sent.block,
+        sent.gasUsed?.toString() ?? null,
+        sent.batchId ?? null,
+        Date.now(),
+        seq,
+      );
   }
 
   /** Marks live batches at positions up to `position` final. */

@@ -37,6 +37,8 @@ export interface PendingTx {
   acceptedAt: number;
   /** Persisted: only durable transactions go into a batch. */
   durable: boolean;
+  /** The EIP-712 digest whose signature a worker verified (absent once restored from disk). */
+  digest?: string;
 }
 
 interface SenderPending {
@@ -219,6 +221,11 @@ export class Mempool {
       if (tx.type === "transfer") this.credit(tx.recipient as string, tx.token, -tx.amount);
       if (tx.fee > 0n && feeOwner !== undefined) this.credit(feeOwner, tx.token, -tx.fee);
     }
+  }
+
+  /** The pending transactions among `ids`. */
+  byIds(ids: readonly number[]): PendingTx[] {
+    return ids.map((id) => this.txs.get(id)).filter((p): p is PendingTx => p !== undefined);
   }
 
   /** Every pending transaction, in acceptance order. */

@@ -43,6 +43,7 @@ import { recoverSigner } from "../ecdsa";
 import { GENESIS_ROOT, RecordKind, type StateHeader } from "../protocol";
 import { L2State, type Withdrawal } from "../state";
 import { applyStep, type StepContext } from "../transition";
+import { executeBatch } from "../batch";
 import {
   SequencerDb,
   type AcceptedRow,
@@ -106,6 +107,10 @@ export function txHash(sender: string, digest: string): string {
   return keccak256(concat([sender, digest]));
 }
 
+function verifiedKey(sender: string, digest: string): string {
+  return `${sender.toLowerCase()}:${digest}`;
+}
+
 /** The root a faulty batch claims instead of the honest one. */
 export function faultyRoot(seq: number): Hex {
   return keccak256(toUtf8Bytes(`l2kit fault-at-batch ${seq}`)) as Hex;
@@ -128,12 +133,10 @@ export class Sequencer {
   private head = new L2State();
   /** Inbox entries consumed by the live batches. */
   private inboxConsumed = 0;
-  /** When this process first saw each pending inbox entry (the batching clock). */
-  private readonly inboxSeenAt = new Map<number, number>();
-  /** Signatures the workers verified, by `sender:digest` (sealing does not check them again). */
+  /** When this process first saw the oldest waiting inbox entry (the batching clock). */
+  private inboxWaiting: { index: number; since: number } | undefined;
+  /** Signatures already verified, by `sender:digest` (sealing does not check them again). */
   private readonly verified = new Map<string, string>();
-  /** The `verified` key of each pending transaction. */
-  private readonly verifiedKeys = new Map<number, string>();
   private nextTxId: number;
   private readonly abort = new AbortController();
   private loops: Promise<void>[] = [];
@@ -240,7 +243,7 @@ export class Sequencer {
     this.log.info("sequencer started", {
       rollup: this.config.rollup,
       sequencer: this.address,
-      headPosition: this.lastLive()?.position ?? 0,
+      headPosition: this.db.lastLiveBatch()?.position ?? 0,
       pending: this.mempool.size,
       faultAtBatch: this.config.faultAtBatch,
     });
@@ -292,11 +295,16 @@ export class Sequencer {
     }
     this.mempool.check(tx);
     const hash = txHash(tx.sender, checked.digest);
-    const p: PendingTx = { id: ++this.nextTxId, hash, tx, acceptedAt: Date.now(), durable: false };
+    const p: PendingTx = {
+      id: ++this.nextTxId,
+      hash,
+      tx,
+      acceptedAt: Date.now(),
+      durable: false,
+      digest: checked.digest,
+    };
     this.mempool.add(p);
-    const key = `${tx.sender.toLowerCase()}:${checked.digest}`;
-    this.verified.set(key, tx.signature);
-    this.verifiedKeys.set(p.id, key);
+    this.verified.set(verifiedKey(tx.sender, checked.digest), tx.signature);
     await this.commit.add({ id: p.id, hash, tx, acceptedAt: p.acceptedAt });
     p.durable = true;
     return { hash };
@@ -327,9 +335,9 @@ export class Sequencer {
     const now = Date.now();
     let oldest = this.mempool.oldestAcceptedAt() ?? Infinity;
     if (inboxWaiting > 0) {
-      const seen = this.inboxSeenAt.get(this.inboxConsumed) ?? now;
-      this.inboxSeenAt.set(this.inboxConsumed, seen);
-      oldest = Math.min(oldest, seen);
+      if (this.inboxWaiting?.index !== this.inboxConsumed)
+        this.inboxWaiting = { index: this.inboxConsumed, since: now };
+      oldest = Math.min(oldest, this.inboxWaiting.since);
     }
     if (!force && !full && now - oldest < this.config.maxBatchWaitMs) return undefined;
     const inbox = this.db.inbox.range(this.inboxConsumed, inboxWaiting);
@@ -344,7 +352,7 @@ export class Sequencer {
 
   private seal(selection: PendingTx[], inbox: StoredInboxEntry[]): number | undefined {
     const seq = this.db.lastSeq() + 1;
-    const prev = this.lastLive();
+    const prev = this.db.lastLiveBatch();
     const state = this.head;
     const prevRoot = prev?.claimedRoot ?? GENESIS_ROOT;
     const ctx = this.stepContext();
@@ -377,13 +385,12 @@ export class Sequencer {
           rejected.push({ id: p.id, reason: "an earlier transaction of the sender failed" });
       }
     }
-    const done = [...included.map((t) => t.id), ...rejected.map((r) => r.id)];
     if (included.length === 0 && inbox.length === 0) {
       // Nothing left to post: store the rejections alone.
       this.db.transaction(() => {
         for (const r of rejected) this.db.rejectTx(r.id, r.reason);
       });
-      this.forget(done);
+      this.forget(included, rejected);
       return undefined;
     }
     const honestRoot = state.root;
@@ -409,8 +416,7 @@ export class Sequencer {
     };
     this.db.insertBatch(stored, included, rejected);
     this.inboxConsumed += inbox.length;
-    for (const e of inbox) this.inboxSeenAt.delete(e.index);
-    this.forget(done);
+    this.forget(included, rejected);
     if (rejected.length > 0)
       this.log.warn("transactions rejected at sealing", { batch: seq, rejected });
     this.log.info("batch sealed", {
@@ -427,13 +433,12 @@ export class Sequencer {
     return seq;
   }
 
-  private forget(ids: number[]): void {
+  /** Takes sealed and rejected transactions out of the pool, with their verified signatures. */
+  private forget(...groups: readonly (readonly { id: number }[])[]): void {
+    const ids = groups.flat().map((t) => t.id);
+    for (const p of this.mempool.byIds(ids))
+      if (p.digest !== undefined) this.verified.delete(verifiedKey(p.tx.sender, p.digest));
     this.mempool.remove(ids);
-    for (const id of ids) {
-      const key = this.verifiedKeys.get(id);
-      if (key !== undefined) this.verified.delete(key);
-      this.verifiedKeys.delete(id);
-    }
   }
 
   /** The transition context; signatures the workers verified are not checked again. */
@@ -444,7 +449,7 @@ export class Sequencer {
       witness: false,
       checkSignature: (digest, signature, owner) => {
         if (trustAll) return true;
-        const known = this.verified.get(`${owner.toLowerCase()}:${digest}`);
+        const known = this.verified.get(verifiedKey(owner, digest));
         if (known !== undefined) return compactSignature(known).r === signature.r;
         return recoverSigner(digest, signature) === owner;
       },
@@ -492,22 +497,11 @@ export class Sequencer {
     ]);
     this.log.info("posting batch", { batch: b.seq, position: b.position });
     const sent = await this.publisher.send(`opt-batch-${b.seq}`, { to: this.config.rollup, data });
-    const receipt = await this.deps.provider.getTransactionReceipt(sent.hash);
-    let batchId: number | undefined;
-    for (const log of receipt?.logs ?? []) {
-      const parsed = optimisticRollupInterface.parseLog(log);
-      if (parsed?.name === "BatchPosted") batchId = Number(parsed.args.id);
-    }
-    if (batchId === undefined)
-      throw new L2kitError("OPT_NO_BATCH_EVENT", `transaction ${sent.hash} posted no batch`);
-    this.db.transaction(() => {
-      this.db.recordPosted(b.seq, { tx: sent.hash, block: sent.blockNumber, batchId });
-      this.db.recordGas(b.seq, sent.gasUsed);
-    });
+    // The batch's L1 id comes with its BatchPosted event (the watcher records it).
+    this.db.recordPosted(b.seq, { tx: sent.hash, block: sent.blockNumber, gasUsed: sent.gasUsed });
     this.log.info("batch posted", {
       batch: b.seq,
       position: b.position,
-      id: batchId,
       l1Tx: sent.hash,
       gasUsed: sent.gasUsed,
     });
@@ -623,7 +617,7 @@ export class Sequencer {
             ours === undefined ||
             ours.claimedRoot.toLowerCase() !== (a.stateRoot as string).toLowerCase()
           ) {
-            this.halted = `batch ${a.id} at position ${position} was posted by ${a.sequencer}, not by this sequencer's database; following foreign batches needs the L1 sync (not yet implemented)`;
+            this.halted = `batch ${a.id} at position ${position} was posted by ${a.sequencer}, not by this sequencer's database; this sequencer follows only its own batches`;
             this.log.error("foreign batch", { id: a.id, position, sequencer: a.sequencer });
             break;
           }
@@ -677,20 +671,14 @@ export class Sequencer {
 
   // ------------------------------------------------------------------------------ state
 
-  /** The newest live batch. */
-  private lastLive(): StoredBatch | undefined {
-    return this.db.lastLiveBatch();
-  }
-
-  /** The L2 state after `batches` (each must reproduce its stored honest root). */
-  private replay(batches: readonly StoredBatch[]): L2State {
-    const state = new L2State();
-    const ctx = this.stepContext(true);
+  /** Runs `batches` on `state` (in place); each must reproduce its stored honest root. */
+  private replay(batches: readonly StoredBatch[], state: L2State): L2State {
     for (const b of batches) {
-      for (const entry of this.db.inbox.range(b.inboxStart, b.inboxCount))
-        applyStep(state, { inbox: entry }, ctx);
-      for (const t of this.db.batchTxs(b.seq))
-        applyStep(state, { record: Buffer.from((t.record as string).slice(2), "hex") }, ctx);
+      // Stored batches were verified when sealed; each runs with its own fee account.
+      executeBatch(state, this.db.content(b), this.config.domain, {
+        witness: false,
+        checkSignature: () => true,
+      });
       if (state.root !== b.honestRoot) {
         throw new L2kitError(
           "OPT_REPLAY_MISMATCH",
@@ -703,13 +691,14 @@ export class Sequencer {
   }
 
   /**
-   * Rebuilds the head state from the live batches, and the mempool from the pending transactions
-   * (plus those accepted and still on their way to disk).
+   * Rebuilds the head state (the final state plus the live batches after it), and the mempool
+   * from the pending transactions (plus those accepted and still on their way to disk).
    */
   private rebuild(): void {
-    const live = this.db.liveBatches();
-    this.head = this.replay(live);
-    const last = live.at(-1);
+    const final = this.finalState();
+    const unfinal = this.db.liveBatches().filter((b) => b.position > final.position);
+    this.head = this.replay(unfinal, final.state.clone());
+    const last = this.db.lastLiveBatch();
     this.inboxConsumed = last === undefined ? 0 : last.inboxStart + last.inboxCount;
     const inFlight = this.mempool.all().filter((p) => !p.durable);
     this.mempool.clear();
@@ -762,11 +751,12 @@ export class Sequencer {
     const t = this.db.txByHash(hash.toLowerCase());
     if (t === undefined) return undefined;
     if (t.status !== "batched") return { ...t, view: t.status };
-    // A discarded batch's transactions are pending again, so a batched one's batch is live.
-    const b = this.db.batch(t.batch as number) as StoredBatch;
+    // A discard returns its batches' transactions to the pool in the same SQLite transaction, so
+    // a batched transaction's batch is live.
+    const b = this.db.batch(t.batch as number) as StoredBatch & { status: TxView["view"] };
     return {
       ...t,
-      view: b.status === "discarded" ? "pending" : b.status,
+      view: b.status,
       position: b.position,
       ...(b.batchId === null ? {} : { batchId: b.batchId }),
     };
@@ -816,17 +806,22 @@ export class Sequencer {
     };
   }
 
-  /** The L2 state after the last final batch (replayed once per finality change). */
+  /**
+   * The L2 state after the last final batch. Final batches never leave the chain, so it only moves
+   * forward: each call applies the batches finalised since the last one.
+   */
   private finalState(): { position: number; state: L2State } {
-    const finals = this.db.finalBatches();
-    const position = finals.at(-1)?.position ?? 0;
-    if (this.finalCache?.position !== position)
-      this.finalCache = { position, state: this.replay(finals) };
+    this.finalCache ??= { position: 0, state: new L2State() };
+    const added = this.db.finalBatchesAfter(this.finalCache.position);
+    if (added.length > 0) {
+      this.replay(added, this.finalCache.state);
+      this.finalCache.position = added[added.length - 1].position;
+    }
     return this.finalCache;
   }
 
   status(): Record<string, unknown> {
-    const last = this.lastLive();
+    const last = this.db.lastLiveBatch();
     return {
       rollup: this.config.rollup,
       chainId: this.config.chainId,
@@ -851,7 +846,7 @@ export class Sequencer {
   health(): Record<string, unknown> {
     if (this.halted !== undefined) throw new L2kitError("OPT_SEQUENCER_HALTED", this.halted);
     if (this.lastError !== undefined) throw new L2kitError("OPT_PIPELINE_FAILING", this.lastError);
-    return { headPosition: this.lastLive()?.position ?? 0, pendingTxs: this.mempool.size };
+    return { headPosition: this.db.lastLiveBatch()?.position ?? 0, pendingTxs: this.mempool.size };
   }
 
   /** The head state's root (tests compare it before and after garbage). */

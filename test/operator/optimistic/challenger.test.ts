@@ -17,14 +17,11 @@ import { signL2Tx } from "../../../operator/optimistic/client";
 import { doctored } from "../../../operator/optimistic/driver";
 import { answer, openingClaim, position } from "../../../operator/optimistic/game";
 import { rollupDomain } from "../../../operator/optimistic/protocol";
-import { executeBatch } from "../../../operator/optimistic/batch";
-import { splitRecords } from "../../../operator/optimistic/codec";
 import { Sequencer, type SequencerConfig } from "../../../operator/optimistic/sequencer/sequencer";
-import { L2State } from "../../../operator/optimistic/state";
 import type { Eip712Domain } from "../../../operator/lib/eip712";
 import type { Hex } from "../../../operator/lib/sparse-merkle";
 import { startHardhatNode, type HardhatNode } from "../../helpers/hardhat-node";
-import { FAST_PUBLISHER, gameOver } from "../../helpers/optimistic-node";
+import { FAST_PUBLISHER, gameOver, storedRoots } from "../../helpers/optimistic-node";
 
 const PARAMS = {
   challengeWindow: 1000n,
@@ -100,23 +97,6 @@ describe("optimistic challenger (in process, on a hardhat node)", function () {
       await signL2Tx(from, domain, { type: "transfer", to, amount, nonce }),
     );
   };
-
-  /** Every root of the live batch at `position`, replayed from the sequencer's stored chain. */
-  function honestRoots(pos: number): Hex[] {
-    const db = sequencer.seq.db;
-    const state = new L2State();
-    let roots: Hex[] = [];
-    for (const b of db.liveBatches()) {
-      if (b.position > pos) break;
-      const content = {
-        inbox: db.inbox.range(b.inboxStart, b.inboxCount),
-        records: db.batchTxs(b.seq).map((t) => Buffer.from((t.record as string).slice(2), "hex")),
-        feeAccount: BigInt(b.feeAccount),
-      };
-      roots = executeBatch(state, content, domain).roots;
-    }
-    return roots;
-  }
 
   /** Plays `side` of game `gameId` from `roots` until one step is left or the game ends. */
   async function playScripted(
@@ -217,7 +197,7 @@ describe("optimistic challenger (in process, on a hardhat node)", function () {
       const count = Number(await rollup.batchCount());
       return count >= 4 ? await rollup.batchAt(3) : undefined;
     });
-    const honest = honestRoots(3);
+    const honest = storedRoots(sequencer.seq.db, domain, 3);
     expect(fraud.stateRoot).to.not.equal(honest.at(-1));
     const defenderRoots = doctored(honest, honest.length - 2);
     defenderRoots[defenderRoots.length - 1] = fraud.stateRoot;
@@ -281,7 +261,7 @@ describe("optimistic challenger (in process, on a hardhat node)", function () {
       await submit(node.wallet(from), node.wallet(to).address, parseEther("0.25"));
     await pollUntil("a new batch", async () => Number(await rollup.batchCount()) > pos);
     const target = await rollup.batchAt(pos);
-    const honest = honestRoots(pos);
+    const honest = storedRoots(sequencer.seq.db, domain, pos);
     expect(target.stateRoot).to.equal(honest.at(-1));
     const watchdog = await startChallenger(node.wallet(0), "watchdog", {
       challenge: false,

@@ -10,22 +10,19 @@ import { createLogger } from "../../../operator/core/log";
 import { pollUntil } from "../../../operator/core/rpc";
 import { Store } from "../../../operator/core/store";
 import { optimisticRollupAt } from "../../../operator/optimistic/abi";
-import { executeBatch, type BatchContent } from "../../../operator/optimistic/batch";
 import { signL2Tx, txRequestBody } from "../../../operator/optimistic/client";
 import { openingClaim } from "../../../operator/optimistic/game";
 import { rollupDomain } from "../../../operator/optimistic/protocol";
 import { createSequencerApi } from "../../../operator/optimistic/sequencer/api";
 import { checkFaultInjection } from "../../../operator/optimistic/sequencer/launch";
-import type { SequencerDb } from "../../../operator/optimistic/sequencer/db";
 import {
   faultyRoot,
   Sequencer,
   type SequencerConfig,
 } from "../../../operator/optimistic/sequencer/sequencer";
-import { L2State } from "../../../operator/optimistic/state";
 import type { Eip712Domain } from "../../../operator/lib/eip712";
 import { startHardhatNode, type HardhatNode } from "../../helpers/hardhat-node";
-import { FAST_PUBLISHER, mine as mineBlock } from "../../helpers/optimistic-node";
+import { FAST_PUBLISHER, mine as mineBlock, storedRoots } from "../../helpers/optimistic-node";
 
 const PARAMS = {
   challengeWindow: 100n,
@@ -35,18 +32,6 @@ const PARAMS = {
   clockBudget: 300n,
   clockExtension: 60n,
 };
-
-/** The honest content of every live batch the sequencer stored, in chain order. */
-function storedContents(db: SequencerDb): { position: number; content: BatchContent }[] {
-  return db.liveBatches().map((b) => ({
-    position: b.position,
-    content: {
-      inbox: db.inbox.range(b.inboxStart, b.inboxCount),
-      records: db.batchTxs(b.seq).map((t) => Buffer.from((t.record as string).slice(2), "hex")),
-      feeAccount: BigInt(b.feeAccount),
-    },
-  }));
-}
 
 describe("optimistic sequencer (in process, on a hardhat node)", function () {
   this.timeout(300_000);
@@ -532,15 +517,9 @@ describe("optimistic sequencer (in process, on a hardhat node)", function () {
 
     // A challenger replays the stored batches and disputes the faulty one; the sequencer does not
     // defend it, so it loses on time.
-    const contents = storedContents(running.seq.db);
-    const state = new L2State();
-    let roots: string[] = [];
-    for (const c of contents) {
-      const executed = executeBatch(state, c.content, domain);
-      if (c.position === position) roots = executed.roots;
-    }
+    const roots = storedRoots(running.seq.db, domain, position);
     const opened = await (
-      await game.challenge(onL1.id, openingClaim(roots as `0x${string}`[]), {
+      await game.challenge(onL1.id, openingClaim(roots), {
         value: PARAMS.challengerBond,
       })
     ).wait();
