@@ -72,6 +72,17 @@ describe("scripts/cli (npx l2kit)", function () {
         /'nowhere' is invalid for argument 'system'. Allowed choices are baseline/,
       ],
       [["deploy"], {}, /missing required argument 'system'/],
+      [["optimistic", "deposit", "--amount", "-5"], {}, /--amount/],
+      [["optimistic", "transfer", "--to", "0x1234", "--amount", "1"], {}, /--to/],
+      [["optimistic", "prove", "--id", "one"], {}, /--id/],
+      [["optimistic", "status", "--hash", "0xzz"], {}, /--hash: must be 32 bytes of hex/],
+      [["optimistic", "force-withdraw", "--amount", "1", "--token", "70000"], {}, /--token/],
+      [
+        ["optimistic", "sequencer", "--max-batch-wait-ms", "soon"],
+        {},
+        /--max-batch-wait-ms="soon"/,
+      ],
+      [["optimistic", "challenger", "--defend", "maybe"], {}, /--defend="maybe"/],
       [["demo", "--only", "plasmaa"], {}, /--only: unknown scenario "plasmaa"/],
       [
         ["config"],
