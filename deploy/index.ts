@@ -13,16 +13,21 @@ import path from "node:path";
 import { Contract, ContractFactory, type Signer } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type {
+  Adjudicator,
   BaselineToken,
   ChallengeGame,
   OneStepExecutor,
   OptimisticRollup,
+  PaymentApp,
+  SecretRegistry,
+  TicTacToeApp,
   ZkRollup,
 } from "../typechain-types";
 import { L2kitError } from "../operator/core/errors";
 import { circuitShape } from "../operator/zk/circuits";
 import { verifierContractName, verifierStatus } from "../operator/zk/setup/pipeline";
 import BaselineModule from "./modules/Baseline";
+import ChannelsModule from "./modules/Channels";
 import OptimisticRollupModule, { OPTIMISTIC_DEFAULTS } from "./modules/OptimisticRollup";
 import ZkRollupModule from "./modules/ZkRollup";
 
@@ -296,6 +301,57 @@ export async function deployOptimisticRollupWithSigner(
   };
 }
 
+export interface ChannelsDeployment {
+  adjudicator: Adjudicator;
+  secretRegistry: SecretRegistry;
+  paymentApp: PaymentApp;
+  ticTacToeApp: TicTacToeApp;
+}
+
+/** Deploys the state-channel contracts (secret registry, adjudicator, payment and tic-tac-toe apps). */
+export async function deployChannels(
+  hre: HardhatRuntimeEnvironment,
+  options: DeployOptions = {},
+): Promise<ChannelsDeployment> {
+  await prepareJournal(hre, options);
+  const d = await hre.ignition.deploy(ChannelsModule, { displayUi: false });
+  return {
+    adjudicator: d.adjudicator as unknown as Adjudicator,
+    secretRegistry: d.secretRegistry as unknown as SecretRegistry,
+    paymentApp: d.paymentApp as unknown as PaymentApp,
+    ticTacToeApp: d.ticTacToeApp as unknown as TicTacToeApp,
+  };
+}
+
+/** The channel contracts deployed through `signer` from the artifacts (for a `npx hardhat node`). */
+export async function deployChannelsWithSigner(
+  hre: Pick<HardhatRuntimeEnvironment, "artifacts">,
+  signer: Signer,
+): Promise<{
+  adjudicator: string;
+  secretRegistry: string;
+  paymentApp: string;
+  ticTacToeApp: string;
+  deployBlock: number;
+}> {
+  const provider = signer.provider;
+  if (provider === null) throw new L2kitError("NO_PROVIDER", "the signer has no provider", {});
+  const deployBlock = await provider.getBlockNumber();
+  const deploy = async (name: string, args: unknown[] = []): Promise<string> => {
+    const artifact = await hre.artifacts.readArtifact(name);
+    const contract = await new ContractFactory(artifact.abi, artifact.bytecode, signer).deploy(
+      ...args,
+    );
+    await contract.waitForDeployment();
+    return contract.getAddress();
+  };
+  const secretRegistry = await deploy("SecretRegistry");
+  const adjudicator = await deploy("Adjudicator", [secretRegistry]);
+  const paymentApp = await deploy("PaymentApp");
+  const ticTacToeApp = await deploy("TicTacToeApp");
+  return { adjudicator, secretRegistry, paymentApp, ticTacToeApp, deployBlock };
+}
+
 export const DEPLOYABLE = {
   baseline: {
     description: "the L1 baseline ERC-20 (BaselineToken)",
@@ -328,6 +384,19 @@ export const DEPLOYABLE = {
         OptimisticRollup: await rollup.getAddress(),
         ChallengeGame: await game.getAddress(),
         OneStepExecutor: await executor.getAddress(),
+      };
+    },
+  },
+  channels: {
+    description:
+      "the state-channel adjudicator with its secret registry and the payment and tic-tac-toe apps",
+    deploy: async (hre, options) => {
+      const d = await deployChannels(hre, options);
+      return {
+        Adjudicator: await d.adjudicator.getAddress(),
+        SecretRegistry: await d.secretRegistry.getAddress(),
+        PaymentApp: await d.paymentApp.getAddress(),
+        TicTacToeApp: await d.ticTacToeApp.getAddress(),
       };
     },
   },

@@ -73,10 +73,12 @@ export interface RunBenchOptions {
 
 /** Runs the baseline suite, then the selected ones; returns every record, ratios included. */
 export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]> {
-  const known = options.suites.map((s) => s.system);
+  const known = [...new Set(options.suites.map((s) => s.system))];
   const baselineSuite = options.suites.find((s) => s.system === BASELINE_SYSTEM);
   if (baselineSuite === undefined) throw new Error(`bench needs the ${BASELINE_SYSTEM} suite`);
-  for (const name of options.only ?? []) {
+  // `--only a b` and `--only a,b` name the same systems.
+  const only = (options.only ?? []).flatMap((name) => name.split(",")).filter((n) => n !== "");
+  for (const name of only) {
     if (!known.includes(name))
       throw new InputError(
         "--only",
@@ -84,10 +86,7 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]>
       );
   }
   const selected = options.suites.filter(
-    (s) =>
-      s.system === BASELINE_SYSTEM ||
-      (options.only ?? []).length === 0 ||
-      options.only!.includes(s.system),
+    (s) => s.system === BASELINE_SYSTEM || only.length === 0 || only.includes(s.system),
   );
   const progress = options.progress ?? (() => undefined);
   const ctx: BenchContext = {

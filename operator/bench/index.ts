@@ -1,4 +1,5 @@
 import type { BenchSuite } from "./harness";
+import { paymentChannelSuite, stateChannelSuite } from "./suites/channels";
 import { l1Erc20Suite } from "./suites/l1-erc20";
 import { optimisticOperatorSuite } from "./suites/optimistic-operator";
 import { optimisticRollupSuite } from "./suites/optimistic-rollup";
@@ -14,4 +15,6 @@ export const SUITES: readonly BenchSuite[] = [
   zkOperatorSuite,
   optimisticRollupSuite,
   optimisticOperatorSuite,
+  paymentChannelSuite,
+  stateChannelSuite,
 ];

@@ -18,7 +18,7 @@ export function benchCommand(io: Io): Command {
     )
     .option(
       "--only <systems...>",
-      `systems to measure besides the baseline (${SUITES.map((s) => s.system).join(", ")})`,
+      `systems to measure besides the baseline (${[...new Set(SUITES.map((s) => s.system))].join(", ")})`,
     )
     .option("--quick", "smaller sizes and fewer samples", false)
     .option(

@@ -68,6 +68,15 @@ describe("operator/bench harness", function () {
     expect(lines.some((l) => l.includes("fake-l2"))).to.equal(true);
   });
 
+  it("reads --only a,b as --only a b", async function () {
+    const records = await runBench({ hre, suites: [baseline, l2, other], only: ["fake-l2,other"] });
+    expect([...new Set(records.map((r) => r.system))]).to.deep.equal([
+      "l1-erc20",
+      "fake-l2",
+      "other",
+    ]);
+  });
+
   it("refuses an unknown system with the known ones listed", async function () {
     const err = await runBench({ hre, suites: [baseline, l2], only: ["zk"] }).catch(
       (e: unknown) => e,

@@ -1,0 +1,264 @@
+import { AbiCoder, Wallet, parseEther, type ContractTransactionResponse } from "ethers";
+import { deployChannels, type ChannelsDeployment } from "../../../deploy";
+import {
+  channelId,
+  channelsDomain,
+  ETH,
+  paidOut,
+  sigStruct,
+  signedStateStruct,
+  stateDigest,
+  type Channel,
+  type SignedState,
+  type State,
+} from "../../channels/state";
+import type { Eip712Domain } from "../../lib/eip712";
+import type { BenchContext, BenchSuite, SuiteRecord } from "../harness";
+
+const DURATION = 3600n;
+/** Nitro's figures (ANCHORS.md) and the issue's goal: at most 60% of each. */
+const NITRO = { fundBoth: 75_904, cooperativeExit: 111_514, challengeAndPayout: 195_172 };
+const GOAL_SHARE = 0.6;
+
+interface Probe {
+  d: ChannelsDeployment;
+  domain: Eip712Domain;
+  parties: Wallet[];
+  network: string;
+  nonce: bigint;
+}
+
+async function probe(ctx: BenchContext): Promise<Probe> {
+  const { ethers } = ctx.hre;
+  const [funder] = await ethers.getSigners();
+  const d = await deployChannels(ctx.hre);
+  const { chainId } = await ethers.provider.getNetwork();
+  const domain = channelsDomain(chainId, await d.adjudicator.getAddress());
+  const parties = [0, 1].map(
+    (i) => new Wallet(ethers.id(`l2kit channel bench ${i}`), ethers.provider),
+  );
+  for (const p of parties) {
+    await (await funder.sendTransaction({ to: p.address, value: parseEther("100") })).wait();
+  }
+  return { d, domain, parties, network: ctx.hre.network.name, nonce: 0n };
+}
+
+/** A gas figure of `system`, compared to the L1 ERC-20 transfer. */
+const gasRecord =
+  (system: string, params: Record<string, string | number>) =>
+  (metric: string, value: number, extra: Record<string, string | number> = {}): SuiteRecord => ({
+    system,
+    metric,
+    value,
+    unit: "gas",
+    params: { ...params, ...extra },
+    compareTo: "erc20-transfer",
+  });
+
+async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<number> {
+  const receipt = await (await tx).wait();
+  if (receipt === null) throw new Error("transaction dropped");
+  return Number(receipt.gasUsed);
+}
+
+function signAll(p: Probe, channel: Channel, state: State, signers = [0, 1]): SignedState {
+  const digest = stateDigest(p.domain, channelId(p.domain, channel), state);
+  return { state, sigs: signers.map((i) => p.parties[i].signingKey.sign(digest).serialized) };
+}
+
+async function advance(ctx: BenchContext, seconds: bigint): Promise<void> {
+  await ctx.hre.network.provider.send("evm_increaseTime", [Number(seconds)]);
+  await ctx.hre.network.provider.send("evm_mine", []);
+}
+
+const payment = (version: bigint, amounts: bigint[], isFinal = false): State => ({
+  version,
+  isFinal,
+  appData: "0x",
+  outcome: [{ asset: ETH, amounts, locks: [] }],
+});
+
+/** A fresh funded payment channel; returns the gas of funding it. */
+async function openChannel(
+  p: Probe,
+  app: string,
+  how: "each-side" | "one-funder",
+): Promise<{ channel: Channel; id: string; gas: number }> {
+  const channel: Channel = {
+    participants: p.parties.map((w) => w.address),
+    nonce: ++p.nonce,
+    app,
+    challengeDuration: DURATION,
+  };
+  const id = channelId(p.domain, channel);
+  const share = parseEther("1");
+  const adj = (i: number) => p.d.adjudicator.connect(p.parties[i]);
+  let gas: number;
+  if (how === "each-side") {
+    gas = await gasOf(adj(0).deposit(id, ETH, 0n, share, { value: share }));
+    gas += await gasOf(adj(1).deposit(id, ETH, share, share, { value: share }));
+  } else {
+    gas = await gasOf(adj(0).deposit(id, ETH, 0n, 2n * share, { value: 2n * share }));
+  }
+  return { channel, id, gas };
+}
+
+/**
+ * Payment channels on the embedded EVM: the gas of every step of a channel's life (funding both
+ * sides, the cooperative close, the unilateral close and its payout, answering a stale close,
+ * resolving a hash-time lock) against Nitro's figures, and the L1 gas per payment amortised over
+ * 1,000 off-chain payments.
+ */
+export const paymentChannelSuite: BenchSuite = {
+  system: "payment-channel",
+  description:
+    "Payment channels: gas to fund, close cooperatively, close unilaterally and settle, answer a stale close; L1 gas per payment over 1,000 payments",
+  async run(ctx) {
+    const p = await probe(ctx);
+    const app = await p.d.paymentApp.getAddress();
+    const system = "payment-channel";
+    const params = { network: p.network, participants: 2, asset: "ETH" };
+    const goal = (anchor: number) => ({
+      anchor: `Nitro ${anchor}`,
+      goal: Math.floor(anchor * GOAL_SHARE),
+    });
+    const ONE = parseEther("1");
+
+    ctx.progress("  funding and cooperative close");
+    const eachSide = await openChannel(p, app, "each-side");
+    const oneFunder = await openChannel(p, app, "one-funder");
+    const last = payment(1000n, [ONE / 2n, (3n * ONE) / 2n], true);
+    const coop = await gasOf(
+      p.d.adjudicator.conclude(eachSide.channel, [
+        signedStateStruct(signAll(p, eachSide.channel, last)),
+      ]),
+    );
+
+    ctx.progress("  unilateral close, stale close answered, payout");
+    const stale = payment(10n, [ONE * 2n, 0n]);
+    const latest = payment(999n, [ONE / 2n, (3n * ONE) / 2n]);
+    const challenge = await gasOf(
+      p.d.adjudicator
+        .connect(p.parties[0])
+        .challenge(oneFunder.channel, [signedStateStruct(signAll(p, oneFunder.channel, stale))]),
+    );
+    const answer = await gasOf(
+      p.d.adjudicator
+        .connect(p.parties[1])
+        .checkpoint(oneFunder.channel, [signedStateStruct(signAll(p, oneFunder.channel, latest))]),
+    );
+    await advance(ctx, DURATION);
+    const settle = await gasOf(p.d.adjudicator.payout(oneFunder.channel, latest));
+
+    ctx.progress("  a hash-time lock resolved after a dispute");
+    const locked = await openChannel(p, app, "one-funder");
+    const secret = `0x${"11".repeat(32)}`;
+    const hashlock = await p.d.secretRegistry.reveal
+      .staticCall(secret)
+      .then(() =>
+        ctx.hre.ethers.keccak256(AbiCoder.defaultAbiCoder().encode(["bytes32"], [secret])),
+      );
+    const block = await ctx.hre.ethers.provider.getBlock("latest");
+    const lock = {
+      amount: ONE / 4n,
+      hashlock,
+      expiry: BigInt(block?.timestamp ?? 0) + 10n * DURATION,
+      payer: 0,
+      payee: 1,
+    };
+    const withLock: State = {
+      ...payment(5n, [ONE, (3n * ONE) / 4n]),
+      outcome: [{ asset: ETH, amounts: [ONE, (3n * ONE) / 4n], locks: [lock] }],
+    };
+    await gasOf(
+      p.d.adjudicator.challenge(locked.channel, [
+        signedStateStruct(signAll(p, locked.channel, withLock)),
+      ]),
+    );
+    await advance(ctx, DURATION);
+    await gasOf(p.d.adjudicator.payout(locked.channel, withLock));
+    const reveal = await gasOf(p.d.secretRegistry.reveal(secret));
+    const unlock = await gasOf(p.d.adjudicator.unlock(locked.channel, paidOut(withLock), 0, 0));
+
+    const payments = 1000;
+    const record = gasRecord(system, params);
+    return [
+      record("fund-both-sides-gas", eachSide.gas, { how: "two deposits", ...goal(NITRO.fundBoth) }),
+      record("fund-both-one-deposit-gas", oneFunder.gas, {
+        how: "one deposit of both shares",
+        ...goal(NITRO.fundBoth),
+      }),
+      record("cooperative-close-gas", coop, { ...goal(NITRO.cooperativeExit) }),
+      record("challenge-gas", challenge, { state: "fully signed" }),
+      record("payout-gas", settle),
+      record("challenge-and-payout-gas", challenge + settle, { ...goal(NITRO.challengeAndPayout) }),
+      record("answer-stale-close-gas", answer, { how: "checkpoint", anchor: "Nitro 73936" }),
+      record("secret-reveal-gas", reveal),
+      record("unlock-gas", unlock, { lock: "revealed before expiry" }),
+      {
+        ...record("l1-gas-per-payment", Math.round(((eachSide.gas + coop) / payments) * 10) / 10, {
+          payments,
+          path: "two deposits + cooperative close",
+        }),
+      },
+      {
+        ...record(
+          "l1-gas-per-payment-disputed",
+          Math.round(((oneFunder.gas + challenge + answer + settle) / payments) * 10) / 10,
+          { payments, path: "one deposit + stale close + answer + payout" },
+        ),
+      },
+    ];
+  },
+};
+
+/**
+ * A state channel running the seeds' tic-tac-toe: gas of a challenge with a turn-taking proof, of
+ * one on-chain move (the forced move against a stalling player) and of the winner's payout.
+ */
+export const stateChannelSuite: BenchSuite = {
+  system: "state-channel",
+  description: "State channel (tic-tac-toe): gas of a challenge, a forced on-chain move and payout",
+  async run(ctx) {
+    const p = await probe(ctx);
+    const app = await p.d.ticTacToeApp.getAddress();
+    const { channel } = await openChannel(p, app, "each-side");
+    const ONE = parseEther("1");
+    const pot = (a: bigint, b: bigint) => [{ asset: ETH, amounts: [a, b], locks: [] }];
+    const boardOf = (xs: number, os: number) =>
+      AbiCoder.defaultAbiCoder().encode(["uint8", "uint16", "uint16"], [1, xs, os]);
+    const s = (version: bigint, xs: number, os: number, isFinal = false): State => {
+      const moverTakes = version % 2n === 1n ? pot(0n, 2n * ONE) : pot(2n * ONE, 0n);
+      return { version, isFinal, appData: boardOf(xs, os), outcome: moverTakes };
+    };
+    const s2 = s(2n, 0x010, 0x002);
+    const s3 = s(3n, 0x011, 0x002);
+    const s4 = s(4n, 0x011, 0x102);
+    ctx.progress("  tic-tac-toe: challenge, forced move, payout");
+    const challenge = await gasOf(
+      p.d.adjudicator
+        .connect(p.parties[1])
+        .challenge(
+          channel,
+          [signAll(p, channel, s2, [0]), signAll(p, channel, s3, [1])].map(signedStateStruct),
+        ),
+    );
+    const move = await gasOf(
+      p.d.adjudicator
+        .connect(p.parties[0])
+        .progress(channel, s3, s4, sigStruct(signAll(p, channel, s4, [0]).sigs[0])),
+    );
+    await advance(ctx, DURATION);
+    const settle = await gasOf(p.d.adjudicator.payout(channel, s4));
+    const params = { network: p.network, app: "tic-tac-toe", participants: 2 };
+    const record = gasRecord("state-channel", params);
+    return [
+      record("challenge-turn-proof-gas", challenge, {
+        proof: "2 states, each signed by its mover",
+      }),
+      record("forced-move-gas", move, { how: "progress" }),
+      record("payout-gas", settle),
+      record("challenge-move-payout-gas", challenge + move + settle),
+    ];
+  },
+};
