@@ -15,38 +15,16 @@
  * acceptance rules applied first; the pure JavaScript paths stay for other platforms and are
  * tested against the same reference.
  */
-import { isMainThread } from "node:worker_threads";
 import { secp256k1 } from "@noble/curves/secp256k1";
 import { getAddress, keccak256 } from "ethers";
 import { modInverse } from "../lib/field";
 import { keccak } from "../lib/keccak";
+import { NATIVE_SECP256K1, type NativeSecp256k1 } from "../lib/secp256k1";
 import type { CompactSignature } from "./protocol";
 
+export { NATIVE_SECP256K1 };
+
 type Point = InstanceType<typeof secp256k1.ProjectivePoint>;
-
-interface NativeSecp256k1 {
-  ecdsaRecover(
-    sig64: Uint8Array,
-    recid: number,
-    msg32: Uint8Array,
-    compressed: boolean,
-  ): Uint8Array;
-}
-
-/**
- * The native binding, or null where it does not load, and in worker threads: the `secp256k1`
- * 4.x addon keeps one libsecp256k1 context per process, which a terminating worker frees under
- * the other threads' feet (heap corruption, seen here). Native recovery is fast enough that the
- * main thread needs no workers for it.
- */
-export const NATIVE_SECP256K1: NativeSecp256k1 | null = (() => {
-  if (!isMainThread) return null;
-  try {
-    return require("secp256k1/bindings") as NativeSecp256k1;
-  } catch {
-    return null;
-  }
-})();
 
 /** The lower-case address `p` over `digest` recovers to natively, or null. */
 function recoverNative(native: NativeSecp256k1, digest: string, p: Parsed): string | null {

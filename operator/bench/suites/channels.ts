@@ -1,5 +1,20 @@
-import { AbiCoder, Wallet, parseEther, type ContractTransactionResponse } from "ethers";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import {
+  AbiCoder,
+  Wallet,
+  parseEther,
+  verifyTypedData,
+  type ContractTransactionResponse,
+} from "ethers";
 import { deployChannels, type ChannelsDeployment } from "../../../deploy";
+import { adjudicatorAt } from "../../channels/abi";
+import { ChannelClient } from "../../channels/client";
+import { DirectPeerLink } from "../../channels/link";
+import { ChannelStore } from "../../channels/store";
+import { Store } from "../../core/store";
+import { DigestSigner } from "../../lib/secp256k1";
 import {
   channelId,
   channelsDomain,
@@ -8,6 +23,8 @@ import {
   sigStruct,
   signedStateStruct,
   stateDigest,
+  STATE_TYPES,
+  typedValue,
   type Channel,
   type SignedState,
   type State,
@@ -103,6 +120,153 @@ async function openChannel(
   return { channel, id, gas };
 }
 
+const round = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/**
+ * Off-chain payments between two clients in this process, each with its own SQLite file (WAL,
+ * synchronous = FULL: every commit reaches the disk): each payment is a state signed by the payer,
+ * checked and countersigned by the payee, and stored by both before it counts as done. Against
+ * ethers' typed-data path for the same work (two `signTypedData`, two `verifyTypedData` per
+ * payment, nothing stored), measured in the same run.
+ */
+async function offChainFigures(ctx: BenchContext, p: Probe, app: string): Promise<SuiteRecord[]> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "l2kit-bench-channels-"));
+  const stores: Store[] = [];
+  try {
+    const clients = p.parties.map((w, i) => {
+      const store = Store.open({ dataDir: dir, file: `client-${i}.sqlite` });
+      stores.push(store);
+      return new ChannelClient({
+        signer: new DigestSigner(w.privateKey),
+        store: new ChannelStore(store),
+        domain: p.domain,
+        adjudicator: adjudicatorAt(p.domain.verifyingContract, w),
+        paymentApp: app,
+        policy: { maxPeerDeposit: parseEther("10") },
+      });
+    });
+    const [payer, payee] = clients;
+    payer.connect(payee.address, new DirectPeerLink(payee));
+    payee.connect(payer.address, new DirectPeerLink(payer));
+    const id = await payer.open({
+      peer: payee.address,
+      myDeposit: parseEther("10"),
+      challengeDuration: DURATION,
+    });
+
+    const payments = ctx.quick ? 4_000 : 20_000;
+    const window = 512;
+    ctx.progress(`  ${payments} off-chain payments, up to ${window} in flight`);
+    const t0 = process.hrtime.bigint();
+    let issued = 0;
+    let done = 0;
+    await new Promise<void>((resolve, reject) => {
+      const next = (): void => {
+        while (issued < payments && issued - done < window) {
+          issued++;
+          payer.pay(id, 1_000n).then(() => {
+            done++;
+            if (done % 5_000 === 0) ctx.progress(`  ${done}/${payments} payments`);
+            if (done === payments) resolve();
+            else next();
+          }, reject);
+        }
+      };
+      next();
+    });
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const perSecond = payments / seconds;
+
+    const samples = ctx.quick ? 50 : 200;
+    const latencies: number[] = [];
+    for (let i = 0; i < samples; i++) {
+      const s0 = process.hrtime.bigint();
+      await payer.pay(id, 1n);
+      latencies.push(Number(process.hrtime.bigint() - s0) / 1e6);
+    }
+    latencies.sort((a, b) => a - b);
+
+    // ethers' path for the same states: sign and check twice per payment.
+    const ethersRuns = ctx.quick ? 60 : 200;
+    const latest = payer.channel(id).latest.state;
+    let signNs = 0n;
+    let verifyNs = 0n;
+    for (let i = 0; i < ethersRuns; i++) {
+      const value = typedValue(id, { ...latest, version: latest.version + BigInt(i + 1) });
+      for (const signer of p.parties) {
+        const s0 = process.hrtime.bigint();
+        const sig = await signer.signTypedData(p.domain, STATE_TYPES, value);
+        const s1 = process.hrtime.bigint();
+        const recovered = verifyTypedData(p.domain, STATE_TYPES, value, sig);
+        verifyNs += process.hrtime.bigint() - s1;
+        signNs += s1 - s0;
+        if (recovered !== signer.address)
+          throw new Error("ethers did not verify its own signature");
+      }
+    }
+    const perSec = (count: number, ns: bigint): number => count / (Number(ns) / 1e9);
+    const ethersSigns = perSec(2 * ethersRuns, signNs);
+    const ethersVerifies = perSec(2 * ethersRuns, verifyNs);
+    const ethersPerSecond = perSec(ethersRuns, signNs + verifyNs);
+    const params = {
+      network: p.network,
+      clients: 2,
+      process: "one (both clients share a core)",
+      storage: "SQLite WAL, synchronous=FULL, one file per client",
+    };
+    return [
+      {
+        system: "payment-channel",
+        metric: "payments-per-second",
+        value: round(perSecond),
+        unit: "payments/s",
+        params: { ...params, payments, inFlight: window, goal: 2000 },
+      },
+      {
+        system: "payment-channel",
+        metric: "payment-latency-median",
+        value: round(latencies[latencies.length >> 1], 2),
+        unit: "ms",
+        params: { ...params, samples, inFlight: 1 },
+      },
+      {
+        system: "payment-channel",
+        metric: "ethers-signTypedData-per-second",
+        value: round(ethersSigns),
+        unit: "signatures/s",
+        params: { state: "payment state, one asset", runs: 2 * ethersRuns },
+      },
+      {
+        system: "payment-channel",
+        metric: "ethers-verifyTypedData-per-second",
+        value: round(ethersVerifies),
+        unit: "recoveries/s",
+        params: { state: "payment state, one asset", runs: 2 * ethersRuns },
+      },
+      {
+        system: "payment-channel",
+        metric: "ethers-typed-data-payments-per-second",
+        value: round(ethersPerSecond),
+        unit: "payments/s",
+        params: {
+          path: "2 signTypedData + 2 verifyTypedData per payment, nothing stored",
+          runs: ethersRuns,
+        },
+      },
+      {
+        system: "payment-channel",
+        metric: "payments-per-second / ethers path",
+        value: round(perSecond / ethersPerSecond, 2),
+        unit: "ratio",
+        params: { ...params },
+      },
+    ];
+  } finally {
+    for (const s of stores) s.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /**
  * Payment channels on the embedded EVM: the gas of every step of a channel's life (funding both
  * sides, the cooperative close, the unilateral close and its payout, answering a stale close,
@@ -182,6 +346,7 @@ export const paymentChannelSuite: BenchSuite = {
 
     const payments = 1000;
     const record = gasRecord(system, params);
+    const offChain = await offChainFigures(ctx, p, app);
     return [
       record("fund-both-sides-gas", eachSide.gas, { how: "two deposits", ...goal(NITRO.fundBoth) }),
       record("fund-both-one-deposit-gas", oneFunder.gas, {
@@ -208,6 +373,7 @@ export const paymentChannelSuite: BenchSuite = {
           { payments, path: "one deposit + stale close + answer + payout" },
         ),
       },
+      ...offChain,
     ];
   },
 };

@@ -7,11 +7,19 @@ import {
   OPTIMISTIC_ROLLUP_ABI,
   optimisticRollupInterface,
 } from "../../../operator/optimistic/abi";
+import {
+  ADJUDICATOR_ABI,
+  adjudicatorInterface,
+  SECRET_REGISTRY_ABI,
+  secretRegistryInterface,
+} from "../../../operator/channels/abi";
 
-describe("optimistic rollup ABI fragments used by operator processes", function () {
+describe("ABI fragments used by operator processes (optimistic rollup, channels)", function () {
   for (const [name, ours, fragments] of [
     ["OptimisticRollup", optimisticRollupInterface, OPTIMISTIC_ROLLUP_ABI],
     ["ChallengeGame", challengeGameInterface, CHALLENGE_GAME_ABI],
+    ["Adjudicator", adjudicatorInterface, ADJUDICATOR_ABI],
+    ["SecretRegistry", secretRegistryInterface, SECRET_REGISTRY_ABI],
   ] as const satisfies readonly (readonly [string, Interface, readonly string[]])[]) {
     it(`match the compiled ${name} exactly`, async function () {
       const compiled = new Interface((await hre.artifacts.readArtifact(name)).abi);

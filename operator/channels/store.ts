@@ -1,0 +1,180 @@
+/**
+ * A channel client's persistent state: its channels, the latest fully signed state of each (the
+ * only thing that protects its money, written before the client acts on it), and a log of the
+ * payments it sent and received. One SQLite transaction per batch of payments: the batch's
+ * latest state and its payment rows become durable together.
+ */
+import { StoreError } from "../core/errors";
+import type { Migration, Store } from "../core/store";
+import type { Channel, SignedState } from "./state";
+import {
+  channelToJson,
+  parseChannel,
+  parseSignedState,
+  signedToJson,
+  type SignedStateJson,
+} from "./wire";
+
+export const CHANNEL_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "channels, latest states, payments",
+    up: `
+      CREATE TABLE ch_channels (
+        id TEXT PRIMARY KEY,
+        channel TEXT NOT NULL,
+        me INTEGER NOT NULL,
+        asset TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('funding', 'open', 'closing', 'disputed', 'closed')),
+        created_at INTEGER NOT NULL,
+        note TEXT
+      );
+      CREATE TABLE ch_latest (
+        channel_id TEXT PRIMARY KEY REFERENCES ch_channels (id),
+        version INTEGER NOT NULL,
+        signed TEXT NOT NULL
+      );
+      CREATE TABLE ch_payments (
+        channel_id TEXT NOT NULL REFERENCES ch_channels (id),
+        version INTEGER NOT NULL,
+        direction TEXT NOT NULL CHECK (direction IN ('sent', 'received')),
+        amount TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        PRIMARY KEY (channel_id, version)
+      );
+    `,
+  },
+];
+
+export type ChannelStatus = "funding" | "open" | "closing" | "disputed" | "closed";
+
+export interface ChannelRow {
+  id: string;
+  channel: Channel;
+  /** My participant index. */
+  me: number;
+  asset: string;
+  status: ChannelStatus;
+  createdAt: number;
+  note: string | null;
+}
+
+export interface PaymentRow {
+  version: bigint;
+  direction: "sent" | "received";
+  amount: bigint;
+  at: number;
+}
+
+interface RawChannel {
+  id: string;
+  channel: string;
+  me: number;
+  asset: string;
+  status: ChannelStatus;
+  created_at: number;
+  note: string | null;
+}
+
+export class ChannelStore {
+  constructor(readonly store: Store) {
+    store.migrate("channels", CHANNEL_MIGRATIONS);
+  }
+
+  /** Records a channel with its opening state (fully signed). */
+  addChannel(id: string, channel: Channel, me: number, asset: string, opening: SignedState): void {
+    this.store.transaction(() => {
+      this.store.db
+        .prepare(
+          "INSERT INTO ch_channels (id, channel, me, asset, status, created_at) VALUES (?, ?, ?, ?, 'funding', ?)",
+        )
+        .run(id, JSON.stringify(channelToJson(channel)), me, asset, Date.now());
+      this.saveLatest(id, opening, []);
+    });
+  }
+
+  channel(id: string): ChannelRow | undefined {
+    const row = this.store.db.prepare("SELECT * FROM ch_channels WHERE id = ?").get(id) as
+      RawChannel | undefined;
+    return row === undefined ? undefined : toRow(row);
+  }
+
+  channels(): ChannelRow[] {
+    const rows = this.store.db
+      .prepare("SELECT * FROM ch_channels ORDER BY created_at")
+      .all() as RawChannel[];
+    return rows.map(toRow);
+  }
+
+  setStatus(id: string, status: ChannelStatus, note: string | null = null): void {
+    this.store.db
+      .prepare("UPDATE ch_channels SET status = ?, note = ? WHERE id = ?")
+      .run(status, note, id);
+  }
+
+  /**
+   * Makes `signed` the channel's latest state, with the payments that led to it, in one
+   * transaction. A state that is not newer than the stored one is refused: the store never goes
+   * back to an older state.
+   */
+  saveLatest(id: string, signed: SignedState, payments: PaymentRow[]): void {
+    this.store.transaction(() => {
+      const current = this.store.db
+        .prepare("SELECT version FROM ch_latest WHERE channel_id = ?")
+        .get(id) as { version: number } | undefined;
+      if (current !== undefined && BigInt(current.version) >= signed.state.version) {
+        throw new StoreError("a channel's latest state only moves forward", {
+          channelId: id,
+          stored: current.version,
+          given: signed.state.version.toString(),
+        });
+      }
+      this.store.db
+        .prepare(
+          "INSERT INTO ch_latest (channel_id, version, signed) VALUES (?, ?, ?) ON CONFLICT (channel_id) DO UPDATE SET version = excluded.version, signed = excluded.signed",
+        )
+        .run(id, Number(signed.state.version), JSON.stringify(signedToJson(signed)));
+      const insert = this.store.db.prepare(
+        "INSERT INTO ch_payments (channel_id, version, direction, amount, at) VALUES (?, ?, ?, ?, ?)",
+      );
+      for (const p of payments) {
+        insert.run(id, Number(p.version), p.direction, p.amount.toString(), p.at);
+      }
+    });
+  }
+
+  latest(id: string): SignedState | undefined {
+    const row = this.store.db
+      .prepare("SELECT signed FROM ch_latest WHERE channel_id = ?")
+      .get(id) as { signed: string } | undefined;
+    return row === undefined
+      ? undefined
+      : parseSignedState(JSON.parse(row.signed) as SignedStateJson, "stored");
+  }
+
+  payments(id: string): PaymentRow[] {
+    const rows = this.store.db
+      .prepare(
+        "SELECT version, direction, amount, at FROM ch_payments WHERE channel_id = ? ORDER BY version",
+      )
+      .all(id) as { version: number; direction: "sent" | "received"; amount: string; at: number }[];
+    return rows.map((r) => ({
+      version: BigInt(r.version),
+      direction: r.direction,
+      amount: BigInt(r.amount),
+      at: r.at,
+    }));
+  }
+}
+
+function toRow(r: RawChannel): ChannelRow {
+  return {
+    id: r.id,
+    channel: parseChannel(JSON.parse(r.channel), "stored.channel"),
+    me: r.me,
+    asset: r.asset,
+    status: r.status,
+    createdAt: r.created_at,
+    note: r.note,
+  };
+}
