@@ -2,6 +2,7 @@
  * Every configuration table of the project, for `.env.example` and `npx l2kit config`.
  * A system that adds settings adds its table here.
  */
+import { channelsSettings, watchtowerSettings } from "./channels/settings";
 import type { ConfigSpec } from "./core/config";
 import { coreSettings, networkSettings } from "./core/settings";
 import {
@@ -30,6 +31,11 @@ export const SETTINGS_SECTIONS: readonly { title: string; spec: ConfigSpec }[] =
   {
     title: "Optimistic rollup user client (npx l2kit optimistic deposit, transfer, ...)",
     spec: optimisticClientSettings,
+  },
+  { title: "State channels", spec: channelsSettings },
+  {
+    title: "State-channel watchtower (npx l2kit channels watchtower)",
+    spec: watchtowerSettings,
   },
 ];
 

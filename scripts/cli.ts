@@ -9,6 +9,7 @@ import { benchCommand } from "./commands/bench";
 import { configCommand } from "./commands/config";
 import { demoCommand } from "./commands/demo";
 import { deployCommand } from "./commands/deploy";
+import { channelsCommand } from "./commands/channels";
 import { optimisticCommand } from "./commands/optimistic";
 import { zkCommand } from "./commands/zk";
 
@@ -38,6 +39,7 @@ export function buildProgram(io: Io): Command {
   // One command group per L2 system.
   program.addCommand(zkCommand(io));
   program.addCommand(optimisticCommand(io));
+  program.addCommand(channelsCommand(io));
   const configure = (cmd: Command): void => {
     cmd.exitOverride().configureOutput(program.configureOutput());
     cmd.commands.forEach(configure);

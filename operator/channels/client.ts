@@ -19,6 +19,7 @@ import { silentLogger, type Logger } from "../core/log";
 import type { Eip712Domain } from "../lib/eip712";
 import { DigestSigner, recoverDigest } from "../lib/secp256k1";
 import { ChannelStore, type ChannelRow, type PaymentRow } from "./store";
+import type { TowerLink } from "./watchtower/client";
 import {
   channelId as computeChannelId,
   ETH,
@@ -618,6 +619,16 @@ export class ChannelClient {
       answered.push(id);
     }
     return answered;
+  }
+
+  /**
+   * Hands the channel's latest fully signed state to a watchtower, which answers stale closes
+   * while this client is offline. Call it before going offline (and after payments received
+   * since: the tower can only use what it was given).
+   */
+  async backup(channelId: string, tower: TowerLink): Promise<void> {
+    const live = this.requireLive(channelId);
+    await tower.submit(live.row.channel, live.committed);
   }
 
   /** After a dispute's deadline: pays out the registered state (ours, or the one we answered with). */

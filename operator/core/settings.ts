@@ -176,6 +176,24 @@ export function loadCoreConfig(sources?: ConfigSources): CoreConfig {
 }
 
 /** The publisher's settings, from the core configuration. */
+/** How a service follows L1: finality depth, polling and RPC retries (every service has these). */
+export interface L1PollConfig {
+  confirmations: number;
+  pollIntervalMs: number;
+  rpcRetries: number;
+  rpcRetryDelayMs: number;
+}
+
+/** The L1 polling fields of the core settings or of a service's config (its watcher's). */
+export function pollOf(c: L1PollConfig): L1PollConfig {
+  return {
+    confirmations: c.confirmations,
+    pollIntervalMs: c.pollIntervalMs,
+    rpcRetries: c.rpcRetries,
+    rpcRetryDelayMs: c.rpcRetryDelayMs,
+  };
+}
+
 export function publisherConfig(core: CoreConfig): PublisherConfig {
   return {
     confirmations: core.confirmations,

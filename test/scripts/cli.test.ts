@@ -83,6 +83,13 @@ describe("scripts/cli (npx l2kit)", function () {
         /--max-batch-wait-ms="soon"/,
       ],
       [["optimistic", "challenger", "--defend", "maybe"], {}, /--defend="maybe"/],
+      [["channels", "watchtower", "--port", "70000"], {}, /--port="70000"/],
+      [
+        ["channels", "watchtower", "--min-challenge-seconds", "0"],
+        {},
+        /--min-challenge-seconds="0"/,
+      ],
+      [["channels", "watchtower", "--adjudicator", "0x12"], {}, /--adjudicator="0x12"/],
       [["demo", "--only", "plasmaa"], {}, /--only: unknown scenario "plasmaa"/],
       [
         ["config"],

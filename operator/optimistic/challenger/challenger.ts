@@ -22,14 +22,15 @@
  */
 import type { Contract, Provider } from "ethers";
 import { describeError, L2kitError, TxRevertedError } from "../../core/errors";
+import { pollOf, type L1PollConfig } from "../../core/settings";
 import { silentLogger, type Logger } from "../../core/log";
+import { RoundLoop } from "../../core/loop";
 import {
   Publisher,
   type PublishedTx,
   type PublisherConfig,
   type TxSigner,
 } from "../../core/publisher";
-import { sleep } from "../../core/rpc";
 import type { Store } from "../../core/store";
 import { Watcher, type WatchedEvent } from "../../core/watcher";
 import type { Eip712Domain } from "../../lib/eip712";
@@ -48,7 +49,7 @@ import { L2State } from "../state";
 import type { StepContext } from "../transition";
 import { ChallengerDb, type ChainBatch, type GameRow } from "./db";
 
-export interface ChallengerConfig {
+export interface ChallengerConfig extends L1PollConfig {
   rollup: string;
   game: string;
   chainId: bigint;
@@ -60,10 +61,6 @@ export interface ChallengerConfig {
   challenge: boolean;
   /** Defend valid batches this account posted when someone disputes them (watchdog mode). */
   defend: boolean;
-  confirmations: number;
-  pollIntervalMs: number;
-  rpcRetries: number;
-  rpcRetryDelayMs: number;
   publisher: PublisherConfig;
 }
 
@@ -117,9 +114,7 @@ export class Challenger {
   /** The roots and pre-state of batches in a game we play, by batch id. */
   private readonly inPlay = new Map<number, Disputed>();
   private readonly checker = new SignatureChecker();
-  private readonly abort = new AbortController();
-  private loop: Promise<void> | undefined;
-  private lastError: string | undefined;
+  private readonly loop: RoundLoop;
 
   constructor(
     readonly config: ChallengerConfig,
@@ -137,6 +132,7 @@ export class Challenger {
     );
     this.rollup = optimisticRollupAt(config.rollup, deps.provider);
     this.game = challengeGameAt(config.game, deps.provider);
+    this.loop = new RoundLoop("challenger", config.pollIntervalMs, () => this.tick(), this.log);
     this.publisher = new Publisher(config.publisher, {
       provider: deps.provider,
       signer: deps.signer,
@@ -160,10 +156,7 @@ export class Challenger {
           ...gameEvents.map((n) => challengeGameInterface.getEvent(n)!.format("full")),
         ],
         fromBlock: config.fromBlock,
-        confirmations: config.confirmations,
-        pollIntervalMs: config.pollIntervalMs,
-        rpcRetries: config.rpcRetries,
-        rpcRetryDelayMs: config.rpcRetryDelayMs,
+        ...pollOf(config),
       },
       {
         provider: deps.provider,
@@ -187,7 +180,7 @@ export class Challenger {
 
   async start(): Promise<void> {
     await this.publisher.start();
-    this.loop = this.run();
+    this.loop.start();
     this.log.info("challenger started", {
       rollup: this.config.rollup,
       account: this.address,
@@ -198,10 +191,9 @@ export class Challenger {
   }
 
   async stop(): Promise<void> {
-    this.abort.abort(new L2kitError("CHALLENGER_STOPPED", "challenger stopped"));
     await this.watcher.stop();
     this.publisher.stop();
-    await this.loop?.catch(() => undefined);
+    await this.loop.stop();
   }
 
   /** One round: read L1, verify what is new, open disputes, play every game. */
@@ -211,21 +203,6 @@ export class Challenger {
     this.verify();
     if (this.config.challenge) await this.openDisputes();
     await this.playGames();
-  }
-
-  private async run(): Promise<void> {
-    const { signal } = this.abort;
-    while (!signal.aborted) {
-      try {
-        await this.tick();
-        this.lastError = undefined;
-      } catch (error) {
-        if (signal.aborted) return;
-        this.lastError = describeError(error);
-        this.log.error("challenger round failed", { error: this.lastError });
-      }
-      await sleep(this.config.pollIntervalMs, signal).catch(() => undefined);
-    }
   }
 
   // ------------------------------------------------------------------------------ L1 sync
@@ -452,7 +429,7 @@ export class Challenger {
       try {
         await this.play(row);
       } catch (error) {
-        if (this.abort.signal.aborted) return;
+        if (this.loop.signal.aborted) return;
         this.log.error("game move failed", { gameId: row.gameId, error: describeError(error) });
       }
     }
@@ -587,7 +564,7 @@ export class Challenger {
       invalid: chain.filter((b) => b.verdict === "invalid").map((b) => b.id),
       unreadable: chain.filter((b) => b.verdict === "unreadable").map((b) => b.id),
       games: this.db.games(),
-      lastError: this.lastError ?? null,
+      lastError: this.loop.lastError ?? null,
     };
   }
 }

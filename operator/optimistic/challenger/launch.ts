@@ -5,7 +5,7 @@
 import { findDeploymentBlock } from "../../core/deployments";
 import { connectL1, type L1Connection } from "../../core/l1";
 import type { Logger } from "../../core/log";
-import { publisherConfig, type CoreConfig, type NetworkConfig } from "../../core/settings";
+import { pollOf, publisherConfig, type CoreConfig, type NetworkConfig } from "../../core/settings";
 import { Store } from "../../core/store";
 import { challengeGameAt, optimisticRollupAt } from "../abi";
 import { rollupDomain } from "../protocol";
@@ -45,10 +45,7 @@ export async function launchChallenger(
       challengeWindowSeconds: Number(await rollup.challengeWindow()),
       challenge: chal.challenge,
       defend: chal.defend,
-      confirmations: core.confirmations,
-      pollIntervalMs: core.pollIntervalMs,
-      rpcRetries: core.rpcRetries,
-      rpcRetryDelayMs: core.rpcRetryDelayMs,
+      ...pollOf(core),
       publisher: publisherConfig(core),
     },
     { provider: l1.provider, signer: l1.signer, store, log },

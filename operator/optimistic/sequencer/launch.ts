@@ -9,7 +9,7 @@ import { findDeploymentBlock, recordedAddress } from "../../core/deployments";
 import { ConfigError, L2kitError } from "../../core/errors";
 import { connectL1, LOCAL_CHAIN_ID, type L1Connection } from "../../core/l1";
 import type { Logger } from "../../core/log";
-import { publisherConfig, type CoreConfig, type NetworkConfig } from "../../core/settings";
+import { pollOf, publisherConfig, type CoreConfig, type NetworkConfig } from "../../core/settings";
 import { Store } from "../../core/store";
 import { optimisticRollupAt } from "../abi";
 import { rollupDomain } from "../protocol";
@@ -100,10 +100,7 @@ export async function launchSequencer(
       maxPendingTxs: seq.maxPendingTxs,
       verifyWorkers: seq.verifyWorkers,
       faultAtBatch: seq.faultAtBatch,
-      confirmations: core.confirmations,
-      pollIntervalMs: core.pollIntervalMs,
-      rpcRetries: core.rpcRetries,
-      rpcRetryDelayMs: core.rpcRetryDelayMs,
+      ...pollOf(core),
       publisher: publisherConfig(core),
     },
     { provider: l1.provider, signer: l1.signer, store, log },

@@ -29,6 +29,7 @@
 import { concat, keccak256, toUtf8Bytes, type Contract, type Provider } from "ethers";
 import { describeError, L2kitError, TxRejectedError, TxRevertedError } from "../../core/errors";
 import { GroupCommit } from "../../core/group-commit";
+import { pollOf, type L1PollConfig } from "../../core/settings";
 import { silentLogger, type Logger } from "../../core/log";
 import { Publisher, type PublisherConfig, type TxSigner } from "../../core/publisher";
 import { sleep } from "../../core/rpc";
@@ -56,7 +57,7 @@ import { txWriter, type TxWriter } from "./persist";
 import type { StoredInboxEntry } from "../inbox";
 import { signatureVerifier, type TxSignatureVerifier } from "./verify";
 
-export interface SequencerConfig {
+export interface SequencerConfig extends L1PollConfig {
   rollup: string;
   chainId: bigint;
   domain: Eip712Domain;
@@ -76,10 +77,6 @@ export interface SequencerConfig {
   verifyWorkers: number;
   /** The N-th sealed batch (1-based, counted in this database) claims a wrong root. */
   faultAtBatch?: number;
-  confirmations: number;
-  pollIntervalMs: number;
-  rpcRetries: number;
-  rpcRetryDelayMs: number;
   publisher: PublisherConfig;
 }
 
@@ -206,10 +203,7 @@ export class Sequencer {
         addresses: [config.rollup],
         abi: events,
         fromBlock: config.fromBlock,
-        confirmations: config.confirmations,
-        pollIntervalMs: config.pollIntervalMs,
-        rpcRetries: config.rpcRetries,
-        rpcRetryDelayMs: config.rpcRetryDelayMs,
+        ...pollOf(config),
       },
       {
         provider: deps.provider,

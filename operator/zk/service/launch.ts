@@ -8,7 +8,7 @@ import { findDeploymentBlock, recordedAddress } from "../../core/deployments";
 import { connectL1, type L1Connection } from "../../core/l1";
 import type { Logger } from "../../core/log";
 import type { Api } from "../../core/api";
-import { publisherConfig, type CoreConfig, type NetworkConfig } from "../../core/settings";
+import { pollOf, publisherConfig, type CoreConfig, type NetworkConfig } from "../../core/settings";
 import { Store } from "../../core/store";
 import { zkRollupAt } from "../abi";
 import { registeredShapes } from "../client";
@@ -123,10 +123,7 @@ export async function launchZkOperator(
       minFee: op.minFee,
       maxPendingTxs: op.maxPendingTxs,
       verifyWorkers: op.verifyWorkers,
-      confirmations: core.confirmations,
-      pollIntervalMs: core.pollIntervalMs,
-      rpcRetries: core.rpcRetries,
-      rpcRetryDelayMs: core.rpcRetryDelayMs,
+      ...pollOf(core),
       publisher: publisherConfig(core),
     },
     { provider: l1.provider, signer: l1.signer, store, log },

@@ -19,6 +19,7 @@
 import { hexlify, toBeHex, type Provider } from "ethers";
 import { describeError, L2kitError, TxRevertedError } from "../../core/errors";
 import { GroupCommit } from "../../core/group-commit";
+import { pollOf, type L1PollConfig } from "../../core/settings";
 import { silentLogger, type Logger } from "../../core/log";
 import { Publisher, type PublisherConfig, type TxSigner } from "../../core/publisher";
 import { sleep } from "../../core/rpc";
@@ -33,7 +34,7 @@ import { Mempool, TxRejectedError, type PendingTx } from "./mempool";
 import { InlineTxWriter, ThreadTxWriter, type TxWriter } from "./persist";
 import { SignaturePool } from "./verify";
 
-export interface ZkOperatorConfig {
+export interface ZkOperatorConfig extends L1PollConfig {
   /** The rollup contract. */
   rollup: string;
   /** What signatures are bound to (the rollup's `domain()`). */
@@ -51,10 +52,6 @@ export interface ZkOperatorConfig {
   minFee: bigint;
   maxPendingTxs: number;
   verifyWorkers: number;
-  confirmations: number;
-  pollIntervalMs: number;
-  rpcRetries: number;
-  rpcRetryDelayMs: number;
   publisher: PublisherConfig;
 }
 
@@ -181,10 +178,7 @@ export class ZkOperator {
         addresses: [config.rollup],
         abi: [zkRollupInterface.getEvent("DepositQueued")!.format("full")],
         fromBlock: config.fromBlock,
-        confirmations: config.confirmations,
-        pollIntervalMs: config.pollIntervalMs,
-        rpcRetries: config.rpcRetries,
-        rpcRetryDelayMs: config.rpcRetryDelayMs,
+        ...pollOf(config),
       },
       {
         provider: deps.provider,

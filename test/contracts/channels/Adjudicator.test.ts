@@ -358,6 +358,26 @@ describe("Adjudicator", function () {
       expect((await f.adjudicator.status(id))[1]).to.equal(BigInt(await time.latest()) + DURATION);
     });
 
+    it("takes an answer mined in the last second before the deadline, and none at the deadline", async function () {
+      const f = await load();
+      const { channel, id } = await funded(f);
+      const stale = sign(f, channel, paymentState(1n, [5n * ONE, 0n]));
+      await (await f.adjudicator.challenge(channel, proof(stale))).wait();
+      const [, deadline] = await f.adjudicator.status(id);
+      const s2 = sign(f, channel, paymentState(2n, [4n * ONE, ONE]));
+      const s3 = sign(f, channel, paymentState(3n, [3n * ONE, 2n * ONE]));
+      await time.setNextBlockTimestamp(deadline - 1n);
+      await expect(f.adjudicator.checkpoint(channel, proof(s2))).to.emit(
+        f.adjudicator,
+        "Checkpointed",
+      );
+      await time.setNextBlockTimestamp(deadline);
+      await expect(f.adjudicator.checkpoint(channel, proof(s3)))
+        .to.be.revertedWithCustomError(f.adjudicator, "ChannelFinalized")
+        .withArgs(id);
+      expect((await f.adjudicator.status(id))[0]).to.equal(2n);
+    });
+
     it("a checkpoint before any challenge registers the state without starting a clock", async function () {
       const f = await load();
       const { channel, id } = await funded(f);

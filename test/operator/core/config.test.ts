@@ -1,3 +1,4 @@
+import { channelsSettings, watchtowerSettings } from "../../../operator/channels/settings";
 import {
   challengerSettings,
   optimisticClientSettings,
@@ -185,6 +186,8 @@ describe("operator/core config", function () {
       sequencerSettings,
       challengerSettings,
       optimisticClientSettings,
+      channelsSettings,
+      watchtowerSettings,
     ];
     expect(envs.size).to.equal(tables.reduce((n, t) => n + Object.keys(t).length, 0));
   });
