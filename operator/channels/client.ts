@@ -13,8 +13,9 @@
  * talking to L1 goes through the adjudicator with the client's own key.
  */
 import { randomBytes } from "node:crypto";
-import type { Contract, ContractTransactionResponse } from "ethers";
-import { InputError, L2kitError } from "../core/errors";
+import { keccak256, type Contract, type ContractTransactionResponse } from "ethers";
+import { InputError } from "../core/errors";
+import { ChannelError } from "./errors";
 import { silentLogger, type Logger } from "../core/log";
 import type { Eip712Domain } from "../lib/eip712";
 import { DigestSigner, recoverDigest } from "../lib/secp256k1";
@@ -23,15 +24,22 @@ import type { TowerLink } from "./watchtower/client";
 import {
   channelId as computeChannelId,
   ETH,
+  lockResolved,
   MAX_UINT48,
+  MAX_UINT64,
+  MAX_UINT256,
+  paidOut,
   signedStateStruct,
   stateDigest,
   type Channel,
+  type Lock,
   type SignedState,
   type State,
 } from "./state";
+import { classify, nextState, type Change } from "./transitions";
 import {
   address,
+  uint,
   channelToJson,
   parseChannel,
   parseSignature,
@@ -44,12 +52,7 @@ import {
   type StateJson,
 } from "./wire";
 
-/** A peer refused a message, or the exchange broke; `code` says which. */
-export class ChannelError extends L2kitError {
-  constructor(code: string, message: string, fields: Record<string, unknown> = {}, status = 409) {
-    super(code, message, fields, status);
-  }
-}
+export { ChannelError };
 
 export interface ProposeMessage {
   channel: ChannelJson;
@@ -59,10 +62,20 @@ export interface ProposeMessage {
   sig: string;
 }
 
+/** One hop of a multi-hop payment: lock `amount` to `to`, expiring at `expiry` (unix seconds). */
+export interface Hop {
+  to: string;
+  amount: string;
+  expiry: string;
+}
+
 export interface UpdateMessage {
   channelId: string;
-  /** Consecutive states, each signed by the sender. */
-  states: { state: StateJson; sig: string }[];
+  /**
+   * Consecutive states, each signed by the sender. A state that adds a lock may carry the rest of
+   * its route: the receiver forwards the lock along it (the first hop is the receiver's next).
+   */
+  states: { state: StateJson; sig: string; route?: Hop[] }[];
 }
 
 /** What a client asks of its peer. `HttpPeerLink` and `DirectPeerLink` implement it. */
@@ -75,6 +88,8 @@ export interface PeerLink {
   update(msg: UpdateMessage): Promise<string[]>;
   /** The peer's latest fully signed state, to resynchronise after a broken exchange. */
   latest(msg: { channelId: string }): Promise<SignedStateJson>;
+  /** The secret of a lock the peer owes me: the peer pays the lock (an unlock state) first. */
+  claim(msg: { channelId: string; secret: string }): Promise<void>;
 }
 
 export interface ChannelPolicy {
@@ -85,6 +100,14 @@ export interface ChannelPolicy {
   maxPeerDeposit: bigint;
   /** Most states per batch sent to a peer. */
   maxBatch: number;
+  /** A lock offered to this client must leave at least this long to claim it (seconds). */
+  minLockSeconds: bigint;
+  /**
+   * A forwarded lock expires at least this much earlier than the lock it is paid from, and an
+   * unpaid incoming lock whose secret this client knows is enforced on-chain this long before it
+   * expires (reveal the secret to the registry, then dispute): the time a reveal needs to be mined.
+   */
+  lockMarginSeconds: bigint;
 }
 
 export const DEFAULT_POLICY: ChannelPolicy = {
@@ -92,6 +115,8 @@ export const DEFAULT_POLICY: ChannelPolicy = {
   maxChallengeDuration: 30n * 24n * 3600n,
   maxPeerDeposit: 0n,
   maxBatch: 512,
+  minLockSeconds: 600n,
+  lockMarginSeconds: 300n,
 };
 
 export interface ChannelClientDeps {
@@ -102,6 +127,8 @@ export interface ChannelClientDeps {
   /** The adjudicator, connected to a runner that sends with the client's key. */
   adjudicator: Contract;
   paymentApp: string;
+  /** The secret registry, connected like the adjudicator (hash-time locks). */
+  secretRegistry?: Contract;
   policy?: Partial<ChannelPolicy>;
   log?: Logger;
 }
@@ -109,7 +136,8 @@ export interface ChannelClientDeps {
 interface Pending {
   state: State;
   sig: string;
-  amount: bigint;
+  change: Change;
+  route?: Hop[];
   resolve: (s: SignedState) => void;
   reject: (e: Error) => void;
 }
@@ -132,6 +160,10 @@ export class ChannelClient {
   private readonly log: Logger;
   private readonly live = new Map<string, Live>();
   private readonly links = new Map<string, PeerLink>();
+  /** Work started by incoming messages (forwarding, claiming), awaited by `idle`. */
+  private readonly background = new Set<Promise<void>>();
+  /** Locks this client paid after a claim, by hashlock. */
+  private readonly settledLocks = new Map<string, { done: Promise<void>; resolve: () => void }>();
 
   constructor(private readonly deps: ChannelClientDeps) {
     this.address = deps.signer.address;
@@ -309,45 +341,92 @@ export class ChannelClient {
 
   /** Pays `amount` to the peer; resolves with the fully signed state once both sides stored it. */
   pay(channelId: string, amount: bigint): Promise<SignedState> {
-    const live = this.requireLive(channelId);
-    if (live.row.status !== "open") {
-      return Promise.reject(
-        new ChannelError("NOT_OPEN", `the channel is ${live.row.status}`, { channelId }),
-      );
-    }
     if (amount <= 0n) return Promise.reject(new InputError("amount", "must be positive"));
-    const me = live.row.me;
-    const peer = 1 - me;
-    const amounts = [...live.head.outcome[0].amounts];
-    if (amounts[me] < amount) {
-      return Promise.reject(
-        new ChannelError(
-          "INSUFFICIENT_BALANCE",
-          "the channel balance does not cover the payment",
-          {
-            balance: amounts[me].toString(),
-            amount: amount.toString(),
-          },
-          422,
-        ),
-      );
-    }
-    if (live.head.version >= MAX_UINT48) {
-      return Promise.reject(
-        new ChannelError("VERSIONS_EXHAUSTED", "close this channel and open another"),
-      );
-    }
-    amounts[me] -= amount;
-    amounts[peer] += amount;
-    const state: State = {
-      ...live.head,
-      version: live.head.version + 1n,
-      outcome: [{ ...live.head.outcome[0], amounts }],
+    return this.propose(channelId, { kind: "payment", amount });
+  }
+
+  /**
+   * Locks `amount` for the peer under `hashlock` until `expiry` (unix seconds), optionally with the
+   * route the peer should forward it along. Resolves once the lock is countersigned and stored;
+   * `settled(hashlock)` resolves once this client has paid it (the payee showed the secret).
+   */
+  lock(
+    channelId: string,
+    p: { amount: bigint; hashlock: string; expiry: bigint; route?: Hop[] },
+  ): Promise<SignedState> {
+    const lock: Lock = {
+      amount: p.amount,
+      hashlock: p.hashlock.toLowerCase(),
+      expiry: p.expiry,
+      payer: 0,
+      payee: 0,
     };
+    this.settledEntry(lock.hashlock);
+    return this.propose(channelId, { kind: "lock", lock }, p.route);
+  }
+
+  /** Resolves once a lock this client made under `hashlock` has been paid to its payee. */
+  settled(hashlock: string): Promise<void> {
+    return this.settledEntry(hashlock.toLowerCase()).done;
+  }
+
+  /** A new invoice: a fresh secret kept by this client; pay to its hashlock. */
+  invoice(): { hashlock: string } {
+    const secret = `0x${randomBytes(32).toString("hex")}`;
+    const hashlock = hashOfSecret(secret);
+    this.deps.store.saveSecret(hashlock, secret);
+    return { hashlock };
+  }
+
+  /** Whether work started by incoming messages (forwarding, claiming) is still running. */
+  get busy(): boolean {
+    return this.background.size > 0;
+  }
+
+  /** Resolves when the work incoming messages started (forwarding, claiming) is done. */
+  async idle(): Promise<void> {
+    while (this.background.size > 0) await Promise.allSettled([...this.background]);
+  }
+
+  private settledEntry(hashlock: string): { done: Promise<void>; resolve: () => void } {
+    let entry = this.settledLocks.get(hashlock);
+    if (entry === undefined) {
+      let resolve!: () => void;
+      const done = new Promise<void>((r) => (resolve = r));
+      entry = { done, resolve };
+      this.settledLocks.set(hashlock, entry);
+    }
+    return entry;
+  }
+
+  private spawn(work: () => Promise<void>, what: string): void {
+    const p = work().catch((error: unknown) =>
+      this.log.warn(`${what} failed`, { error: String(error) }),
+    );
+    this.background.add(p);
+    void p.finally(() => this.background.delete(p));
+  }
+
+  /** Signs the state `change` makes to the channel's head and queues it for the peer. */
+  private propose(channelId: string, change: Change, route?: Hop[]): Promise<SignedState> {
+    let live: Live;
+    let state: State;
+    try {
+      live = this.requireLive(channelId);
+      if (live.row.status !== "open") {
+        throw new ChannelError("NOT_OPEN", `the channel is ${live.row.status}`, { channelId });
+      }
+      if (live.head.version >= MAX_UINT48) {
+        throw new ChannelError("VERSIONS_EXHAUSTED", "close this channel and open another");
+      }
+      state = nextState(live.head, change, live.row.me);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     live.head = state;
     const sig = this.deps.signer.sign(stateDigest(this.deps.domain, channelId, state));
     return new Promise<SignedState>((resolve, reject) => {
-      live.queue.push({ state, sig, amount, resolve, reject });
+      live.queue.push({ state, sig, change, route, resolve, reject });
       if (!live.inFlight) void this.flush(channelId, live);
     });
   }
@@ -379,7 +458,11 @@ export class ChannelClient {
     const peer = live.row.channel.participants[peerIndex];
     const sigs = await this.linkTo(peer).update({
       channelId,
-      states: batch.map((p) => ({ state: stateToJson(p.state), sig: p.sig })),
+      states: batch.map((p) => ({
+        state: stateToJson(p.state),
+        sig: p.sig,
+        ...(p.route === undefined ? {} : { route: p.route }),
+      })),
     });
     if (!Array.isArray(sigs) || sigs.length !== batch.length) {
       throw new ChannelError("BAD_ANSWER", "the peer answered with the wrong number of signatures");
@@ -402,12 +485,11 @@ export class ChannelClient {
     this.deps.store.saveLatest(
       channelId,
       last,
-      batch.map((p) => ({
-        version: p.state.version,
-        direction: "sent",
-        amount: p.amount,
-        at: now,
-      })),
+      paymentRows(
+        batch.map((p) => [p.state.version, p.change]),
+        "sent",
+        now,
+      ),
     );
     live.committed = last;
     batch.forEach((p, i) => p.resolve(signed[i]));
@@ -432,7 +514,18 @@ export class ChannelClient {
    */
   handleUpdate(msg: UpdateMessage): Promise<string[]> {
     const live = this.requireLive(msg.channelId);
-    const run = live.busy.then(() => this.applyUpdate(msg, live));
+    const run = live.busy.then(async () => {
+      // Lock changes are checked against the chain's clock; plain payments need none.
+      const locks = live.committed.state.outcome[0].locks.length;
+      const lockChange =
+        Array.isArray(msg.states) &&
+        msg.states.some((s) => {
+          const outcome = (s?.state as { outcome?: { locks?: unknown[] }[] } | undefined)?.outcome;
+          return outcome?.[0]?.locks?.length !== locks;
+        });
+      const now = lockChange ? await this.chainTime() : 0n;
+      return this.applyUpdate(msg, live, now);
+    });
     live.busy = run.then(
       () => undefined,
       () => undefined,
@@ -440,7 +533,7 @@ export class ChannelClient {
     return run;
   }
 
-  private applyUpdate(msg: UpdateMessage, live: Live): string[] {
+  private applyUpdate(msg: UpdateMessage, live: Live, now: bigint): string[] {
     if (live.row.status !== "open") {
       throw new ChannelError("NOT_OPEN", `the channel is ${live.row.status}`, {
         channelId: msg.channelId,
@@ -460,27 +553,30 @@ export class ChannelClient {
     const sender = 1 - me;
     const senderAddress = live.row.channel.participants[sender];
     let prev = live.committed.state;
-    const payments: PaymentRow[] = [];
     const out: string[] = [];
+    const changes: [bigint, Change][] = [];
+    const incomingLocks: { lock: Lock; route: Hop[] | undefined }[] = [];
     let last: SignedState | undefined;
-    const now = Date.now();
     msg.states.forEach((entry, i) => {
-      const state = parseState(entry.state, `states[${i}].state`);
-      const sig = parseSignature(entry.sig, `states[${i}].sig`);
-      const amount = paymentAmount(prev, state, me, sender, i);
+      const field = `states[${i}]`;
+      const state = parseState(entry.state, `${field}.state`);
+      const sig = parseSignature(entry.sig, `${field}.sig`);
+      const change = classify(prev, state, me, sender, now, this.policy.minLockSeconds, field);
+      const route =
+        entry.route === undefined ? undefined : parseRoute(entry.route, `${field}.route`);
       const digest = stateDigest(this.deps.domain, msg.channelId, state);
-      this.requireSignedBy(digest, sig, senderAddress, `states[${i}]`);
+      this.requireSignedBy(digest, sig, senderAddress, field);
       const mine = this.deps.signer.sign(digest);
       out.push(mine);
       const pair = ["", ""];
       pair[sender] = sig;
       pair[me] = mine;
       last = { state, sigs: pair };
-      if (amount > 0n)
-        payments.push({ version: state.version, direction: "received", amount, at: now });
+      changes.push([state.version, change]);
+      if (change.kind === "lock") incomingLocks.push({ lock: change.lock, route });
       prev = state;
     });
-    this.deps.store.saveLatest(msg.channelId, last!, payments);
+    this.deps.store.saveLatest(msg.channelId, last!, paymentRows(changes, "received", Date.now()));
     live.committed = last!;
     live.head = last!.state;
     if (last!.state.isFinal) {
@@ -488,7 +584,83 @@ export class ChannelClient {
       this.deps.store.setStatus(msg.channelId, "closing");
       live.row.status = "closing";
     }
+    for (const { lock, route } of incomingLocks) {
+      this.spawn(
+        () => this.onIncomingLock(msg.channelId, lock, route),
+        "handling an incoming lock",
+      );
+    }
     return out;
+  }
+
+  /** A lock payable to this client was stored: claim it if this client has the secret, or forward it. */
+  private async onIncomingLock(
+    channelId: string,
+    lock: Lock,
+    route: Hop[] | undefined,
+  ): Promise<void> {
+    const live = this.requireLive(channelId);
+    const secret = this.deps.store.secret(lock.hashlock);
+    if (secret !== undefined) {
+      await this.linkTo(live.row.channel.participants[lock.payer]).claim({ channelId, secret });
+      return;
+    }
+    if (route === undefined || route.length === 0) return;
+    const [hop, ...rest] = route;
+    const amount = BigInt(hop.amount);
+    const expiry = BigInt(hop.expiry);
+    if (amount > lock.amount || expiry + this.policy.lockMarginSeconds > lock.expiry) {
+      this.log.warn("not forwarding a lock: fee negative or expiry too close to the incoming one", {
+        hashlock: lock.hashlock,
+      });
+      return;
+    }
+    const next = [...this.live.entries()].find(
+      ([, l]) =>
+        l.row.status === "open" &&
+        l.row.channel.participants.length === 2 &&
+        l.row.channel.participants[1 - l.row.me] === hop.to,
+    );
+    if (next === undefined) {
+      this.log.warn("not forwarding a lock: no open channel to the next hop", { to: hop.to });
+      return;
+    }
+    await this.lock(next[0], { amount, hashlock: lock.hashlock, expiry, route: rest });
+  }
+
+  /**
+   * Answers a peer's `claim`: the secret of a lock this client owes the peer. Pays the lock (an
+   * unlock state, countersigned and stored by both), then claims the same hashlock from upstream.
+   */
+  async handleClaim(msg: { channelId: string; secret: string }): Promise<void> {
+    const live = this.requireLive(msg.channelId);
+    const secret = parseSecret(msg.secret);
+    const hashlock = hashOfSecret(secret);
+    const locks = live.head.outcome[0].locks;
+    const index = locks.findIndex((l) => l.hashlock === hashlock && l.payer === live.row.me);
+    if (index < 0) {
+      throw new ChannelError(
+        "NO_SUCH_LOCK",
+        "no lock of mine under this secret",
+        { hashlock },
+        404,
+      );
+    }
+    this.deps.store.saveSecret(hashlock, secret);
+    await this.propose(msg.channelId, { kind: "unlock", index, lock: locks[index] });
+    this.settledEntry(hashlock).resolve();
+    this.spawn(() => this.claimUpstream(hashlock, secret), "claiming upstream");
+  }
+
+  /** Claims every lock payable to this client under `hashlock`, now that it knows the secret. */
+  private async claimUpstream(hashlock: string, secret: string): Promise<void> {
+    for (const [id, live] of this.live) {
+      const lock = live.committed.state.outcome[0].locks.find(
+        (l) => l.hashlock === hashlock && l.payee === live.row.me,
+      );
+      if (lock === undefined) continue;
+      await this.linkTo(live.row.channel.participants[lock.payer]).claim({ channelId: id, secret });
+    }
   }
 
   /** Answers a peer's `latest`. */
@@ -508,6 +680,11 @@ export class ChannelClient {
       throw new ChannelError("UNKNOWN_CHANNEL", "no such channel", { channelId }, 404);
     }
     return { row, latest };
+  }
+
+  /** The channel's log of payments sent and received (plain payments and paid locks). */
+  channelPayments(channelId: string): PaymentRow[] {
+    return this.deps.store.payments(channelId);
   }
 
   /** Every channel this client knows, closed ones included. */
@@ -618,7 +795,61 @@ export class ChannelClient {
       });
       answered.push(id);
     }
+    await this.guardLocks();
     return answered;
+  }
+
+  /**
+   * Hash-time locks: learns secrets revealed on-chain for locks this client owes (and claims
+   * upstream with them), takes back its expired locks, and enforces on-chain an incoming lock
+   * whose secret it knows but which its payer has not paid within `lockMarginSeconds` of expiry:
+   * reveals the secret to the registry (so the lock pays it whenever it is unlocked) and disputes.
+   */
+  private async guardLocks(): Promise<void> {
+    const registry = this.deps.secretRegistry;
+    const now = await this.chainTime();
+    for (const [id, live] of [...this.live]) {
+      if (live.row.status !== "open") continue;
+      const locks = live.committed.state.outcome[0].locks;
+      for (const [index, lock] of locks.entries()) {
+        if (lock.payer === live.row.me) {
+          if (this.deps.store.secret(lock.hashlock) === undefined && registry !== undefined) {
+            const events = await registry.queryFilter(
+              registry.filters.SecretRevealed(lock.hashlock),
+            );
+            const secret = (events[0] as { args?: { secret?: string } } | undefined)?.args?.secret;
+            if (secret !== undefined) {
+              this.deps.store.saveSecret(lock.hashlock, secret);
+              this.spawn(() => this.claimUpstream(lock.hashlock, secret), "claiming upstream");
+            }
+          }
+          if (now > lock.expiry) {
+            await this.propose(id, { kind: "expire", index, lock }).catch((e: unknown) =>
+              this.log.warn("taking back an expired lock failed", {
+                channelId: id,
+                error: String(e),
+              }),
+            );
+            break; // indices moved: the next round sees the rest
+          }
+        } else if (lock.payee === live.row.me) {
+          const secret = this.deps.store.secret(lock.hashlock);
+          if (secret === undefined || now + this.policy.lockMarginSeconds < lock.expiry) continue;
+          if (
+            registry !== undefined &&
+            ((await registry.revealedAt(lock.hashlock)) as bigint) === 0n
+          ) {
+            await ((await registry.reveal(secret)) as ContractTransactionResponse).wait();
+          }
+          this.log.warn("an incoming lock was not paid in time: enforcing it on-chain", {
+            channelId: id,
+            hashlock: lock.hashlock,
+          });
+          await this.dispute(id);
+          break;
+        }
+      }
+    }
   }
 
   /**
@@ -639,6 +870,27 @@ export class ChannelClient {
       live.committed.state,
     )) as ContractTransactionResponse;
     await tx.wait();
+    // Resolve the locks that can be: revealed in time (to the payee) or expired (to the payer).
+    let state = paidOut(live.committed.state);
+    for (const [index, lock] of live.committed.state.outcome[0].locks.entries()) {
+      try {
+        await (
+          (await this.deps.adjudicator.unlock(
+            live.row.channel,
+            state,
+            0,
+            index,
+          )) as ContractTransactionResponse
+        ).wait();
+        state = lockResolved(state, 0, index);
+      } catch (error) {
+        this.log.warn("a lock could not be resolved yet", {
+          channelId,
+          index,
+          error: String(error),
+        });
+      }
+    }
     this.markClosed(channelId, live, "paid out after a dispute");
     return tx;
   }
@@ -695,6 +947,14 @@ export class ChannelClient {
     );
   }
 
+  /** The latest block's timestamp (lock expiries are judged by the chain's clock). */
+  private async chainTime(): Promise<bigint> {
+    const provider = this.deps.adjudicator.runner?.provider;
+    const block =
+      provider === undefined || provider === null ? null : await provider.getBlock("latest");
+    return BigInt(block?.timestamp ?? Math.floor(Date.now() / 1000));
+  }
+
   private async deposit(channelId: string, expectedHeld: bigint, amount: bigint): Promise<void> {
     const tx = (await this.deps.adjudicator.deposit(channelId, ETH, expectedHeld, amount, {
       value: amount,
@@ -713,58 +973,43 @@ export class ChannelClient {
   }
 }
 
-/**
- * How much `next` pays participant `me` over `prev`: it must be the next version, not final unless
- * it changes nothing (a cooperative close), with only `me`'s amount up and `sender`'s down by as
- * much, the same asset, app data and locks.
- */
-export function paymentAmount(
-  prev: State,
-  next: State,
-  me: number,
-  sender: number,
-  index = 0,
-): bigint {
-  const field = `states[${index}]`;
-  if (prev.isFinal)
-    throw new ChannelError("CHANNEL_FINAL", "nothing follows a final state", { field });
-  if (next.version !== prev.version + 1n) {
-    throw new ChannelError("VERSION", `expected version ${prev.version + 1n}`, {
-      field,
-      expected: (prev.version + 1n).toString(),
-      given: next.version.toString(),
-    });
+/** The payment log rows of a batch's changes (plain payments and paid locks). */
+function paymentRows(
+  changes: [bigint, Change][],
+  direction: "sent" | "received",
+  at: number,
+): PaymentRow[] {
+  const rows: PaymentRow[] = [];
+  for (const [version, c] of changes) {
+    if (c.kind === "payment")
+      rows.push({ version, direction, amount: c.amount, at, kind: "payment" });
+    if (c.kind === "unlock")
+      rows.push({ version, direction, amount: c.lock.amount, at, kind: "unlock" });
   }
-  const a = prev.outcome[0];
-  const b = next.outcome[0];
-  const same =
-    next.appData === prev.appData &&
-    next.outcome.length === 1 &&
-    b.asset === a.asset &&
-    b.amounts.length === a.amounts.length &&
-    b.locks.length === 0 &&
-    a.locks.length === 0;
-  if (!same) throw new ChannelError("NOT_A_PAYMENT", "only the amounts may change", { field }, 422);
-  const gained = b.amounts[me] - a.amounts[me];
-  const paid = a.amounts[sender] - b.amounts[sender];
-  if (next.isFinal) {
-    if (gained !== 0n || paid !== 0n) {
-      throw new ChannelError(
-        "NOT_A_PAYMENT",
-        "a final state must keep the amounts",
-        { field },
-        422,
-      );
-    }
-    return 0n;
+  return rows;
+}
+
+/** keccak256 of a 32-byte secret (what the secret registry and the adjudicator check). */
+export function hashOfSecret(secret: string): string {
+  return keccak256(secret).toLowerCase();
+}
+
+function parseSecret(v: unknown): string {
+  if (typeof v !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(v)) {
+    throw new InputError("secret", "must be 32 bytes of hex");
   }
-  if (gained <= 0n || gained !== paid) {
-    throw new ChannelError(
-      "NOT_A_PAYMENT",
-      "a payment moves a positive amount from the sender to me",
-      { field },
-      422,
-    );
-  }
-  return gained;
+  return v.toLowerCase();
+}
+
+function parseRoute(v: unknown, field: string): Hop[] {
+  if (!Array.isArray(v) || v.length > 16)
+    throw new InputError(field, "must be an array of at most 16 hops");
+  return v.map((h, i) => {
+    const o = (typeof h === "object" && h !== null ? h : {}) as Record<string, unknown>;
+    return {
+      to: address(o.to, `${field}[${i}].to`),
+      amount: uint(o.amount, `${field}[${i}].amount`, MAX_UINT256).toString(),
+      expiry: uint(o.expiry, `${field}[${i}].expiry`, MAX_UINT64).toString(),
+    };
+  });
 }

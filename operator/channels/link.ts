@@ -25,4 +25,8 @@ export class DirectPeerLink implements PeerLink {
   async latest(msg: { channelId: string }): Promise<SignedStateJson> {
     return wire(this.peer.handleLatest(wire(msg)));
   }
+
+  async claim(msg: { channelId: string; secret: string }): Promise<void> {
+    await this.peer.handleClaim(wire(msg));
+  }
 }

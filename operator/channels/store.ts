@@ -44,6 +44,18 @@ export const CHANNEL_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: "payment kinds, hash-lock secrets",
+    up: `
+      ALTER TABLE ch_payments ADD COLUMN kind TEXT NOT NULL DEFAULT 'payment';
+      CREATE TABLE ch_secrets (
+        hashlock TEXT PRIMARY KEY,
+        secret TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 export type ChannelStatus = "funding" | "open" | "closing" | "disputed" | "closed";
@@ -64,6 +76,8 @@ export interface PaymentRow {
   direction: "sent" | "received";
   amount: bigint;
   at: number;
+  /** A plain payment, or a hash-time lock paid to its payee. */
+  kind?: "payment" | "unlock";
 }
 
 interface RawChannel {
@@ -135,10 +149,17 @@ export class ChannelStore {
         )
         .run(id, Number(signed.state.version), JSON.stringify(signedToJson(signed)));
       const insert = this.store.db.prepare(
-        "INSERT INTO ch_payments (channel_id, version, direction, amount, at) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO ch_payments (channel_id, version, direction, amount, at, kind) VALUES (?, ?, ?, ?, ?, ?)",
       );
       for (const p of payments) {
-        insert.run(id, Number(p.version), p.direction, p.amount.toString(), p.at);
+        insert.run(
+          id,
+          Number(p.version),
+          p.direction,
+          p.amount.toString(),
+          p.at,
+          p.kind ?? "payment",
+        );
       }
     });
   }
@@ -155,15 +176,36 @@ export class ChannelStore {
   payments(id: string): PaymentRow[] {
     const rows = this.store.db
       .prepare(
-        "SELECT version, direction, amount, at FROM ch_payments WHERE channel_id = ? ORDER BY version",
+        "SELECT version, direction, amount, at, kind FROM ch_payments WHERE channel_id = ? ORDER BY version",
       )
-      .all(id) as { version: number; direction: "sent" | "received"; amount: string; at: number }[];
+      .all(id) as {
+      version: number;
+      direction: "sent" | "received";
+      amount: string;
+      at: number;
+      kind: "payment" | "unlock";
+    }[];
     return rows.map((r) => ({
       version: BigInt(r.version),
       direction: r.direction,
       amount: BigInt(r.amount),
       at: r.at,
+      kind: r.kind,
     }));
+  }
+
+  /** Keeps a hash-lock secret (an invoice's, or one learned from a payee). */
+  saveSecret(hashlock: string, secret: string): void {
+    this.store.db
+      .prepare("INSERT OR IGNORE INTO ch_secrets (hashlock, secret, created_at) VALUES (?, ?, ?)")
+      .run(hashlock.toLowerCase(), secret.toLowerCase(), Date.now());
+  }
+
+  secret(hashlock: string): string | undefined {
+    const row = this.store.db
+      .prepare("SELECT secret FROM ch_secrets WHERE hashlock = ?")
+      .get(hashlock.toLowerCase()) as { secret: string } | undefined;
+    return row?.secret;
   }
 }
 

@@ -26,7 +26,7 @@ import { Watcher, type WatchedEvent } from "../../core/watcher";
 import type { Eip712Domain } from "../../lib/eip712";
 import { recoverDigest } from "../../lib/secp256k1";
 import { adjudicatorAt, adjudicatorInterface } from "../abi";
-import { ChannelError } from "../client";
+import { ChannelError } from "../errors";
 import {
   channelId as computeChannelId,
   signedStateStruct,

@@ -140,13 +140,11 @@ describe("channels: payment-channel client", function () {
       });
     const [a, b] = latest.state.outcome[0].amounts;
     expect(await code(send(next([a - 5n, b + 5n]), strangerKey))).to.equal("BAD_SIGNATURE");
-    expect(await code(send(next([a + 5n, b - 5n])))).to.equal("NOT_A_PAYMENT");
-    expect(await code(send(next([a - 5n, b + 6n])))).to.equal("NOT_A_PAYMENT");
+    expect(await code(send(next([a + 5n, b - 5n])))).to.equal("NOT_ACCEPTED");
+    expect(await code(send(next([a - 5n, b + 6n])))).to.equal("NOT_ACCEPTED");
     expect(await code(send(next([a - 5n, b + 5n], latest.state.version + 2n)))).to.equal("VERSION");
     expect(await code(send(next([a - 5n, b + 5n], latest.state.version)))).to.equal("VERSION");
-    expect(await code(send({ ...next([a - 5n, b + 5n]), isFinal: true }))).to.equal(
-      "NOT_A_PAYMENT",
-    );
+    expect(await code(send({ ...next([a - 5n, b + 5n]), isFinal: true }))).to.equal("NOT_ACCEPTED");
     expect(
       await code(
         bob.handleUpdate({
@@ -241,6 +239,7 @@ describe("channels: payment-channel client", function () {
       propose: (m) => new DirectPeerLink(bob2).propose(m),
       funded: (m) => new DirectPeerLink(bob2).funded(m),
       latest: (m) => new DirectPeerLink(bob2).latest(m),
+      claim: (m) => new DirectPeerLink(bob2).claim(m),
       update: async (m) => {
         await new DirectPeerLink(bob2).update(m);
         throw new ChannelError("NETWORK", "connection reset");
