@@ -183,6 +183,28 @@ export async function deployZkRollup(
   return { rollup: zk, shapeIds, levels };
 }
 
+/** The block a deployment through `signer` starts at (its events are read from there). */
+async function deploymentStart(signer: Signer): Promise<number> {
+  const provider = signer.provider;
+  if (provider === null) throw new L2kitError("NO_PROVIDER", "the signer has no provider", {});
+  return provider.getBlockNumber();
+}
+
+/** Deploys contract `name` from the compiled artifacts through `signer`; returns its address. */
+async function deployArtifact(
+  hre: Pick<HardhatRuntimeEnvironment, "artifacts">,
+  signer: Signer,
+  name: string,
+  args: unknown[] = [],
+): Promise<string> {
+  const artifact = await hre.artifacts.readArtifact(name);
+  const contract = await new ContractFactory(artifact.abi, artifact.bytecode, signer).deploy(
+    ...args,
+  );
+  await contract.waitForDeployment();
+  return contract.getAddress();
+}
+
 /**
  * Deploys the ZK rollup to any node through `signer` (owner and operator) from the compiled
  * artifacts: what `deployZkRollup` does, without Ignition's journal, for a node other than the
@@ -196,15 +218,9 @@ export async function deployZkRollupWithSigner(
 ): Promise<{ rollup: string; shapeId: number; deployBlock: number }> {
   const circuit = options.circuit ?? "test";
   const shape = circuitShape(circuit);
-  const provider = signer.provider;
-  if (provider === null) throw new L2kitError("NO_PROVIDER", "the signer has no provider", {});
-  const deploy = async (name: string, args: unknown[] = []): Promise<string> => {
-    const artifact = await hre.artifacts.readArtifact(name);
-    const c = await new ContractFactory(artifact.abi, artifact.bytecode, signer).deploy(...args);
-    await c.waitForDeployment();
-    return c.getAddress();
-  };
-  const deployBlock = await provider.getBlockNumber();
+  const deploy = (name: string, args: unknown[] = []): Promise<string> =>
+    deployArtifact(hre, signer, name, args);
+  const deployBlock = await deploymentStart(signer);
   const owner = await signer.getAddress();
   const rollup = await deploy("ZkRollup", [
     owner,
@@ -277,9 +293,7 @@ export async function deployOptimisticRollupWithSigner(
   params: Partial<OptimisticParams> = {},
 ): Promise<{ rollup: string; game: string; executor: string; deployBlock: number }> {
   const full = { ...OPTIMISTIC_DEFAULTS, ...params };
-  const provider = signer.provider;
-  if (provider === null) throw new L2kitError("NO_PROVIDER", "the signer has no provider", {});
-  const deployBlock = await provider.getBlockNumber();
+  const deployBlock = await deploymentStart(signer);
   const factory = async (name: string): Promise<ContractFactory> => {
     const artifact = await hre.artifacts.readArtifact(name);
     return new ContractFactory(artifact.abi, artifact.bytecode, signer);
@@ -334,17 +348,9 @@ export async function deployChannelsWithSigner(
   ticTacToeApp: string;
   deployBlock: number;
 }> {
-  const provider = signer.provider;
-  if (provider === null) throw new L2kitError("NO_PROVIDER", "the signer has no provider", {});
-  const deployBlock = await provider.getBlockNumber();
-  const deploy = async (name: string, args: unknown[] = []): Promise<string> => {
-    const artifact = await hre.artifacts.readArtifact(name);
-    const contract = await new ContractFactory(artifact.abi, artifact.bytecode, signer).deploy(
-      ...args,
-    );
-    await contract.waitForDeployment();
-    return contract.getAddress();
-  };
+  const deployBlock = await deploymentStart(signer);
+  const deploy = (name: string, args: unknown[] = []): Promise<string> =>
+    deployArtifact(hre, signer, name, args);
   const secretRegistry = await deploy("SecretRegistry");
   const adjudicator = await deploy("Adjudicator", [secretRegistry]);
   const paymentApp = await deploy("PaymentApp");

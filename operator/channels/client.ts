@@ -17,6 +17,7 @@ import { keccak256, type Contract, type ContractTransactionResponse } from "ethe
 import { InputError } from "../core/errors";
 import { ChannelError } from "./errors";
 import { silentLogger, type Logger } from "../core/log";
+import { chainTime } from "../core/rpc";
 import type { Eip712Domain } from "../lib/eip712";
 import { DigestSigner, recoverDigest } from "../lib/secp256k1";
 import { ChannelStore, type ChannelRow, type PaymentRow } from "./store";
@@ -24,6 +25,7 @@ import type { TowerLink } from "./watchtower/client";
 import {
   channelId as computeChannelId,
   ETH,
+  firstBadSignature,
   lockResolved,
   MAX_UINT48,
   MAX_UINT64,
@@ -234,8 +236,7 @@ export class ChannelClient {
     this.requireSignedBy(digest, peerSig, channel.participants[1], "opening");
     const signed: SignedState = { state: opening, sigs: [mySig, peerSig] };
     // Stored before any money moves: with it, either side can recover its deposit by dispute.
-    this.deps.store.addChannel(id, channel, 0, asset, signed);
-    const row = this.deps.store.channel(id)!;
+    const row = this.deps.store.addChannel(id, channel, 0, asset, signed);
     this.live.set(id, this.liveOf(row, signed));
     if (p.myDeposit > 0n) await this.deposit(id, 0n, p.myDeposit);
     // The peer deposits its share (if any) and marks the channel open on its side.
@@ -312,8 +313,7 @@ export class ChannelClient {
     this.requireSignedBy(digest, proposerSig, channel.participants[0], "opening");
     const mySig = this.deps.signer.sign(digest);
     const signed: SignedState = { state: s, sigs: [proposerSig, mySig] };
-    this.deps.store.addChannel(id, channel, 1, ETH, signed);
-    this.live.set(id, this.liveOf(this.deps.store.channel(id)!, signed));
+    this.live.set(id, this.liveOf(this.deps.store.addChannel(id, channel, 1, ETH, signed), signed));
     return mySig;
   }
 
@@ -475,10 +475,7 @@ export class ChannelClient {
         peer,
         "update",
       );
-      const pair = ["", ""];
-      pair[live.row.me] = p.sig;
-      pair[peerIndex] = peerSig;
-      return { state: p.state, sigs: pair };
+      return { state: p.state, sigs: sigPair(live.row.me, p.sig, peerSig) };
     });
     const last = signed[signed.length - 1];
     const now = Date.now();
@@ -515,16 +512,12 @@ export class ChannelClient {
   handleUpdate(msg: UpdateMessage): Promise<string[]> {
     const live = this.requireLive(msg.channelId);
     const run = live.busy.then(async () => {
-      // Lock changes are checked against the chain's clock; plain payments need none.
+      const entries = this.parseUpdate(msg);
+      // Lock changes are judged by the chain's clock; plain payments need none.
       const locks = live.committed.state.outcome[0].locks.length;
-      const lockChange =
-        Array.isArray(msg.states) &&
-        msg.states.some((s) => {
-          const outcome = (s?.state as { outcome?: { locks?: unknown[] }[] } | undefined)?.outcome;
-          return outcome?.[0]?.locks?.length !== locks;
-        });
+      const lockChange = entries.some((e) => e.state.outcome[0]?.locks.length !== locks);
       const now = lockChange ? await this.chainTime() : 0n;
-      return this.applyUpdate(msg, live, now);
+      return this.applyUpdate(msg.channelId, entries, live, now);
     });
     live.busy = run.then(
       () => undefined,
@@ -533,18 +526,32 @@ export class ChannelClient {
     return run;
   }
 
-  private applyUpdate(msg: UpdateMessage, live: Live, now: bigint): string[] {
-    if (live.row.status !== "open") {
-      throw new ChannelError("NOT_OPEN", `the channel is ${live.row.status}`, {
-        channelId: msg.channelId,
-      });
-    }
+  private parseUpdate(msg: UpdateMessage): { state: State; sig: string; route?: Hop[] }[] {
     if (
       !Array.isArray(msg.states) ||
       msg.states.length === 0 ||
       msg.states.length > this.policy.maxBatch
     ) {
       throw new InputError("states", `must hold 1 to ${this.policy.maxBatch} states`);
+    }
+    return msg.states.map((entry, i) => {
+      const field = `states[${i}]`;
+      return {
+        state: parseState(entry.state, `${field}.state`),
+        sig: parseSignature(entry.sig, `${field}.sig`),
+        route: entry.route === undefined ? undefined : parseRoute(entry.route, `${field}.route`),
+      };
+    });
+  }
+
+  private applyUpdate(
+    channelId: string,
+    entries: { state: State; sig: string; route?: Hop[] }[],
+    live: Live,
+    now: bigint,
+  ): string[] {
+    if (live.row.status !== "open") {
+      throw new ChannelError("NOT_OPEN", `the channel is ${live.row.status}`, { channelId });
     }
     if (live.inFlight || live.queue.length > 0) {
       throw new ChannelError("BUSY", "this client has its own payments in flight; retry", {}, 409);
@@ -557,38 +564,28 @@ export class ChannelClient {
     const changes: [bigint, Change][] = [];
     const incomingLocks: { lock: Lock; route: Hop[] | undefined }[] = [];
     let last: SignedState | undefined;
-    msg.states.forEach((entry, i) => {
+    entries.forEach(({ state, sig, route }, i) => {
       const field = `states[${i}]`;
-      const state = parseState(entry.state, `${field}.state`);
-      const sig = parseSignature(entry.sig, `${field}.sig`);
       const change = classify(prev, state, me, sender, now, this.policy.minLockSeconds, field);
-      const route =
-        entry.route === undefined ? undefined : parseRoute(entry.route, `${field}.route`);
-      const digest = stateDigest(this.deps.domain, msg.channelId, state);
+      const digest = stateDigest(this.deps.domain, channelId, state);
       this.requireSignedBy(digest, sig, senderAddress, field);
       const mine = this.deps.signer.sign(digest);
       out.push(mine);
-      const pair = ["", ""];
-      pair[sender] = sig;
-      pair[me] = mine;
-      last = { state, sigs: pair };
+      last = { state, sigs: sigPair(me, mine, sig) };
       changes.push([state.version, change]);
       if (change.kind === "lock") incomingLocks.push({ lock: change.lock, route });
       prev = state;
     });
-    this.deps.store.saveLatest(msg.channelId, last!, paymentRows(changes, "received", Date.now()));
+    this.deps.store.saveLatest(channelId, last!, paymentRows(changes, "received", Date.now()));
     live.committed = last!;
     live.head = last!.state;
     if (last!.state.isFinal) {
       // The peer closes: it concludes on L1 with this state.
-      this.deps.store.setStatus(msg.channelId, "closing");
+      this.deps.store.setStatus(channelId, "closing");
       live.row.status = "closing";
     }
     for (const { lock, route } of incomingLocks) {
-      this.spawn(
-        () => this.onIncomingLock(msg.channelId, lock, route),
-        "handling an incoming lock",
-      );
+      this.spawn(() => this.onIncomingLock(channelId, lock, route), "handling an incoming lock");
     }
     return out;
   }
@@ -704,36 +701,24 @@ export class ChannelClient {
    * Closes cooperatively: both sign a final copy of the latest state and this client concludes it
    * on L1 (paid at once). Falls back to nothing: call `dispute` if the peer does not answer.
    */
-  async close(channelId: string, link?: PeerLink): Promise<ContractTransactionResponse> {
+  async close(channelId: string): Promise<ContractTransactionResponse> {
     const live = this.requireLive(channelId);
     if (live.inFlight || live.queue.length > 0) {
       throw new ChannelError("BUSY", "payments are in flight; close after they settle");
     }
-    const peerIndex = 1 - live.row.me;
-    const peer = live.row.channel.participants[peerIndex];
-    const final: State = {
-      ...live.committed.state,
-      version: live.committed.state.version + 1n,
-      isFinal: true,
-    };
-    const digest = stateDigest(this.deps.domain, channelId, final);
-    const mine = this.deps.signer.sign(digest);
-    const [theirs] = await (link ?? this.linkTo(peer)).update({
-      channelId,
-      states: [{ state: stateToJson(final), sig: mine }],
-    });
-    const peerSig = parseSignature(theirs, "peer signature");
-    this.requireSignedBy(digest, peerSig, peer, "final");
-    const pair = ["", ""];
-    pair[live.row.me] = mine;
-    pair[peerIndex] = peerSig;
-    const signed = { state: final, sigs: pair };
-    this.deps.store.saveLatest(channelId, signed, []);
-    live.committed = signed;
+    await this.propose(channelId, { kind: "close" });
     this.deps.store.setStatus(channelId, "closing");
     live.row.status = "closing";
+    return this.concludeLatest(channelId, live);
+  }
+
+  /** Concludes the channel on L1 with its latest (final, fully signed) state: paid at once. */
+  private async concludeLatest(
+    channelId: string,
+    live: Live,
+  ): Promise<ContractTransactionResponse> {
     const tx = (await this.deps.adjudicator.conclude(live.row.channel, [
-      signedStateStruct(signed),
+      signedStateStruct(live.committed),
     ])) as ContractTransactionResponse;
     await tx.wait();
     this.markClosed(channelId, live, "concluded");
@@ -745,11 +730,7 @@ export class ChannelClient {
     const live = this.requireLive(channelId);
     const c = live.committed;
     if (c.state.isFinal) {
-      const tx = (await this.deps.adjudicator.conclude(live.row.channel, [
-        signedStateStruct(c),
-      ])) as ContractTransactionResponse;
-      await tx.wait();
-      this.markClosed(channelId, live, "concluded");
+      await this.concludeLatest(channelId, live);
       return { finalizesAt: 0n };
     }
     const tx = (await this.deps.adjudicator.challenge(live.row.channel, [
@@ -813,7 +794,13 @@ export class ChannelClient {
       const locks = live.committed.state.outcome[0].locks;
       for (const [index, lock] of locks.entries()) {
         if (lock.payer === live.row.me) {
-          if (this.deps.store.secret(lock.hashlock) === undefined && registry !== undefined) {
+          const unknown = this.deps.store.secret(lock.hashlock) === undefined;
+          // The registry's events are read only once it says the secret is out (one cheap call).
+          if (
+            unknown &&
+            registry !== undefined &&
+            (await revealedAt(registry, lock.hashlock)) !== 0n
+          ) {
             const events = await registry.queryFilter(
               registry.filters.SecretRevealed(lock.hashlock),
             );
@@ -835,10 +822,7 @@ export class ChannelClient {
         } else if (lock.payee === live.row.me) {
           const secret = this.deps.store.secret(lock.hashlock);
           if (secret === undefined || now + this.policy.lockMarginSeconds < lock.expiry) continue;
-          if (
-            registry !== undefined &&
-            ((await registry.revealedAt(lock.hashlock)) as bigint) === 0n
-          ) {
+          if (registry !== undefined && (await revealedAt(registry, lock.hashlock)) === 0n) {
             await ((await registry.reveal(secret)) as ContractTransactionResponse).wait();
           }
           this.log.warn("an incoming lock was not paid in time: enforcing it on-chain", {
@@ -941,18 +925,25 @@ export class ChannelClient {
   }
 
   private requireFullySigned(channelId: string, channel: Channel, s: SignedState): void {
-    const digest = stateDigest(this.deps.domain, channelId, s.state);
-    channel.participants.forEach((p, i) =>
-      this.requireSignedBy(digest, s.sigs[i] ?? "", p, "state"),
-    );
+    const bad = firstBadSignature(this.deps.domain, channelId, channel, s);
+    if (bad >= 0) {
+      const signer = channel.participants[bad];
+      throw new ChannelError(
+        "BAD_SIGNATURE",
+        `the state signature is not ${signer}'s`,
+        { signer },
+        422,
+      );
+    }
   }
 
-  /** The latest block's timestamp (lock expiries are judged by the chain's clock). */
-  private async chainTime(): Promise<bigint> {
+  /** The chain's clock (lock expiries are judged by it). */
+  private chainTime(): Promise<bigint> {
     const provider = this.deps.adjudicator.runner?.provider;
-    const block =
-      provider === undefined || provider === null ? null : await provider.getBlock("latest");
-    return BigInt(block?.timestamp ?? Math.floor(Date.now() / 1000));
+    if (provider === undefined || provider === null) {
+      return Promise.resolve(BigInt(Math.floor(Date.now() / 1000)));
+    }
+    return chainTime(provider);
   }
 
   private async deposit(channelId: string, expectedHeld: bigint, amount: bigint): Promise<void> {
@@ -971,6 +962,16 @@ export class ChannelClient {
       });
     }
   }
+}
+
+/** When the registry first saw the secret of `hashlock` (0: not yet). */
+async function revealedAt(registry: Contract, hashlock: string): Promise<bigint> {
+  return (await registry.revealedAt(hashlock)) as bigint;
+}
+
+/** Two participants' signatures in participant order: `mine` at index `me`, `theirs` at the other. */
+function sigPair(me: number, mine: string, theirs: string): string[] {
+  return me === 0 ? [mine, theirs] : [theirs, mine];
 }
 
 /** The payment log rows of a batch's changes (plain payments and paid locks). */

@@ -10,6 +10,7 @@ import { AbiCoder, getAddress, keccak256, Signature, type TypedDataField } from 
 import { InputError } from "../core/errors";
 import { domainSeparator, eip712Domain, type Eip712Domain } from "../lib/eip712";
 import { keccak } from "../lib/keccak";
+import { recoverDigest } from "../lib/secp256k1";
 
 export const MAX_PARTICIPANTS = 32;
 export const MAX_UINT48 = (1n << 48n) - 1n;
@@ -146,7 +147,8 @@ function checkUint(n: bigint, max: bigint, field: string): bigint {
   return n;
 }
 
-function checkAddress(a: string, field: string): string {
+/** A 20-byte hex address, checksummed, or `InputError` naming `field`. */
+export function checkAddress(a: unknown, field: string): string {
   if (typeof a !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(a)) {
     throw new InputError(field, "must be a 20-byte hex address");
   }
@@ -228,6 +230,22 @@ export function stateDigest(domain: Eip712Domain, id: string, state: State): str
     hex32(stateStructHash(id, state)),
   ]);
   return `0x${Buffer.from(keccak(buf)).toString("hex")}`;
+}
+
+/**
+ * The index of the first participant whose signature in `signed` (participant order) is missing
+ * or not theirs, or -1 when every participant signed.
+ */
+export function firstBadSignature(
+  domain: Eip712Domain,
+  id: string,
+  channel: Channel,
+  signed: SignedState,
+): number {
+  const digest = stateDigest(domain, id, signed.state);
+  return channel.participants.findIndex(
+    (p, i) => recoverDigest(digest, signed.sigs[i] ?? "") !== p,
+  );
 }
 
 /** The fingerprint the adjudicator stores for a registered state. */

@@ -95,16 +95,32 @@ export class ChannelStore {
     store.migrate("channels", CHANNEL_MIGRATIONS);
   }
 
-  /** Records a channel with its opening state (fully signed). */
-  addChannel(id: string, channel: Channel, me: number, asset: string, opening: SignedState): void {
+  /** Records a channel with its opening state (fully signed); returns its row. */
+  addChannel(
+    id: string,
+    channel: Channel,
+    me: number,
+    asset: string,
+    opening: SignedState,
+  ): ChannelRow {
+    const row: ChannelRow = {
+      id,
+      channel,
+      me,
+      asset,
+      status: "funding",
+      createdAt: Date.now(),
+      note: null,
+    };
     this.store.transaction(() => {
       this.store.db
         .prepare(
-          "INSERT INTO ch_channels (id, channel, me, asset, status, created_at) VALUES (?, ?, ?, ?, 'funding', ?)",
+          "INSERT INTO ch_channels (id, channel, me, asset, status, created_at) VALUES (?, ?, ?, ?, ?, ?)",
         )
-        .run(id, JSON.stringify(channelToJson(channel)), me, asset, Date.now());
+        .run(id, JSON.stringify(channelToJson(channel)), me, asset, row.status, row.createdAt);
       this.saveLatest(id, opening, []);
     });
+    return row;
   }
 
   channel(id: string): ChannelRow | undefined {

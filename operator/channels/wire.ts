@@ -3,9 +3,9 @@
  * the messages between clients and the watchtower's API. Parsing is strict: anything malformed is
  * an `InputError` naming the field, and a parsed value is one the adjudicator accepts.
  */
-import { getAddress } from "ethers";
 import { InputError } from "../core/errors";
 import {
+  checkAddress,
   checkChannel,
   MAX_UINT48,
   MAX_UINT64,
@@ -92,12 +92,7 @@ export function uint(v: unknown, field: string, max: bigint): bigint {
   return n;
 }
 
-export function address(v: unknown, field: string): string {
-  if (typeof v !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(v)) {
-    throw new InputError(field, "must be a 20-byte hex address");
-  }
-  return getAddress(v);
-}
+export const address = checkAddress;
 
 function hex(v: unknown, field: string, bytes?: number, maxBytes = 65_536): string {
   const ok =

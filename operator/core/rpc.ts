@@ -2,7 +2,7 @@
  * RPC plumbing shared by the publisher and the watcher: which failures are worth retrying, a
  * retry loop with exponential backoff, and a provider configured for operators.
  */
-import { FetchRequest, JsonRpcProvider, Network } from "ethers";
+import { FetchRequest, JsonRpcProvider, Network, type Provider } from "ethers";
 import { describeError, L2kitError, RpcRetriesExhaustedError } from "./errors";
 import { silentLogger, type Logger } from "./log";
 
@@ -110,6 +110,12 @@ export async function withRetry<T>(
       await sleep(delay, options.signal);
     }
   }
+}
+
+/** The latest block's timestamp in seconds (the wall clock if the node returns no block). */
+export async function chainTime(provider: Pick<Provider, "getBlock">): Promise<bigint> {
+  const block = await provider.getBlock("latest");
+  return BigInt(block?.timestamp ?? Math.floor(Date.now() / 1000));
 }
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {

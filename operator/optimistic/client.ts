@@ -18,6 +18,7 @@ import { AMOUNT, FEE } from "../lib/float";
 import { optimisticRollupAt, optimisticRollupInterface } from "./abi";
 import { checkAddress, checkToken, rollupDomain, TRANSFER, WITHDRAW } from "./protocol";
 import type { SignedL2Tx } from "./sequencer/db";
+import type { TxBody } from "./sequencer/api";
 
 export interface L2TxParams {
   type: "transfer" | "withdraw";
@@ -48,7 +49,7 @@ export async function signL2Tx(
 }
 
 /** The `POST /v1/transactions` body of a signed transaction. */
-export function txRequestBody(tx: SignedL2Tx): Record<string, unknown> {
+export function txRequestBody(tx: SignedL2Tx): TxBody {
   return {
     type: tx.type,
     from: tx.sender,
@@ -62,15 +63,8 @@ export function txRequestBody(tx: SignedL2Tx): Record<string, unknown> {
 }
 
 /** A transaction as `GET /v1/transactions/:hash` reports it. */
-export interface L2TxView {
+export interface L2TxView extends Omit<TxBody, "signature"> {
   hash: string;
-  type: "transfer" | "withdraw";
-  from: string;
-  to?: string;
-  token: number;
-  nonce: string;
-  amount: string;
-  fee: string;
   status: "pending" | "rejected" | "sealed" | "posted" | "final";
   reason?: string;
   batch?: number;

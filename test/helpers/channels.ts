@@ -4,7 +4,8 @@
  * clients use).
  */
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { AbiCoder, Wallet, keccak256 } from "ethers";
+import { Wallet } from "ethers";
+import { encodeBoard } from "../../operator/channels/tictactoe";
 import hre, { ethers } from "hardhat";
 import { deployChannels } from "../../deploy";
 import { hardhatDevKey } from "../../operator/core/l1";
@@ -22,6 +23,7 @@ import {
 } from "../../operator/channels/state";
 
 export { ETH };
+export { hashOfSecret } from "../../operator/channels/client";
 export const DURATION = 100n;
 export const ONE = ethers.parseEther("1");
 
@@ -118,8 +120,5 @@ export async function fundETH(f: Fixture, channel: Channel, amounts: bigint[]): 
 
 /** Tic-tac-toe app data: X's participant index and each side's cells as bits. */
 export function board(xPlayer: number, xs: number, os: number): string {
-  return AbiCoder.defaultAbiCoder().encode(["uint8", "uint16", "uint16"], [xPlayer, xs, os]);
+  return encodeBoard({ xPlayer, xs, os });
 }
-
-export const hashlockOf = (secret: string): string =>
-  keccak256(AbiCoder.defaultAbiCoder().encode(["bytes32"], [secret]));

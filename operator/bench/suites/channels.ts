@@ -1,19 +1,15 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import {
-  AbiCoder,
-  Wallet,
-  parseEther,
-  verifyTypedData,
-  type ContractTransactionResponse,
-} from "ethers";
+import { Wallet, parseEther, verifyTypedData, type ContractTransactionResponse } from "ethers";
 import { deployChannels, type ChannelsDeployment } from "../../../deploy";
 import { adjudicatorAt } from "../../channels/abi";
-import { ChannelClient } from "../../channels/client";
+import { ChannelClient, hashOfSecret } from "../../channels/client";
 import { DirectPeerLink } from "../../channels/link";
 import { ChannelStore } from "../../channels/store";
 import { Store } from "../../core/store";
+import { moveState, TicTacToePlayer } from "../../channels/tictactoe";
+import { chainTime } from "../../core/rpc";
 import { DigestSigner } from "../../lib/secp256k1";
 import {
   channelId,
@@ -317,16 +313,11 @@ export const paymentChannelSuite: BenchSuite = {
     ctx.progress("  a hash-time lock resolved after a dispute");
     const locked = await openChannel(p, app, "one-funder");
     const secret = `0x${"11".repeat(32)}`;
-    const hashlock = await p.d.secretRegistry.reveal
-      .staticCall(secret)
-      .then(() =>
-        ctx.hre.ethers.keccak256(AbiCoder.defaultAbiCoder().encode(["bytes32"], [secret])),
-      );
-    const block = await ctx.hre.ethers.provider.getBlock("latest");
+    const hashlock = hashOfSecret(secret);
     const lock = {
       amount: ONE / 4n,
       hashlock,
-      expiry: BigInt(block?.timestamp ?? 0) + 10n * DURATION,
+      expiry: (await chainTime(ctx.hre.ethers.provider)) + 10n * DURATION,
       payer: 0,
       payee: 1,
     };
@@ -389,17 +380,11 @@ export const stateChannelSuite: BenchSuite = {
     const p = await probe(ctx);
     const app = await p.d.ticTacToeApp.getAddress();
     const { channel } = await openChannel(p, app, "each-side");
-    const ONE = parseEther("1");
-    const pot = (a: bigint, b: bigint) => [{ asset: ETH, amounts: [a, b], locks: [] }];
-    const boardOf = (xs: number, os: number) =>
-      AbiCoder.defaultAbiCoder().encode(["uint8", "uint16", "uint16"], [1, xs, os]);
-    const s = (version: bigint, xs: number, os: number, isFinal = false): State => {
-      const moverTakes = version % 2n === 1n ? pot(0n, 2n * ONE) : pot(2n * ONE, 0n);
-      return { version, isFinal, appData: boardOf(xs, os), outcome: moverTakes };
-    };
-    const s2 = s(2n, 0x010, 0x002);
-    const s3 = s(3n, 0x011, 0x002);
-    const s4 = s(4n, 0x011, 0x102);
+    // X (participant 1) takes the centre, O an edge, X a corner, O blocks: positions 2 to 4.
+    const s1 = moveState(TicTacToePlayer.opening(parseEther("1")), 4, 1);
+    const s2 = moveState(s1, 1, 0);
+    const s3 = moveState(s2, 0, 1);
+    const s4 = moveState(s3, 8, 0);
     ctx.progress("  tic-tac-toe: challenge, forced move, payout");
     const challenge = await gasOf(
       p.d.adjudicator

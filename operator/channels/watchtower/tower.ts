@@ -18,19 +18,19 @@
 import type { Contract, Provider } from "ethers";
 import { L2kitError, TxRevertedError } from "../../core/errors";
 import { RoundLoop } from "../../core/loop";
+import { chainTime } from "../../core/rpc";
 import { pollOf, type L1PollConfig } from "../../core/settings";
 import { silentLogger, type Logger } from "../../core/log";
 import { Publisher, type PublisherConfig, type TxSigner } from "../../core/publisher";
 import type { Store } from "../../core/store";
 import { Watcher, type WatchedEvent } from "../../core/watcher";
 import type { Eip712Domain } from "../../lib/eip712";
-import { recoverDigest } from "../../lib/secp256k1";
 import { adjudicatorAt, adjudicatorInterface } from "../abi";
 import { ChannelError } from "../errors";
 import {
   channelId as computeChannelId,
+  firstBadSignature,
   signedStateStruct,
-  stateDigest,
   type Channel,
   type SignedState,
 } from "../state";
@@ -164,17 +164,15 @@ export class Watchtower {
         422,
       );
     }
-    const digest = stateDigest(this.config.domain, id, signed.state);
-    channel.participants.forEach((p, i) => {
-      if (recoverDigest(digest, signed.sigs[i]) !== p) {
-        throw new ChannelError(
-          "BAD_SIGNATURE",
-          `signature ${i} is not participant ${i}'s`,
-          { field: `signed.sigs[${i}]`, participant: p },
-          422,
-        );
-      }
-    });
+    const bad = firstBadSignature(this.config.domain, id, channel, signed);
+    if (bad >= 0) {
+      throw new ChannelError(
+        "BAD_SIGNATURE",
+        `signature ${bad} is not participant ${bad}'s`,
+        { field: `signed.sigs[${bad}]`, participant: channel.participants[bad] },
+        422,
+      );
+    }
     const held = this.db.get(id);
     if (held !== undefined && held.signed.state.version >= signed.state.version) {
       throw new ChannelError("STALE_STATE", "the tower holds this version or a newer one", {
@@ -186,7 +184,7 @@ export class Watchtower {
       bigint,
       bigint,
     ];
-    const now = await this.now();
+    const now = await chainTime(this.deps.provider);
     if (finalizesAt !== 0n && finalizesAt <= now) {
       throw new ChannelError("CHANNEL_FINAL", "the channel is final on L1", { channelId: id });
     }
@@ -230,7 +228,7 @@ export class Watchtower {
   }
 
   private async answer(c: TowerChannel): Promise<void> {
-    const now = await this.now();
+    const now = await chainTime(this.deps.provider);
     const deadline = c.finalizesAt!;
     if (deadline <= now) {
       this.db.setStatus(c.id, "missed", { note: `deadline ${deadline} passed before an answer` });
@@ -280,10 +278,5 @@ export class Watchtower {
         note: `answer reverted: ${error.message}`,
       });
     }
-  }
-
-  private async now(): Promise<bigint> {
-    const block = await this.deps.provider.getBlock("latest");
-    return BigInt(block?.timestamp ?? Math.floor(Date.now() / 1000));
   }
 }

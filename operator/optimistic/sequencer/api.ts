@@ -49,7 +49,8 @@ const TX_BODY = {
   },
 } as const;
 
-interface TxBody {
+/** The `POST /v1/transactions` body (amounts and nonces as decimal strings). */
+export interface TxBody {
   type: "transfer" | "withdraw";
   from: string;
   to?: string;

@@ -24,7 +24,7 @@ import {
   board,
   ethAllocation,
   fundETH,
-  hashlockOf,
+  hashOfSecret,
   idOf,
   load,
   paymentChannel,
@@ -91,7 +91,7 @@ describe("Adjudicator", function () {
             [
               {
                 amount: 5n,
-                hashlock: hashlockOf(ethers.ZeroHash),
+                hashlock: hashOfSecret(ethers.ZeroHash),
                 expiry: 99n,
                 payer: 0,
                 payee: 1,
@@ -527,7 +527,7 @@ describe("Adjudicator", function () {
 
   describe("hash-time locks", function () {
     const secret = ethers.id("the secret");
-    const hashlock = hashlockOf(secret);
+    const hashlock = hashOfSecret(secret);
 
     async function lockedChannel(f: Fixture, expiry: bigint) {
       const { channel, id } = await funded(f);

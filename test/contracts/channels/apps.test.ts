@@ -5,7 +5,7 @@ import {
   ETH,
   ONE,
   board,
-  hashlockOf,
+  hashOfSecret,
   load,
   paymentChannel,
   paymentState,
@@ -49,7 +49,7 @@ describe("channel apps", function () {
         .withArgs(1);
       const lock = {
         amount: 1n,
-        hashlock: hashlockOf(ethers.ZeroHash),
+        hashlock: hashOfSecret(ethers.ZeroHash),
         expiry: 1n,
         payer: 1,
         payee: 0,
@@ -186,7 +186,7 @@ describe("channel apps", function () {
       ).to.be.revertedWithCustomError(app, "TicTacToeBadPot");
       const lock = {
         amount: 1n,
-        hashlock: hashlockOf(ethers.ZeroHash),
+        hashlock: hashOfSecret(ethers.ZeroHash),
         expiry: 1n,
         payer: 0,
         payee: 1,
@@ -216,7 +216,7 @@ describe("channel apps", function () {
     it("records when a secret was first revealed, and only the first time", async function () {
       const f = await load();
       const secret = ethers.id("s");
-      const hashlock = hashlockOf(secret);
+      const hashlock = hashOfSecret(secret);
       expect(await f.secretRegistry.revealedAt(hashlock)).to.equal(0n);
       await expect(f.secretRegistry.reveal(secret))
         .to.emit(f.secretRegistry, "SecretRevealed")
