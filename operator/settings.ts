@@ -2,7 +2,12 @@
  * Every configuration table of the project, for `.env.example` and `npx l2kit config`.
  * A system that adds settings adds its table here.
  */
-import { channelsSettings, watchtowerSettings } from "./channels/settings";
+import {
+  channelNodeSettings,
+  channelsSettings,
+  channelUserSettings,
+  watchtowerSettings,
+} from "./channels/settings";
 import type { ConfigSpec } from "./core/config";
 import { coreSettings, networkSettings } from "./core/settings";
 import {
@@ -36,6 +41,11 @@ export const SETTINGS_SECTIONS: readonly { title: string; spec: ConfigSpec }[] =
   {
     title: "State-channel watchtower (npx l2kit channels watchtower)",
     spec: watchtowerSettings,
+  },
+  { title: "State-channel node (npx l2kit channels node)", spec: channelNodeSettings },
+  {
+    title: "State-channel user commands (npx l2kit channels open, pay, ...)",
+    spec: channelUserSettings,
   },
 ];
 

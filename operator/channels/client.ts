@@ -41,6 +41,7 @@ import {
 import { classify, nextState, type Change } from "./transitions";
 import {
   address,
+  httpUrl,
   uint,
   channelToJson,
   parseChannel,
@@ -62,6 +63,8 @@ export interface ProposeMessage {
   /** The opening state (version 0) and the proposer's signature of it. */
   opening: StateJson;
   sig: string;
+  /** Where the proposer's peer API is, when it serves one (the peer records it to answer). */
+  url?: string;
 }
 
 /** One hop of a multi-hop payment: lock `amount` to `to`, expiring at `expiry` (unix seconds). */
@@ -166,6 +169,8 @@ export class ChannelClient {
   private readonly background = new Set<Promise<void>>();
   /** Locks this client paid after a claim, by hashlock. */
   private readonly settledLocks = new Map<string, { done: Promise<void>; resolve: () => void }>();
+  /** Where peers reach this client (sent with proposals); set by a process that serves `peerRoutes`. */
+  advertisedUrl: string | undefined;
 
   constructor(private readonly deps: ChannelClientDeps) {
     this.address = deps.signer.address;
@@ -230,6 +235,7 @@ export class ChannelClient {
         asset,
         opening: stateToJson(opening),
         sig: mySig,
+        ...(this.advertisedUrl === undefined ? {} : { url: this.advertisedUrl }),
       }),
       "peer signature",
     );
@@ -253,6 +259,7 @@ export class ChannelClient {
     const channel = parseChannel(msg.channel);
     const s = parseState(msg.opening, "opening");
     const proposerSig = parseSignature(msg.sig, "sig");
+    if (msg.url !== undefined) httpUrl(msg.url, "url");
     const id = computeChannelId(this.deps.domain, channel);
     const me = channel.participants.findIndex((a) => a === this.address);
     if (channel.participants.length !== 2 || me !== 1) {

@@ -22,7 +22,14 @@ const OBJECT = { type: "object" } as const;
 /** The body limit a server of `peerRoutes` needs: a full batch (512 states) with room to spare. */
 export const PEER_BODY_LIMIT = 2 * 1024 * 1024;
 
-export function peerRoutes(client: ChannelClient): RouteSpec[] {
+/**
+ * The peer routes of `client`. `proposed` is told of each proposal the client accepted (a node
+ * records the proposer's URL from it).
+ */
+export function peerRoutes(
+  client: ChannelClient,
+  hooks: { proposed?: (msg: ProposeMessage) => void } = {},
+): RouteSpec[] {
   const route = (
     url: string,
     summary: string,
@@ -45,9 +52,11 @@ export function peerRoutes(client: ChannelClient): RouteSpec[] {
     route(
       "/v1/peer/propose",
       "Sign the opening state of a channel a peer opens",
-      async (m: ProposeMessage) => ({
-        sig: client.handlePropose(m),
-      }),
+      async (m: ProposeMessage) => {
+        const sig = client.handlePropose(m);
+        hooks.proposed?.(m);
+        return { sig };
+      },
     ),
     route(
       "/v1/peer/funded",

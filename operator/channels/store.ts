@@ -56,6 +56,17 @@ export const CHANNEL_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: "peers' URLs",
+    up: `
+      CREATE TABLE ch_peers (
+        address TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 export type ChannelStatus = "funding" | "open" | "closing" | "disputed" | "closed";
@@ -222,6 +233,22 @@ export class ChannelStore {
       .prepare("SELECT secret FROM ch_secrets WHERE hashlock = ?")
       .get(hashlock.toLowerCase()) as { secret: string } | undefined;
     return row?.secret;
+  }
+
+  /** Remembers where a peer's channel API is (a process restarted reconnects from these). */
+  savePeer(address: string, url: string): void {
+    this.store.db
+      .prepare(
+        "INSERT INTO ch_peers (address, url, updated_at) VALUES (?, ?, ?) ON CONFLICT (address) DO UPDATE SET url = excluded.url, updated_at = excluded.updated_at",
+      )
+      .run(address.toLowerCase(), url, Date.now());
+  }
+
+  peers(): { address: string; url: string }[] {
+    return this.store.db.prepare("SELECT address, url FROM ch_peers ORDER BY address").all() as {
+      address: string;
+      url: string;
+    }[];
   }
 }
 

@@ -94,6 +94,20 @@ export function uint(v: unknown, field: string, max: bigint): bigint {
 
 export const address = checkAddress;
 
+/** An http(s) URL (where a peer's or a tower's API is), without a trailing slash. */
+export function httpUrl(v: unknown, field: string): string {
+  let u: URL | undefined;
+  try {
+    u = typeof v === "string" && v.length <= 2048 ? new URL(v) : undefined;
+  } catch {
+    u = undefined;
+  }
+  if (u === undefined || (u.protocol !== "http:" && u.protocol !== "https:")) {
+    throw new InputError(field, "must be an http(s) URL");
+  }
+  return (v as string).replace(/\/+$/, "");
+}
+
 function hex(v: unknown, field: string, bytes?: number, maxBytes = 65_536): string {
   const ok =
     typeof v === "string" &&

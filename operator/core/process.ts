@@ -22,6 +22,30 @@ export interface ServiceProcess {
   kill(): Promise<void>;
 }
 
+/** Where a service runs: a local JSON-RPC node, and a folder each service gets its own folder in. */
+export interface LocalTarget {
+  nodeUrl: string;
+  dataDir: string;
+  pollIntervalMs?: number;
+  logLevel?: string;
+}
+
+/** The flags that point service `name` at `t`'s node, with its own data folder. */
+export function localServiceFlags(t: LocalTarget, name: string): string[] {
+  return [
+    "--network",
+    "localhost",
+    "--localhost-url",
+    t.nodeUrl,
+    "--data-dir",
+    path.join(t.dataDir, name),
+    "--poll-interval-ms",
+    String(t.pollIntervalMs ?? 100),
+    "--log-level",
+    t.logLevel ?? "warn",
+  ];
+}
+
 /** Runs `npx l2kit <args...>` and resolves once it has announced itself. */
 export function spawnService(
   args: string[],

@@ -30,6 +30,8 @@ import { spawnZkOperator, type ZkOperatorProcess } from "../zk/service/process";
 import { setupCircuit } from "../zk/setup/pipeline";
 import { zkSettings } from "../zk/settings";
 import { BatchSubmitter } from "../zk/submitter";
+import { channelsScenario } from "./channels";
+import { advance, gas } from "./helpers";
 
 export interface DemoContext {
   hre: HardhatRuntimeEnvironment;
@@ -79,8 +81,6 @@ const l1Scenario: DemoScenario = {
     );
   },
 };
-
-const gas = (g: bigint): string => g.toLocaleString("en-US");
 
 const zkScenario: DemoScenario = {
   system: "zk",
@@ -234,17 +234,6 @@ const zkOperatorScenario: DemoScenario = {
     }
   },
 };
-
-/** Moves a local chain's clock forward, or waits on a real one. */
-async function advance(hre: HardhatRuntimeEnvironment, seconds: bigint): Promise<void> {
-  const { chainId } = await hre.ethers.provider.getNetwork();
-  if (chainId === 31337n) {
-    await hre.ethers.provider.send("evm_increaseTime", [Number(seconds)]);
-    await hre.ethers.provider.send("evm_mine", []);
-  } else {
-    await new Promise((resolve) => setTimeout(resolve, Number(seconds) * 1000));
-  }
-}
 
 const optimisticScenario: DemoScenario = {
   system: "optimistic",
@@ -480,6 +469,7 @@ export const SCENARIOS: readonly DemoScenario[] = [
   zkOperatorScenario,
   optimisticScenario,
   optimisticServicesScenario,
+  channelsScenario,
 ];
 
 export async function runDemo(

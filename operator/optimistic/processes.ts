@@ -3,34 +3,20 @@
  * the demo, the bench and the end-to-end tests run the real things): `npx l2kit optimistic
  * sequencer` (its API URL in `announced.url`) and `npx l2kit optimistic challenger`.
  */
-import path from "node:path";
 import { hardhatDevKey } from "../core/l1";
-import { spawnService, type ServiceProcess } from "../core/process";
+import {
+  localServiceFlags,
+  spawnService,
+  type LocalTarget,
+  type ServiceProcess,
+} from "../core/process";
 
-export interface ServiceTarget {
-  nodeUrl: string;
+export interface ServiceTarget extends LocalTarget {
   rollup: string;
-  /** Each service gets its own folder below it. */
-  dataDir: string;
-  pollIntervalMs?: number;
-  logLevel?: string;
 }
 
 function common(t: ServiceTarget, name: string): string[] {
-  return [
-    "--network",
-    "localhost",
-    "--localhost-url",
-    t.nodeUrl,
-    "--rollup",
-    t.rollup,
-    "--data-dir",
-    path.join(t.dataDir, name),
-    "--poll-interval-ms",
-    String(t.pollIntervalMs ?? 100),
-    "--log-level",
-    t.logLevel ?? "warn",
-  ];
+  return [...localServiceFlags(t, name), "--rollup", t.rollup];
 }
 
 /** The sequencer, signing with the node's account 0, API on a free port; `args` adds flags. */

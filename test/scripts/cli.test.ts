@@ -90,6 +90,37 @@ describe("scripts/cli (npx l2kit)", function () {
         /--min-challenge-seconds="0"/,
       ],
       [["channels", "watchtower", "--adjudicator", "0x12"], {}, /--adjudicator="0x12"/],
+      [["channels", "node", "--peer-port", "70000"], {}, /--peer-port="70000"/],
+      [["channels", "node", "--watchtower-url", "ftp://x"], {}, /--watchtower-url="ftp:\/\/x"/],
+      [["channels", "node", "--max-peer-deposit", "1.5"], {}, /--max-peer-deposit="1.5"/],
+      [["channels", "node", "--tic-tac-toe-app", "0xzz"], {}, /--tic-tac-toe-app="0xzz"/],
+      [
+        ["channels", "pay", "--channel", "0x12", "--amount", "1"],
+        {},
+        /--channel: must be 32 bytes/,
+      ],
+      [["channels", "pay", "--channel", `0x${"ab".repeat(32)}`, "--amount", "-1"], {}, /--amount/],
+      [["channels", "pay", "--channel", `0x${"ab".repeat(32)}`], {}, /required option '--amount/],
+      [["channels", "open", "--peer", "bob", "--deposit", "1"], {}, /--peer/],
+      [
+        [
+          "channels",
+          "lock",
+          "--channel",
+          `0x${"ab".repeat(32)}`,
+          "--amount",
+          "1",
+          "--hashlock",
+          `0x${"cd".repeat(32)}`,
+          "--expiry",
+          "9",
+          "--route",
+          "0x12:1",
+        ],
+        {},
+        /--route: each hop is <address>:<amount>:<expiry>/,
+      ],
+      [["channels", "status", "--node", "not a url"], {}, /--node="not a url"/],
       [["demo", "--only", "plasmaa"], {}, /--only: unknown scenario "plasmaa"/],
       [
         ["config"],
@@ -184,6 +215,13 @@ describe("scripts/cli (npx l2kit)", function () {
     expect(r.out).to.include("Layer 1 baseline");
     expect(r.out).to.match(/ERC-20 transfer to an existing holder: [\d,]+ gas/);
     expect(r.out).to.match(/one-step proof: L1 executes the disputed transfer itself/);
+    expect(r.out).to.match(/1,000 payments of .* [\d,]+ payments\/s, no L1 transaction/);
+    expect(r.out).to.match(/alice's guard sees the stale state and answers with version 5/);
+    expect(r.out).to.match(
+      /pays alice 0\.5 ETH and bob 0\.5 ETH: the stale close gained bob nothing/,
+    );
+    expect(r.out).to.include("carol received 0.1 ETH, bob kept 0.001 ETH as his fee");
+    expect(r.out).to.match(/the payout pays bob the 1\.0 ETH pot \([\d,]+ gas\)/);
     expect(r.out).to.include("demo finished");
   });
 

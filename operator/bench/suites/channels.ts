@@ -3,14 +3,11 @@ import os from "node:os";
 import path from "node:path";
 import { Wallet, parseEther, verifyTypedData, type ContractTransactionResponse } from "ethers";
 import { deployChannels, type ChannelsDeployment } from "../../../deploy";
-import { adjudicatorAt } from "../../channels/abi";
-import { ChannelClient, hashOfSecret } from "../../channels/client";
-import { DirectPeerLink } from "../../channels/link";
-import { ChannelStore } from "../../channels/store";
+import { hashOfSecret } from "../../channels/client";
+import { localClients } from "../../channels/local";
 import { Store } from "../../core/store";
 import { moveState, TicTacToePlayer } from "../../channels/tictactoe";
 import { chainTime } from "../../core/rpc";
-import { DigestSigner } from "../../lib/secp256k1";
 import {
   channelId,
   channelsDomain,
@@ -129,21 +126,14 @@ async function offChainFigures(ctx: BenchContext, p: Probe, app: string): Promis
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "l2kit-bench-channels-"));
   const stores: Store[] = [];
   try {
-    const clients = p.parties.map((w, i) => {
-      const store = Store.open({ dataDir: dir, file: `client-${i}.sqlite` });
-      stores.push(store);
-      return new ChannelClient({
-        signer: new DigestSigner(w.privateKey),
-        store: new ChannelStore(store),
-        domain: p.domain,
-        adjudicator: adjudicatorAt(p.domain.verifyingContract, w),
-        paymentApp: app,
-        policy: { maxPeerDeposit: parseEther("10") },
-      });
+    for (const i of [0, 1]) stores.push(Store.open({ dataDir: dir, file: `client-${i}.sqlite` }));
+    const [payer, payee] = localClients({
+      domain: p.domain,
+      paymentApp: app,
+      wallets: p.parties,
+      stores,
+      policy: { maxPeerDeposit: parseEther("10") },
     });
-    const [payer, payee] = clients;
-    payer.connect(payee.address, new DirectPeerLink(payee));
-    payee.connect(payer.address, new DirectPeerLink(payer));
     const id = await payer.open({
       peer: payee.address,
       myDeposit: parseEther("10"),

@@ -3,13 +3,13 @@
  * opens the tower's database for that deployment, starts the tower and its HTTP API.
  */
 import type { Api } from "../../core/api";
-import { recordedAddress, findDeploymentBlock } from "../../core/deployments";
-import { ConfigError } from "../../core/errors";
+import { findDeploymentBlock } from "../../core/deployments";
 import { connectL1, type L1Connection } from "../../core/l1";
 import type { Logger } from "../../core/log";
 import { pollOf, publisherConfig, type CoreConfig, type NetworkConfig } from "../../core/settings";
 import { Store } from "../../core/store";
 import type { ChannelsConfig, WatchtowerSettings } from "../settings";
+import { resolveChannelsContract } from "../deployment";
 import { channelsDomain } from "../state";
 import { createWatchtowerApi } from "./api";
 import { Watchtower, watchtowerDbFile } from "./tower";
@@ -20,27 +20,6 @@ export interface RunningWatchtower {
   url: string;
   l1: L1Connection;
   stop(): Promise<void>;
-}
-
-/** The adjudicator's address: given, or recorded by `npx l2kit deploy channels`. */
-export async function resolveAdjudicator(
-  l1: L1Connection,
-  given: string | undefined,
-): Promise<string> {
-  const address = given ?? recordedAddress(l1.chainId, "Channels#Adjudicator");
-  if (address === undefined) {
-    throw new ConfigError(
-      "CHANNELS_ADJUDICATOR_ADDRESS",
-      `no adjudicator given and none deployed on chain ${l1.chainId}: run npx l2kit deploy channels or pass --adjudicator`,
-    );
-  }
-  if ((await l1.provider.getCode(address)) === "0x") {
-    throw new ConfigError(
-      "CHANNELS_ADJUDICATOR_ADDRESS",
-      `no contract at ${address} on chain ${l1.chainId}`,
-    );
-  }
-  return address;
 }
 
 export async function launchWatchtower(
@@ -54,7 +33,7 @@ export async function launchWatchtower(
 ): Promise<RunningWatchtower> {
   const { net, core, channels, tower: settings } = cfg;
   const l1 = await connectL1(net, core);
-  const adjudicator = await resolveAdjudicator(l1, channels.adjudicator);
+  const adjudicator = await resolveChannelsContract(l1, "Adjudicator", channels.adjudicator);
   const store = Store.open({
     dataDir: core.dataDir,
     file: watchtowerDbFile(l1.chainId, adjudicator),

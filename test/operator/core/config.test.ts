@@ -1,4 +1,9 @@
-import { channelsSettings, watchtowerSettings } from "../../../operator/channels/settings";
+import {
+  channelNodeSettings,
+  channelsSettings,
+  channelUserSettings,
+  watchtowerSettings,
+} from "../../../operator/channels/settings";
 import {
   challengerSettings,
   optimisticClientSettings,
@@ -188,6 +193,8 @@ describe("operator/core config", function () {
       optimisticClientSettings,
       channelsSettings,
       watchtowerSettings,
+      channelNodeSettings,
+      channelUserSettings,
     ];
     expect(envs.size).to.equal(tables.reduce((n, t) => n + Object.keys(t).length, 0));
   });
