@@ -21,6 +21,7 @@ import type {
   PaymentApp,
   SecretRegistry,
   TicTacToeApp,
+  PaymentChannels,
   ZkRollup,
 } from "../typechain-types";
 import { L2kitError } from "../operator/core/errors";
@@ -320,9 +321,13 @@ export interface ChannelsDeployment {
   secretRegistry: SecretRegistry;
   paymentApp: PaymentApp;
   ticTacToeApp: TicTacToeApp;
+  paymentChannels: PaymentChannels;
 }
 
-/** Deploys the state-channel contracts (secret registry, adjudicator, payment and tic-tac-toe apps). */
+/**
+ * Deploys the state-channel contracts (secret registry, adjudicator, payment and tic-tac-toe
+ * apps, lean payment channels).
+ */
 export async function deployChannels(
   hre: HardhatRuntimeEnvironment,
   options: DeployOptions = {},
@@ -334,6 +339,7 @@ export async function deployChannels(
     secretRegistry: d.secretRegistry as unknown as SecretRegistry,
     paymentApp: d.paymentApp as unknown as PaymentApp,
     ticTacToeApp: d.ticTacToeApp as unknown as TicTacToeApp,
+    paymentChannels: d.paymentChannels as unknown as PaymentChannels,
   };
 }
 
@@ -346,6 +352,7 @@ export async function deployChannelsWithSigner(
   secretRegistry: string;
   paymentApp: string;
   ticTacToeApp: string;
+  paymentChannels: string;
   deployBlock: number;
 }> {
   const deployBlock = await deploymentStart(signer);
@@ -355,7 +362,8 @@ export async function deployChannelsWithSigner(
   const adjudicator = await deploy("Adjudicator", [secretRegistry]);
   const paymentApp = await deploy("PaymentApp");
   const ticTacToeApp = await deploy("TicTacToeApp");
-  return { adjudicator, secretRegistry, paymentApp, ticTacToeApp, deployBlock };
+  const paymentChannels = await deploy("PaymentChannels");
+  return { adjudicator, secretRegistry, paymentApp, ticTacToeApp, paymentChannels, deployBlock };
 }
 
 export const DEPLOYABLE = {
@@ -395,7 +403,7 @@ export const DEPLOYABLE = {
   },
   channels: {
     description:
-      "the state-channel adjudicator with its secret registry and the payment and tic-tac-toe apps",
+      "the state-channel adjudicator with its secret registry, the payment and tic-tac-toe apps, and the lean payment channels",
     deploy: async (hre, options) => {
       const d = await deployChannels(hre, options);
       return {
@@ -403,6 +411,7 @@ export const DEPLOYABLE = {
         SecretRegistry: await d.secretRegistry.getAddress(),
         PaymentApp: await d.paymentApp.getAddress(),
         TicTacToeApp: await d.ticTacToeApp.getAddress(),
+        PaymentChannels: await d.paymentChannels.getAddress(),
       };
     },
   },

@@ -3,10 +3,8 @@ pragma solidity ^0.8.28;
 
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
-import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IAdjudicator} from "../interfaces/IAdjudicator.sol";
+import {Payouts} from "./Payouts.sol";
 import {IChannelApp, ISecretRegistry} from "../interfaces/IChannelApp.sol";
 
 /// @title Adjudicator
@@ -24,14 +22,8 @@ import {IChannelApp, ISecretRegistry} from "../interfaces/IChannelApp.sol";
 ///      channel from challenged back to open, and only a strictly higher version restarts the
 ///      clock, so a challenge can never be prolonged at the same version. Payouts write the
 ///      fingerprint of the same state with the paid amounts zeroed, so nothing is paid twice.
-contract Adjudicator is IAdjudicator, EIP712, ReentrancyGuardTransient {
-    using SafeERC20 for IERC20;
-
+contract Adjudicator is IAdjudicator, EIP712, Payouts {
     uint256 private constant _MAX_PARTICIPANTS = 32;
-    /// @dev Gas a pushed payout may use; a receiver that needs more (or reverts, or burns it) is
-    ///      paid through `withdraw` instead, so no receiver can block anyone else's payout.
-    uint256 private constant _PUSH_GAS = 30_000;
-    uint256 private constant _TOKEN_PUSH_GAS = 100_000;
     uint256 private constant _NONE = type(uint256).max;
 
     // solhint-disable gas-small-strings
@@ -56,8 +48,6 @@ contract Adjudicator is IAdjudicator, EIP712, ReentrancyGuardTransient {
     mapping(bytes32 channelId => uint256 packed) private _status;
     /// @notice What each channel holds of each asset (address(0): ETH).
     mapping(bytes32 channelId => mapping(address asset => uint256)) public holdings;
-    /// @notice Payouts whose push failed, waiting for `withdraw`.
-    mapping(address account => mapping(address asset => uint256)) public owed;
 
     constructor(ISecretRegistry secretRegistry_) EIP712("l2kit channels", "1") {
         secretRegistry = secretRegistry_;
@@ -117,16 +107,7 @@ contract Adjudicator is IAdjudicator, EIP712, ReentrancyGuardTransient {
         if (finalizesAt != 0 && finalizesAt <= block.timestamp) revert ChannelFinalized(id);
         uint256 held = holdings[id][asset];
         if (held != expectedHeld) revert ChannelHoldingsChanged(expectedHeld, held);
-        uint256 credited = amount;
-        if (asset == address(0)) {
-            if (msg.value != amount) revert ChannelBadDeposit(msg.value, amount);
-        } else {
-            if (msg.value != 0) revert ChannelBadDeposit(msg.value, 0);
-            // Credit what arrived: a fee-taking token delivers less than `amount`.
-            uint256 before = IERC20(asset).balanceOf(address(this));
-            IERC20(asset).safeTransferFrom(msg.sender, address(this), amount);
-            credited = IERC20(asset).balanceOf(address(this)) - before;
-        }
+        uint256 credited = _receive(asset, amount);
         held += credited;
         holdings[id][asset] = held;
         emit Deposited(id, asset, credited, held);
@@ -244,20 +225,6 @@ contract Adjudicator is IAdjudicator, EIP712, ReentrancyGuardTransient {
         holdings[id][asset] = held - amount;
         emit LockResolved(id, lock.hashlock, to, amount);
         if (amount != 0) _push(id, asset, to, amount);
-    }
-
-    /// @notice Sends the caller's payouts of `asset` that could not be pushed to `to`.
-    function withdraw(address asset, address to) external nonReentrant {
-        uint256 amount = owed[msg.sender][asset];
-        if (amount == 0) revert ChannelNothingOwed(msg.sender, asset);
-        owed[msg.sender][asset] = 0;
-        emit Withdrawn(msg.sender, asset, amount);
-        if (asset == address(0)) {
-            (bool ok, ) = to.call{value: amount}("");
-            if (!ok) revert ChannelTransferFailed(asset, to, amount);
-        } else {
-            IERC20(asset).safeTransfer(to, amount);
-        }
     }
 
     // ---- internals ----
@@ -418,45 +385,6 @@ contract Adjudicator is IAdjudicator, EIP712, ReentrancyGuardTransient {
             holdings[id][asset] = held;
             for (uint256 p; p < n; ++p) {
                 if (paid[p] != 0) _push(id, asset, participants[p], paid[p]);
-            }
-        }
-    }
-
-    /// @dev Sends with bounded gas; a failed send is owed to `to` instead (pull payment).
-    function _push(bytes32 id, address asset, address to, uint256 amount) private {
-        bool ok;
-        if (asset == address(0)) {
-            // solhint-disable-next-line avoid-low-level-calls
-            (ok, ) = to.call{value: amount, gas: _PUSH_GAS}("");
-        } else {
-            ok = _tryTransferToken(asset, to, amount);
-        }
-        if (!ok) {
-            owed[to][asset] += amount;
-            emit PayoutDeferred(id, asset, to, amount);
-        }
-    }
-
-    /// @dev `transfer` with bounded gas and at most 32 bytes of return data read; true when it
-    ///      succeeded and returned true, or returned nothing from a contract (tokens like USDT).
-    function _tryTransferToken(
-        address token,
-        address to,
-        uint256 amount
-    ) private returns (bool ok) {
-        bytes memory data = abi.encodeCall(IERC20.transfer, (to, amount));
-        uint256 gasCap = _TOKEN_PUSH_GAS;
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            ok := call(gasCap, token, 0, add(data, 0x20), mload(data), 0, 0x20)
-            if ok {
-                switch returndatasize()
-                case 0 {
-                    ok := gt(extcodesize(token), 0)
-                }
-                default {
-                    ok := and(gt(returndatasize(), 31), eq(mload(0), 1))
-                }
             }
         }
     }

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 pragma solidity ^0.8.28;
 
+import {IPayouts} from "./IPayouts.sol";
+
 /// @title IAdjudicator
 /// @notice Structs, errors and events of l2kit's state-channel judge (`Adjudicator`).
 ///         Protocol, parameters and trust assumptions: docs/channels.md.
-interface IAdjudicator {
+interface IAdjudicator is IPayouts {
     /// @notice What a channel is; its id is `channelId(channel)`, bound to the chain, this
     ///         adjudicator and every field here, so no state or signature replays elsewhere.
     /// @param participants Two or more distinct signers; index i is participant i everywhere.
@@ -105,8 +107,6 @@ interface IAdjudicator {
     error ChannelTimeoutOverflow(uint256 finalizesAt);
     /// @notice The channel's holdings moved since the depositor looked (`expectedHeld`).
     error ChannelHoldingsChanged(uint256 expected, uint256 actual);
-    /// @notice ETH sent does not match the deposit (none may be sent with an ERC-20 deposit).
-    error ChannelBadDeposit(uint256 sent, uint256 amount);
     /// @notice No lock at this position of the outcome.
     error ChannelNoSuchLock(uint256 assetIndex, uint256 lockIndex);
     /// @notice The lock names a payer or payee that is not a participant.
@@ -115,10 +115,6 @@ interface IAdjudicator {
     error ChannelLockSettled(uint256 assetIndex, uint256 lockIndex);
     /// @notice Neither revealed in time nor expired yet.
     error ChannelLockPending(bytes32 hashlock, uint256 expiry);
-    /// @notice Nothing is owed to this account in this asset.
-    error ChannelNothingOwed(address account, address asset);
-    /// @notice A pull payment could not be delivered.
-    error ChannelTransferFailed(address asset, address to, uint256 amount);
 
     // ---- events ----
 
@@ -134,15 +130,6 @@ interface IAdjudicator {
     event Progressed(bytes32 indexed channelId, uint256 finalizesAt, State state);
     /// @notice The channel was closed with a final state signed by all, and paid out.
     event Concluded(bytes32 indexed channelId, uint256 version);
-    /// @notice A payout to `to` could not be pushed (the receiver reverted or needed more gas than
-    ///         a push allows); it waits for `withdraw`. Pushed payouts emit nothing: the registered
-    ///         state says what each participant got.
-    event PayoutDeferred(
-        bytes32 indexed channelId,
-        address indexed asset,
-        address indexed to,
-        uint256 amount
-    );
     /// @notice A lock was resolved to `to` (payee when revealed in time, else payer).
     event LockResolved(
         bytes32 indexed channelId,
@@ -150,6 +137,4 @@ interface IAdjudicator {
         address to,
         uint256 amount
     );
-    /// @notice A payout whose push had failed was withdrawn.
-    event Withdrawn(address indexed account, address indexed asset, uint256 amount);
 }

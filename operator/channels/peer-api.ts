@@ -15,6 +15,8 @@ import type { FastifyRequest } from "fastify";
 import { JsonApi } from "../core/http-client";
 import type { RouteSpec } from "../core/openapi";
 import type { ChannelClient, PeerLink, ProposeMessage, UpdateMessage } from "./client";
+import type { GamePeerLink, GameProposeMessage, GameTable } from "./games";
+import type { MoveMessage } from "./tictactoe";
 import type { SignedStateJson } from "./wire";
 
 const OBJECT = { type: "object" } as const;
@@ -26,15 +28,12 @@ export const PEER_BODY_LIMIT = 2 * 1024 * 1024;
  * The peer routes of `client`. `proposed` is told of each proposal the client accepted (a node
  * records the proposer's URL from it).
  */
-export function peerRoutes(
-  client: ChannelClient,
-  hooks: { proposed?: (msg: ProposeMessage) => void } = {},
-): RouteSpec[] {
-  const route = (
-    url: string,
-    summary: string,
-    handler: (body: never) => Promise<unknown>,
-  ): RouteSpec => ({
+function route(
+  url: string,
+  summary: string,
+  handler: (body: never) => Promise<unknown>,
+): RouteSpec {
+  return {
     method: "POST",
     url,
     summary,
@@ -47,7 +46,13 @@ export function peerRoutes(
       422: { description: "A valid message this client refuses (names why)" },
     },
     handler: async (req: FastifyRequest) => handler(req.body as never),
-  });
+  };
+}
+
+export function peerRoutes(
+  client: ChannelClient,
+  hooks: { proposed?: (msg: ProposeMessage) => void } = {},
+): RouteSpec[] {
   return [
     route(
       "/v1/peer/propose",
@@ -83,6 +88,61 @@ export function peerRoutes(
       },
     ),
   ];
+}
+
+/**
+ * The peer routes of a node's games: `POST /v1/peer/game/propose` (sign a game's opening),
+ * `/v1/peer/game/funded` (deposit the stake) and `/v1/peer/game/move` (a move, stored before the
+ * answer). `proposed` is told of each accepted proposal.
+ */
+export function gamePeerRoutes(
+  games: GameTable,
+  hooks: { proposed?: (msg: GameProposeMessage) => void } = {},
+): RouteSpec[] {
+  return [
+    route(
+      "/v1/peer/game/propose",
+      "Sign the opening of a game a peer proposes",
+      async (m: GameProposeMessage) => {
+        const sig = games.handlePropose(m);
+        hooks.proposed?.(m);
+        return { sig };
+      },
+    ),
+    route(
+      "/v1/peer/game/funded",
+      "Deposit this node's stake in a game",
+      async (m: { channelId: string }) => {
+        await games.handleFunded(m);
+        return { ok: true };
+      },
+    ),
+    route("/v1/peer/game/move", "The other player's move", async (m: MoveMessage) => {
+      games.handleMove(m);
+      return { ok: true };
+    }),
+  ];
+}
+
+/** A `GamePeerLink` to a node serving `gamePeerRoutes` at `url`. */
+export class HttpGamePeerLink implements GamePeerLink {
+  private readonly api: JsonApi;
+
+  constructor(readonly url: string) {
+    this.api = new JsonApi("game peer", () => url);
+  }
+
+  async propose(msg: GameProposeMessage): Promise<string> {
+    return ((await this.api.post("/v1/peer/game/propose", msg)) as { sig: string }).sig;
+  }
+
+  async funded(msg: { channelId: string }): Promise<void> {
+    await this.api.post("/v1/peer/game/funded", msg);
+  }
+
+  async move(msg: MoveMessage): Promise<void> {
+    await this.api.post("/v1/peer/game/move", msg);
+  }
 }
 
 /** A `PeerLink` to a client serving `peerRoutes` at `url`. */

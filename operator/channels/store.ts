@@ -10,9 +10,13 @@ import type { Channel, SignedState } from "./state";
 import {
   channelToJson,
   parseChannel,
+  parseSignature,
   parseSignedState,
+  parseState,
   signedToJson,
+  stateToJson,
   type SignedStateJson,
+  type StateJson,
 } from "./wire";
 
 export const CHANNEL_MIGRATIONS: readonly Migration[] = [
@@ -67,7 +71,35 @@ export const CHANNEL_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: "games",
+    up: `
+      CREATE TABLE ch_games (
+        id TEXT PRIMARY KEY,
+        channel TEXT NOT NULL,
+        me INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('funding', 'playing', 'challenged', 'closed')),
+        proof TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        note TEXT
+      );
+    `,
+  },
 ];
+
+export type GameStatus = "funding" | "playing" | "challenged" | "closed";
+
+export interface GameRow {
+  id: string;
+  channel: Channel;
+  me: number;
+  status: GameStatus;
+  /** The player's proof: the last two states (newest last) with the signatures it holds. */
+  proof: SignedState[];
+  createdAt: number;
+  note: string | null;
+}
 
 export type ChannelStatus = "funding" | "open" | "closing" | "disputed" | "closed";
 
@@ -250,6 +282,93 @@ export class ChannelStore {
       url: string;
     }[];
   }
+}
+
+// ---- games ----
+
+interface RawGame {
+  id: string;
+  channel: string;
+  me: number;
+  status: GameStatus;
+  proof: string;
+  created_at: number;
+  note: string | null;
+}
+
+/** Games (tic-tac-toe channels): one row each, its proof rewritten on every move. */
+export class GameStore {
+  constructor(readonly store: Store) {
+    store.migrate("channels", CHANNEL_MIGRATIONS);
+  }
+
+  addGame(id: string, channel: Channel, me: number, proof: SignedState[]): GameRow {
+    const row: GameRow = {
+      id,
+      channel,
+      me,
+      status: "funding",
+      proof,
+      createdAt: Date.now(),
+      note: null,
+    };
+    this.store.db
+      .prepare(
+        "INSERT INTO ch_games (id, channel, me, status, proof, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+      )
+      .run(
+        id,
+        JSON.stringify(channelToJson(channel)),
+        me,
+        row.status,
+        proofJson(proof),
+        row.createdAt,
+      );
+    return row;
+  }
+
+  saveProof(id: string, proof: SignedState[]): void {
+    this.store.db.prepare("UPDATE ch_games SET proof = ? WHERE id = ?").run(proofJson(proof), id);
+  }
+
+  setStatus(id: string, status: GameStatus, note: string | null = null): void {
+    this.store.db
+      .prepare("UPDATE ch_games SET status = ?, note = ? WHERE id = ?")
+      .run(status, note, id);
+  }
+
+  game(id: string): GameRow | undefined {
+    const r = this.store.db.prepare("SELECT * FROM ch_games WHERE id = ?").get(id) as
+      RawGame | undefined;
+    return r === undefined ? undefined : toGameRow(r);
+  }
+
+  games(): GameRow[] {
+    return (
+      this.store.db.prepare("SELECT * FROM ch_games ORDER BY created_at").all() as RawGame[]
+    ).map(toGameRow);
+  }
+}
+
+/** A proof as stored: states with however many signatures each carries (0 to 2). */
+function proofJson(proof: SignedState[]): string {
+  return JSON.stringify(proof.map((s) => ({ state: stateToJson(s.state), sigs: s.sigs })));
+}
+
+function toGameRow(r: RawGame): GameRow {
+  const proof = (JSON.parse(r.proof) as { state: StateJson; sigs: string[] }[]).map((s, i) => ({
+    state: parseState(s.state, `stored.proof[${i}].state`),
+    sigs: s.sigs.map((sig, j) => parseSignature(sig, `stored.proof[${i}].sigs[${j}]`)),
+  }));
+  return {
+    id: r.id,
+    channel: parseChannel(JSON.parse(r.channel), "stored.channel"),
+    me: r.me,
+    status: r.status,
+    proof,
+    createdAt: r.created_at,
+    note: r.note,
+  };
 }
 
 function toRow(r: RawChannel): ChannelRow {

@@ -12,6 +12,7 @@ import { ChannelError } from "./errors";
 import {
   channelId as computeChannelId,
   ETH,
+  fingerprint,
   moverOf,
   sigStruct,
   signedStateStruct,
@@ -122,15 +123,32 @@ export class TicTacToePlayer {
 
   constructor(
     readonly channel: Channel,
-    private readonly deps: { signer: DigestSigner; domain: Eip712Domain; adjudicator: Contract },
-    opening: SignedState,
+    private readonly deps: {
+      signer: DigestSigner;
+      domain: Eip712Domain;
+      adjudicator: Contract;
+      /** Told the new proof after every change, before the change is acted on (persist it here). */
+      onChange?: (proof: SignedState[]) => void;
+    },
+    /** The opening state signed by both, or a stored proof (newest last). */
+    proof: SignedState | SignedState[],
   ) {
     this.id = computeChannelId(deps.domain, channel);
     this.me = channel.participants.indexOf(deps.signer.address);
     if (this.me < 0 || channel.participants.length !== 2) {
       throw new ChannelError("NOT_A_PARTICIPANT", "a game is between two participants", {}, 422);
     }
-    this.proof = [opening];
+    this.proof = Array.isArray(proof) ? proof.slice(-2) : [proof];
+  }
+
+  /** The whole proof (newest last): what a store keeps. */
+  get states(): SignedState[] {
+    return [...this.proof];
+  }
+
+  /** Whose turn it is (a participant index), or null when the game is over. */
+  get turn(): number | null {
+    return this.latest.state.isFinal ? null : turnOf(this.board);
   }
 
   /** The opening state of a game for `stake` each, X played by participant 1 (moves at version 1). */
@@ -199,6 +217,37 @@ export class TicTacToePlayer {
     if (expected === this.me) return;
     // Its signature is on L1 already; what matters here is the position.
     this.proof = [this.latest, { state, sigs: [] }].slice(-2);
+    this.deps.onChange?.(this.states);
+  }
+
+  /**
+   * Learns the other player's on-chain move from what the adjudicator registered (`status`): the
+   * one move from the latest position whose state has that fingerprint. False when the registered
+   * state is not one move ahead of ours.
+   */
+  learnOnChainMove(version: bigint, registered: bigint): boolean {
+    const from = this.latest.state;
+    if (version !== from.version + 1n || from.isFinal) return false;
+    const other = 1 - this.me;
+    if (turnOf(decodeBoard(from.appData)) !== other) return false;
+    for (let cell = 0; cell < 9; cell++) {
+      let next: State;
+      try {
+        next = moveState(from, cell, other);
+      } catch {
+        continue;
+      }
+      if (fingerprint(this.id, next) === registered) {
+        this.observeOnChainMove(next);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Answers a challenge that registered an older position with ours (the deadline stays). */
+  async checkpoint(): Promise<ContractTransactionResponse> {
+    return this.send(this.deps.adjudicator.checkpoint(this.channel, this.proofStructs()));
   }
 
   /** Ends a finished game at once (the last two moves prove the result). */
@@ -223,6 +272,7 @@ export class TicTacToePlayer {
 
   private remember(s: { state: State; sig: string[] }): void {
     this.proof = [...this.proof, { state: s.state, sigs: s.sig }].slice(-2);
+    this.deps.onChange?.(this.states);
   }
 
   private async send(p: Promise<unknown>): Promise<ContractTransactionResponse> {

@@ -1,5 +1,5 @@
 /**
- * `npx l2kit channels status|peer|open|pay|invoice|lock|close|dispute|settle|backup`: the user's
+ * `npx l2kit channels status|peer|open|pay|invoice|lock|close|dispute|settle|backup|game`: the user's
  * commands, each one call to a channel node's user API (`npx l2kit channels node`, found at
  * --node / CHANNELS_NODE_URL). Amounts are wei; every command prints one JSON object.
  */
@@ -151,6 +151,67 @@ export function channelUserCommands(io: Io): Command[] {
     io.out(json(await nodeOf(opts).post(`/v1/channels/${id}/lock`, body)));
   });
 
+  const game = new Command("game").description(
+    "Tic-tac-toe for a stake over a state channel: open a game, move, challenge a staller, see the board.",
+  );
+  const gameOpen = user(
+    "open",
+    "Open a game with a peer for --stake each (the peer plays X and moves first).",
+  )
+    .requiredOption("--peer <address>", "the other player's account")
+    .requiredOption("--stake <wei>", "each player's stake (the winner takes both)")
+    .option(
+      "--challenge-seconds <seconds>",
+      "how long a stalled player has to move on-chain",
+      "86400",
+    )
+    .option("--peer-url <url>", "the peer's peer API (else the one recorded with `peer`)");
+  gameOpen.action(async (opts: Record<string, unknown>) => {
+    const body = {
+      peer: flagValue("--peer", opts.peer, parse.address),
+      stake: wei("--stake", opts.stake),
+      challengeDuration: seconds("--challenge-seconds", opts.challengeSeconds).toString(),
+      ...(opts.peerUrl === undefined
+        ? {}
+        : { url: flagValue("--peer-url", opts.peerUrl, parse.url(["http:", "https:"])) }),
+    };
+    io.out(json(await nodeOf(opts).post("/v1/games", body)));
+  });
+  const gameMove = user(
+    "move",
+    "Play a cell (0-8, row by row); on-chain when the game has been registered there.",
+  )
+    .requiredOption("--game <id>", "the game's channel id")
+    .requiredOption("--cell <n>", "0 to 8");
+  gameMove.action(async (opts: Record<string, unknown>) => {
+    const id = bytes32("--game", opts.game);
+    const cell = flagValue("--cell", opts.cell, parse.integer(0, 8));
+    io.out(json(await nodeOf(opts).post(`/v1/games/${id}/move`, { cell })));
+  });
+  const gameChallenge = user(
+    "challenge",
+    "The other player stalls: register the position on L1; it must move there within the challenge period or forfeit the pot.",
+  ).requiredOption("--game <id>", "the game's channel id");
+  gameChallenge.action(async (opts: Record<string, unknown>) => {
+    const id = bytes32("--game", opts.game);
+    io.out(json(await nodeOf(opts).post(`/v1/games/${id}/challenge`, {})));
+  });
+  const gameStatus = user("status", "Every game, or one with --game (board, whose turn).").option(
+    "--game <id>",
+    "one game",
+  );
+  gameStatus.action(async (opts: Record<string, unknown>) => {
+    const api = nodeOf(opts);
+    io.out(
+      json(
+        opts.game === undefined
+          ? await api.get("/v1/games")
+          : await api.get(`/v1/games/${bytes32("--game", opts.game)}`),
+      ),
+    );
+  });
+  for (const c of [gameOpen, gameMove, gameChallenge, gameStatus]) game.addCommand(c);
+
   return [
     status,
     peer,
@@ -174,5 +235,6 @@ export function channelUserCommands(io: Io): Command[] {
       "settle",
     ),
     onChannel("backup", "Hand the channel's latest state to the node's watchtower now.", "backup"),
+    game,
   ];
 }

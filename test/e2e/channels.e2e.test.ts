@@ -4,7 +4,8 @@
  * driven through the nodes' user APIs and the `npx l2kit channels ...` commands. Two nodes make
  * 1,000 payments (one is killed with SIGKILL on the way and resumes) and close; a node goes offline
  * while its peer closes with a stale state and the watchtower answers; a payment routed from
- * Alice through Bob to Carol with a hash-time lock.
+ * Alice through Bob to Carol with a hash-time lock; tic-tac-toe games between two nodes, one won
+ * off-chain and concluded, one where the loser stalls and is forced to move on-chain.
  */
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -290,5 +291,96 @@ describe("channels end to end with real processes: nodes, watchtower, user CLI",
     expect(atBob.received).to.equal("1010");
     expect((await ok("bob", `/v1/channels/${bc}`)).sent).to.equal("1000");
     expect((await ok("alice", `/v1/channels/${ab}`)).locks).to.deep.equal([]);
+  });
+
+  it("plays tic-tac-toe to payout: a game won off-chain is concluded, a staller is challenged, forced to move on-chain and beaten", async function () {
+    const bob = accountOf("bob");
+    const stake = parseEther("1");
+    const adjudicatorBalance = () => node.provider.getBalance(target.adjudicator);
+    const openGame = async (): Promise<string> => {
+      const g = await ok("alice", "/v1/games", {
+        peer: bob,
+        url: peerUrlOf("bob"),
+        stake: stake.toString(),
+        challengeDuration: PERIOD.toString(),
+      });
+      expect(g.mine).to.equal("O");
+      expect(g.turn).to.equal("peer");
+      return g.id as string;
+    };
+    const move = (who: string, id: string, cell: number): Json => {
+      const r = cli(who, ["game", "move", "--game", id, "--cell", String(cell)]);
+      expect(r.status, r.stderr).to.equal(0);
+      return r.out;
+    };
+    const closed = (who: string, id: string) =>
+      pollUntil(
+        `${who}'s game to close`,
+        async () => (await ok(who, `/v1/games/${id}`)).status === "closed",
+        { timeoutMs: 30_000, intervalMs: 100 },
+      );
+
+    // A game won off-chain: Bob (X) takes the top row; a guard round concludes it at once.
+    const first = await openGame();
+    const held = await adjudicatorBalance();
+    for (const [who, cell] of [
+      ["bob", 0],
+      ["alice", 3],
+      ["bob", 1],
+      ["alice", 4],
+    ] as const)
+      move(who, first, cell);
+    // Out of turn and taken cells are refused, and change nothing.
+    const early = cli("alice", ["game", "move", "--game", first, "--cell", "8"]);
+    expect(early.status).to.not.equal(0);
+    expect(early.stderr).to.match(/NOT_YOUR_TURN/);
+    const taken = await call("bob", `/v1/games/${first}/move`, { cell: 4 });
+    expect(taken.status).to.equal(422);
+    expect(taken.body.error).to.equal("CELL_TAKEN");
+    const bobBefore = await node.provider.getBalance(bob);
+    const won = move("bob", first, 2);
+    expect(won.isFinal).to.equal(true);
+    expect(won.board).to.deep.equal(["X", "X", "X", "O", "O", ".", ".", ".", "."]);
+    await closed("alice", first);
+    await closed("bob", first);
+    expect(await adjudicatorBalance()).to.equal(held - 2n * stake);
+    expect((await node.provider.getBalance(bob)) - bobBefore > 2n * stake - parseEther("0.01")).to
+      .be.true;
+
+    // A staller: Bob threatens two lines, Alice stops answering; Bob registers the position.
+    const second = await openGame();
+    for (const [who, cell] of [
+      ["bob", 4],
+      ["alice", 1],
+      ["bob", 0],
+      ["alice", 8],
+      ["bob", 6],
+    ] as const)
+      move(who, second, cell);
+    const challenged = cli("bob", ["game", "challenge", "--game", second]);
+    expect(challenged.status, challenged.stderr).to.equal(0);
+    expect(challenged.out.status).to.equal("challenged");
+    const onchain = await pollUntil(
+      "Alice's node to see the challenge",
+      async () => (await ok("alice", `/v1/games/${second}`)).onchain as Json | undefined,
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
+    expect(onchain.version).to.equal("5");
+    // Forced on-chain, Alice blocks one line with a move on L1 (progress)...
+    const aliceMove = move("alice", second, 2);
+    expect(aliceMove.version).to.equal("6");
+    expect(((await adjudicator.status(second)) as bigint[])[0]).to.equal(6n);
+    // ...Bob's node learns it from L1 and Bob completes the other line on-chain.
+    const bobBefore2 = await node.provider.getBalance(bob);
+    const last = move("bob", second, 3);
+    expect(last.isFinal).to.equal(true);
+    expect(last.board).to.deep.equal(["X", "O", "O", "X", "X", ".", "X", ".", "O"]);
+    await closed("bob", second);
+    await closed("alice", second);
+    expect(
+      await adjudicator.holdings(second, "0x0000000000000000000000000000000000000000"),
+    ).to.equal(0n);
+    expect((await node.provider.getBalance(bob)) - bobBefore2 > 2n * stake - parseEther("0.01")).to
+      .be.true;
   });
 });

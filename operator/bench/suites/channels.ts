@@ -4,6 +4,14 @@ import path from "node:path";
 import { Wallet, parseEther, verifyTypedData, type ContractTransactionResponse } from "ethers";
 import { deployChannels, type ChannelsDeployment } from "../../../deploy";
 import { hashOfSecret } from "../../channels/client";
+import {
+  paymentChannelId,
+  paymentChannelsDomain,
+  signBalance,
+  signWithdrawal,
+  type Balance as LeanBalance,
+  type PaymentChannelParams,
+} from "../../channels/lean";
 import { localClients } from "../../channels/local";
 import { Store } from "../../core/store";
 import { moveState, TicTacToePlayer } from "../../channels/tictactoe";
@@ -23,6 +31,7 @@ import {
   type State,
 } from "../../channels/state";
 import type { Eip712Domain } from "../../lib/eip712";
+import { DigestSigner } from "../../lib/secp256k1";
 import type { BenchContext, BenchSuite, SuiteRecord } from "../harness";
 
 const DURATION = 3600n;
@@ -325,9 +334,13 @@ export const paymentChannelSuite: BenchSuite = {
     const reveal = await gasOf(p.d.secretRegistry.reveal(secret));
     const unlock = await gasOf(p.d.adjudicator.unlock(locked.channel, paidOut(withLock), 0, 0));
 
+    ctx.progress("  the lean payment channel (PaymentChannels)");
+    const lean = await leanFigures(ctx, p);
+
     const payments = 1000;
     const record = gasRecord(system, params);
     const offChain = await offChainFigures(ctx, p, app);
+    const leanRecord = gasRecord(system, { ...params, contract: "PaymentChannels (lean)" });
     return [
       record("fund-both-sides-gas", eachSide.gas, { how: "two deposits", ...goal(NITRO.fundBoth) }),
       record("fund-both-one-deposit-gas", oneFunder.gas, {
@@ -354,10 +367,92 @@ export const paymentChannelSuite: BenchSuite = {
           { payments, path: "one deposit + stale close + answer + payout" },
         ),
       },
+      leanRecord("lean-fund-both-sides-gas", lean.fundEach, {
+        how: "two fund calls, one per side",
+        ...goal(NITRO.fundBoth),
+      }),
+      leanRecord("lean-fund-both-one-tx-gas", lean.fundOne, {
+        how: "one fund call with both shares",
+        ...goal(NITRO.fundBoth),
+      }),
+      leanRecord("lean-cooperative-close-gas", lean.conclude, { ...goal(NITRO.cooperativeExit) }),
+      leanRecord("lean-challenge-gas", lean.dispute),
+      leanRecord("lean-payout-gas", lean.payout),
+      leanRecord("lean-challenge-and-payout-gas", lean.dispute + lean.payout, {
+        ...goal(NITRO.challengeAndPayout),
+      }),
+      leanRecord("lean-answer-stale-close-gas", lean.answer, {
+        how: "a higher version, deadline kept",
+        anchor: "Nitro 73936",
+      }),
+      leanRecord("lean-partial-withdrawal-gas", lean.withdraw),
+      leanRecord(
+        "lean-l1-gas-per-payment",
+        Math.round(((lean.fundEach + lean.conclude) / payments) * 10) / 10,
+        { payments, path: "two fund calls + cooperative close" },
+      ),
       ...offChain,
     ];
   },
 };
+
+/** Gas of every step of a lean payment channel's life (`PaymentChannels`), signed for real. */
+async function leanFigures(ctx: BenchContext, p: Probe) {
+  const pc = p.d.paymentChannels;
+  const { chainId } = await ctx.hre.ethers.provider.getNetwork();
+  const domain = paymentChannelsDomain(chainId, await pc.getAddress());
+  const [alice, bob] = p.parties;
+  const keys = p.parties.map((w) => new DigestSigner(w.privateKey));
+  const ONE = parseEther("1");
+  let nonce = 0n;
+  const channel = (): PaymentChannelParams => ({
+    a: alice.address,
+    b: bob.address,
+    asset: ETH,
+    nonce: ++nonce,
+    challengeDuration: DURATION,
+  });
+  const both = (c: PaymentChannelParams, b: LeanBalance) => {
+    const id = paymentChannelId(domain, c);
+    return [b, signBalance(keys[0], domain, id, b), signBalance(keys[1], domain, id, b)] as const;
+  };
+  // Two sides, two transactions (each funds its own share).
+  const c1 = channel();
+  const fundEach =
+    (await gasOf(pc.connect(alice).fund(c1, ONE, 0n, { value: ONE }))) +
+    (await gasOf(pc.connect(bob).fund(c1, 0n, ONE, { value: ONE })));
+  const id1 = paymentChannelId(domain, c1);
+  const deadline = (await chainTime(ctx.hre.ethers.provider)) + 600n;
+  const w = { channelId: id1, nonce: 0n, amountA: ONE / 4n, amountB: 0n, deadline };
+  const withdraw = await gasOf(
+    pc.withdrawPart(
+      c1,
+      0n,
+      w.amountA,
+      0n,
+      deadline,
+      signWithdrawal(keys[0], domain, w),
+      signWithdrawal(keys[1], domain, w),
+    ),
+  );
+  const conclude = await gasOf(
+    pc
+      .connect(alice)
+      .conclude(c1, ...both(c1, { version: 1000n, paidToB: ONE / 2n, isFinal: true })),
+  );
+  // One transaction funding both shares, then a stale close answered and paid out.
+  const c2 = channel();
+  const fundOne = await gasOf(pc.connect(alice).fund(c2, ONE, ONE, { value: 2n * ONE }));
+  const dispute = await gasOf(
+    pc.connect(alice).dispute(c2, ...both(c2, { version: 10n, paidToB: 0n, isFinal: false })),
+  );
+  const answer = await gasOf(
+    pc.connect(bob).dispute(c2, ...both(c2, { version: 999n, paidToB: ONE / 2n, isFinal: false })),
+  );
+  await advance(ctx, DURATION);
+  const payout = await gasOf(pc.payout(c2));
+  return { fundEach, fundOne, withdraw, conclude, dispute, answer, payout };
+}
 
 /**
  * A state channel running the seeds' tic-tac-toe: gas of a challenge with a turn-taking proof, of

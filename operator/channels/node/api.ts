@@ -19,6 +19,10 @@
  * | `POST /v1/channels/:id/settle` | after the challenge period: pay out |
  * | `POST /v1/channels/:id/backup` | hand the latest state to the watchtower now |
  * | `POST /v1/invoices` | a new secret kept by the node: pay to its hashlock |
+ * | `POST /v1/games` | open a tic-tac-toe game with a peer for a stake each |
+ * | `GET /v1/games`, `GET /v1/games/:id` | games: board, whose turn, on-chain position |
+ * | `POST /v1/games/:id/move` | play a cell (on-chain when the game is registered there) |
+ * | `POST /v1/games/:id/challenge` | the other player stalls: register the position on L1 |
  */
 import type { FastifyRequest } from "fastify";
 import { createApi, schemas, toJson, uint256, type Api } from "../../core/api";
@@ -29,9 +33,9 @@ import {
   type JsonSchema,
   type RouteSpec,
 } from "../../core/openapi";
-import { MAX_UINT48, MAX_UINT64 } from "../state";
+import { MAX_UINT48, MAX_UINT64, MAX_UINT256 } from "../state";
 import { parseChannel, uint } from "../wire";
-import { PEER_BODY_LIMIT, peerRoutes } from "../peer-api";
+import { gamePeerRoutes, PEER_BODY_LIMIT, peerRoutes } from "../peer-api";
 import type { ChannelNode } from "./node";
 
 const ID_PARAMS = {
@@ -225,6 +229,61 @@ export function channelNodeRoutes(node: ChannelNode): RouteSpec[] {
     ),
     {
       method: "POST",
+      url: "/v1/games",
+      summary:
+        "Open a tic-tac-toe game with a peer for a stake each (the peer is X and moves first)",
+      body: body(["peer", "stake", "challengeDuration"], {
+        peer: schemas.address,
+        url: { type: "string", description: "The peer's peer API (else the recorded one)" },
+        stake: schemas.uint256,
+        challengeDuration: schemas.uint256,
+      }),
+      responses: { 200: { description: "The game, both stakes deposited" }, ...ERRORS },
+      handler: async (req: FastifyRequest) => {
+        const b = req.body as {
+          peer: string;
+          url?: string;
+          stake: string;
+          challengeDuration: string;
+        };
+        return toJson(
+          await node.openGame({
+            peer: b.peer,
+            url: b.url,
+            stake: uint(b.stake, "stake", MAX_UINT256),
+            challengeDuration: uint(b.challengeDuration, "challengeDuration", MAX_UINT48),
+          }),
+        );
+      },
+    },
+    {
+      method: "GET",
+      url: "/v1/games",
+      summary: "Every game, finished ones included",
+      responses: { 200: { description: "Games" } },
+      handler: async () => toJson(node.games?.games() ?? []),
+    },
+    {
+      method: "GET",
+      url: "/v1/games/:id",
+      summary: "One game: board, whose turn, what L1 registered",
+      params: ID_PARAMS,
+      responses: { 200: { description: "The game" }, 404: { description: "Unknown game" } },
+      handler: async (req: FastifyRequest) => toJson(node.requireGames().view(idOf(req))),
+    },
+    action(
+      "/v1/games/:id/move",
+      "Play a cell (0-8, row by row): off-chain, or on-chain when the game is registered there",
+      (id, req) => node.requireGames().move(id, String((req.body as { cell: number }).cell)),
+      { body: body(["cell"], { cell: { type: "integer", minimum: 0, maximum: 8 } }) },
+    ),
+    action(
+      "/v1/games/:id/challenge",
+      "The other player stalls: register the position on L1 (it must move there or forfeit)",
+      (id) => node.requireGames().challenge(id),
+    ),
+    {
+      method: "POST",
       url: "/v1/invoices",
       summary: "A new secret kept by the node: pay to its hashlock",
       body: body([], {}),
@@ -258,15 +317,12 @@ export function createChannelNodeApi(node: ChannelNode, log?: Logger): Api {
 /** The peer API of `node`: the proposer's URL of each accepted proposal is recorded. */
 export function createChannelPeerApi(node: ChannelNode, log?: Logger): Api {
   const app = createApi({ service: "channels-node-peer", log, bodyLimit: PEER_BODY_LIMIT });
-  registerRoutes(
-    app,
-    peerRoutes(node.client, {
-      proposed: (msg) => {
-        if (msg.url === undefined) return;
-        const proposer = parseChannel(msg.channel).participants[0];
-        node.addPeer(proposer, msg.url);
-      },
-    }),
-  );
+  // A proposal's URL (checked before it was accepted) is where its proposer answers.
+  const proposed = (msg: { channel: unknown; url?: string }): void => {
+    if (msg.url === undefined) return;
+    node.addPeer(parseChannel(msg.channel).participants[0], msg.url);
+  };
+  registerRoutes(app, peerRoutes(node.client, { proposed }));
+  if (node.games !== undefined) registerRoutes(app, gamePeerRoutes(node.games, { proposed }));
   return app;
 }

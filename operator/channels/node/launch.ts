@@ -37,6 +37,7 @@ export async function launchChannelNode(
   const l1 = await connectL1(net, core);
   const adjudicator = await resolveChannelsContract(l1, "Adjudicator", channels.adjudicator);
   const paymentApp = await resolveChannelsContract(l1, "PaymentApp", channels.paymentApp);
+  const ticTacToeApp = await resolveChannelsContract(l1, "TicTacToeApp", channels.ticTacToeApp);
   const secretRegistry = (await adjudicatorAt(adjudicator, l1.provider).secretRegistry()) as string;
   const store = Store.open({
     dataDir: core.dataDir,
@@ -49,6 +50,7 @@ export async function launchChannelNode(
       adjudicator,
       paymentApp,
       secretRegistry,
+      ticTacToeApp,
       pollIntervalMs: core.pollIntervalMs,
       watchtowerUrl: settings.watchtowerUrl,
       policy: {

@@ -12,10 +12,12 @@ import { silentLogger, type Logger } from "../../core/log";
 import type { Store } from "../../core/store";
 import { DigestSigner } from "../../lib/secp256k1";
 import { adjudicatorAt, secretRegistryAt } from "../abi";
-import { ChannelClient, type ChannelPolicy, type Hop } from "../client";
-import { HttpPeerLink } from "../peer-api";
+import { ChannelClient, DEFAULT_POLICY, type ChannelPolicy, type Hop } from "../client";
+import { ChannelError } from "../errors";
+import { GameTable, type GameView } from "../games";
+import { HttpGamePeerLink, HttpPeerLink } from "../peer-api";
 import { channelsDomain, type SignedState } from "../state";
-import { ChannelStore, type ChannelRow } from "../store";
+import { ChannelStore, GameStore, type ChannelRow } from "../store";
 import { WatchtowerApi } from "../watchtower/client";
 import { address, channelToJson, httpUrl, signedToJson, type ChannelJson } from "../wire";
 
@@ -24,6 +26,8 @@ export interface ChannelNodeConfig {
   adjudicator: string;
   paymentApp: string;
   secretRegistry: string;
+  /** The tic-tac-toe app: games are offered and accepted when set. */
+  ticTacToeApp?: string;
   pollIntervalMs: number;
   /** A watchtower to hand every changed channel's latest state to. */
   watchtowerUrl?: string;
@@ -61,7 +65,11 @@ export interface ChannelView {
 export class ChannelNode {
   readonly client: ChannelClient;
   readonly channelStore: ChannelStore;
+  /** Tic-tac-toe games (when the node knows the app). */
+  readonly games: GameTable | undefined;
   private readonly log: Logger;
+  /** Where each peer's peer API is (lower-case address). */
+  private readonly peerUrls = new Map<string, string>();
   private readonly loop: RoundLoop;
   private readonly tower: WatchtowerApi | undefined;
   /** The version each channel was last handed to the tower at (this process's run). */
@@ -83,6 +91,26 @@ export class ChannelNode {
       policy: config.policy,
       log: this.log,
     });
+    const policy = { ...DEFAULT_POLICY, ...config.policy };
+    this.games =
+      config.ticTacToeApp === undefined
+        ? undefined
+        : new GameTable({
+            signer: new DigestSigner(deps.privateKey),
+            store: new GameStore(deps.store),
+            domain: channelsDomain(config.chainId, config.adjudicator),
+            adjudicator: adjudicatorAt(config.adjudicator, deps.runner),
+            ticTacToeApp: config.ticTacToeApp,
+            policy,
+            linkTo: (peer) => {
+              const url = this.peerUrls.get(peer.toLowerCase());
+              if (url === undefined) {
+                throw new ChannelError("NO_LINK", "no URL recorded for this peer", { peer }, 503);
+              }
+              return new HttpGamePeerLink(url);
+            },
+            log: this.log,
+          });
     this.tower =
       config.watchtowerUrl === undefined ? undefined : new WatchtowerApi(config.watchtowerUrl);
     this.loop = new RoundLoop("channel node", config.pollIntervalMs, () => this.round(), this.log);
@@ -178,6 +206,37 @@ export class ChannelNode {
     return { channel: this.view(channelId), settled };
   }
 
+  /** The game table, or a 409 when the node was started without the tic-tac-toe app. */
+  requireGames(): GameTable {
+    if (this.games === undefined) {
+      throw new L2kitError(
+        "NO_GAMES",
+        "this node plays no games: start it with --tic-tac-toe-app (or deploy channels)",
+        {},
+        409,
+      );
+    }
+    return this.games;
+  }
+
+  /** Opens a tic-tac-toe game with `peer` for `stake` each (the peer plays X and moves first). */
+  async openGame(p: {
+    peer: string;
+    url?: string;
+    stake: bigint;
+    challengeDuration: bigint;
+  }): Promise<GameView> {
+    const games = this.requireGames();
+    if (p.url !== undefined) this.addPeer(p.peer, p.url);
+    const id = await games.open({
+      peer: p.peer,
+      stake: p.stake,
+      challengeDuration: p.challengeDuration,
+      url: this.client.advertisedUrl,
+    });
+    return games.view(id);
+  }
+
   async close(channelId: string): Promise<{ tx: string; channel: ChannelView }> {
     const tx = await this.client.close(channelId);
     return { tx: tx.hash, channel: this.view(channelId) };
@@ -252,11 +311,13 @@ export class ChannelNode {
   }
 
   private connectPeer(peer: string, url: string): void {
+    this.peerUrls.set(peer.toLowerCase(), url);
     this.client.connect(peer, new HttpPeerLink(url));
   }
 
   private async round(): Promise<void> {
     await this.client.guard();
+    await this.games?.guard();
     if (this.tower !== undefined) {
       for (const row of this.client.channels()) {
         if (row.status === "closed") continue;

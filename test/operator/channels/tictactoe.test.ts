@@ -130,7 +130,12 @@ describe("channels: tic-tac-toe client", function () {
     await g.bob.challenge();
     // alice answers on-chain with a move...
     await g.alice.respond(2);
-    g.bob.observeOnChainMove(g.alice.latest.state);
+    // bob learns her move from what the adjudicator registered (a wrong fingerprint teaches nothing).
+    const [version, , registered] = (await g.d.adjudicator.status(g.bob.id)) as bigint[];
+    expect(g.bob.learnOnChainMove(version, registered + 1n)).to.equal(false);
+    expect(g.bob.learnOnChainMove(version + 1n, registered)).to.equal(false);
+    expect(g.bob.learnOnChainMove(version, registered)).to.equal(true);
+    expect(g.bob.latest.state).to.deep.equal(g.alice.latest.state);
     // ...bob does not move on, so alice, who moved last, takes the pot after the period.
     await time.increase(DURATION);
     const aliceAddress = g.alice.channel.participants[0];

@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+pragma solidity ^0.8.28;
+
+/// @title IPayouts
+/// @notice What the channel contracts share about moving money: deposits credit what arrived,
+///         payouts are pushed with bounded gas, and a push that fails is owed to its receiver
+///         until it calls `withdraw`.
+interface IPayouts {
+    /// @notice Nothing is owed to this account in this asset.
+    error ChannelNothingOwed(address account, address asset);
+    /// @notice A pull payment could not be delivered.
+    error ChannelTransferFailed(address asset, address to, uint256 amount);
+    /// @notice The ETH sent does not match the amount (or ETH was sent with a token deposit).
+    error ChannelBadDeposit(uint256 sent, uint256 amount);
+
+    /// @notice A payout to `to` could not be pushed (the receiver reverted or needed more gas than
+    ///         a push allows); it waits for `withdraw`.
+    event PayoutDeferred(
+        bytes32 indexed channelId,
+        address indexed asset,
+        address indexed to,
+        uint256 amount
+    );
+    /// @notice A payout whose push had failed was withdrawn.
+    event Withdrawn(address indexed account, address indexed asset, uint256 amount);
+
+    /// @notice Payouts of `asset` (address(0): ETH) owed to `account` because their push failed.
+    function owed(address account, address asset) external view returns (uint256);
+
+    /// @notice Sends the caller's payouts of `asset` that could not be pushed to `to`.
+    function withdraw(address asset, address to) external;
+}
