@@ -761,30 +761,48 @@ export class ChannelClient {
    */
   async guard(): Promise<string[]> {
     const answered: string[] = [];
-    for (const [id, live] of this.live) {
-      const [version, finalizesAt] = (await this.deps.adjudicator.status(id)) as [
-        bigint,
-        bigint,
-        bigint,
-      ];
-      if (finalizesAt === 0n) continue;
-      const c = live.committed;
-      if (c.state.version <= version || c.state.isFinal) continue;
-      const tx = (await this.deps.adjudicator.checkpoint(live.row.channel, [
-        signedStateStruct(c),
-      ])) as ContractTransactionResponse;
-      await tx.wait();
-      this.deps.store.setStatus(id, "disputed", `answered a challenge at version ${version}`);
-      live.row.status = "disputed";
-      this.log.warn("stale close answered", {
-        channelId: id,
-        theirs: version,
-        ours: c.state.version,
-      });
-      answered.push(id);
+    for (const [id, live] of [...this.live]) {
+      try {
+        if (await this.guardChannel(id, live)) answered.push(id);
+      } catch (error) {
+        // One channel's failure does not leave the others unguarded.
+        this.log.warn("guarding a channel failed", { channelId: id, error: String(error) });
+      }
     }
     await this.guardLocks();
     return answered;
+  }
+
+  /** Answers a stale challenge on one channel; true when it sent a checkpoint. */
+  private async guardChannel(id: string, live: Live): Promise<boolean> {
+    const [version, finalizesAt] = (await this.deps.adjudicator.status(id)) as [
+      bigint,
+      bigint,
+      bigint,
+    ];
+    if (finalizesAt === 0n) return false;
+    const c = live.committed;
+    if (c.state.version <= version || c.state.isFinal) return false;
+    if (finalizesAt <= (await this.chainTime())) {
+      this.log.error("a stale close became final before it was answered", {
+        channelId: id,
+        registered: version,
+        ours: c.state.version,
+      });
+      return false;
+    }
+    const tx = (await this.deps.adjudicator.checkpoint(live.row.channel, [
+      signedStateStruct(c),
+    ])) as ContractTransactionResponse;
+    await tx.wait();
+    this.deps.store.setStatus(id, "disputed", `answered a challenge at version ${version}`);
+    live.row.status = "disputed";
+    this.log.warn("stale close answered", {
+      channelId: id,
+      theirs: version,
+      ours: c.state.version,
+    });
+    return true;
   }
 
   /**

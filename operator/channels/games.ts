@@ -228,8 +228,9 @@ export class GameTable {
   async move(channelId: string, cell: unknown): Promise<GameView> {
     const c = uint(cell, "cell", 8n);
     const { row, player } = this.require(channelId);
-    if (row.status === "funding")
+    if (row.status === "funding" && !(await this.promoteIfFunded(row))) {
       throw new ChannelError("NOT_FUNDED", "the game is not funded yet", {}, 409);
+    }
     const onchain = await this.sync(row, player);
     if (onchain.finalizesAt !== 0n) {
       if (onchain.version !== player.latest.state.version) {
@@ -252,10 +253,12 @@ export class GameTable {
   }
 
   /** Answers the other player's move (checked and stored before the answer). */
-  handleMove(msg: MoveMessage): void {
+  async handleMove(msg: MoveMessage): Promise<void> {
     const { row, player } = this.require(
       typeof msg.channelId === "string" ? msg.channelId.toLowerCase() : "",
     );
+    // A lost `funded` answer leaves the opener in "funding" with both stakes in.
+    if (row.status === "funding") await this.promoteIfFunded(row);
     if (row.status !== "playing") {
       throw new ChannelError("NOT_PLAYING", `the game is ${row.status}`, {}, 409);
     }
@@ -277,8 +280,11 @@ export class GameTable {
   /** One round over every open game (see the module's comment). */
   async guard(): Promise<void> {
     for (const { row, player } of [...this.players.values()]) {
-      if (row.status === "funding") continue;
       try {
+        if (row.status === "funding" && !(await this.promoteIfFunded(row))) {
+          // Not funded, but registered on L1 (a challenge of the opening): guard it all the same.
+          if ((await this.status(row.id)).finalizesAt === 0n) continue;
+        }
         await this.guardOne(row, player);
       } catch (error) {
         this.log.warn("guarding a game failed", { channelId: row.id, error: String(error) });
@@ -328,20 +334,37 @@ export class GameTable {
       }
       return;
     }
-    if (row.status !== "challenged") this.setStatus(row.id, "challenged");
-    if (onchain.version < latest.version) {
-      await player.checkpoint();
-      this.log.warn("answered a challenge that registered an older position", {
-        channelId: row.id,
-      });
+    // Concluded or paid out on L1 by the other side (or by this node before a crash).
+    if (((await this.deps.adjudicator.holdings(row.id, ETH)) as bigint) === 0n) {
+      this.close(row, "closed on L1");
       return;
     }
-    if (onchain.version > latest.version) return; // not learnable: an unknown registration
+    if (row.status !== "challenged") this.setStatus(row.id, "challenged");
     const now = await chainTime(this.deps.adjudicator.runner!.provider!);
-    if (onchain.fingerprint === fingerprint(row.id, paidOut(latest))) {
-      this.close(row, "paid out");
-    } else if (latest.isFinal || now >= onchain.finalizesAt) {
-      await this.finish(row, () => player.payout(latest), "paid out on L1");
+    const registeredIsOurs =
+      onchain.version === latest.version && onchain.fingerprint === fingerprint(row.id, latest);
+    if (latest.isFinal) {
+      // A final position ends any challenge: paid at once if it is the one registered (a winning
+      // move made on-chain), else concluded with its proof (a stale position was registered).
+      await this.finish(
+        row,
+        () => (registeredIsOurs ? player.payout(latest) : player.conclude()),
+        "the game is over: paid out on L1",
+      );
+      return;
+    }
+    if (onchain.version < latest.version) {
+      if (now < onchain.finalizesAt) {
+        await player.checkpoint();
+        this.log.warn("answered a challenge that registered an older position", {
+          channelId: row.id,
+        });
+      }
+      return;
+    }
+    if (!registeredIsOurs) return; // a registration this node cannot place
+    if (now >= onchain.finalizesAt) {
+      await this.finish(row, () => player.payout(latest), "paid out on L1 after the challenge");
     } else if (player.turn === row.me) {
       this.log.warn("the game is on-chain and it is this node's move", {
         channelId: row.id,
@@ -350,19 +373,35 @@ export class GameTable {
     }
   }
 
+  /** Marks a game whose stakes are both in as playing (after a lost `funded` answer). */
+  private async promoteIfFunded(row: GameRow): Promise<boolean> {
+    const stake = row.proof[0].state.outcome[0].amounts[0];
+    const held = (await this.deps.adjudicator.holdings(row.id, ETH)) as bigint;
+    if (held < 2n * stake) return false;
+    this.setStatus(row.id, "playing");
+    return true;
+  }
+
+  private async status(
+    id: string,
+  ): Promise<{ version: bigint; finalizesAt: bigint; fingerprint: bigint }> {
+    const [version, finalizesAt, fp] = (await this.deps.adjudicator.status(id)) as [
+      bigint,
+      bigint,
+      bigint,
+    ];
+    return { version, finalizesAt, fingerprint: fp };
+  }
+
   /** Reads what L1 registered and learns a move the other player made there. */
   private async sync(
     row: GameRow,
     player: TicTacToePlayer,
   ): Promise<{ version: bigint; finalizesAt: bigint; fingerprint: bigint }> {
-    const [version, finalizesAt, fp] = (await this.deps.adjudicator.status(row.id)) as [
-      bigint,
-      bigint,
-      bigint,
-    ];
-    const onchain = { version, finalizesAt, fingerprint: fp };
+    const onchain = await this.status(row.id);
+    const { version, finalizesAt } = onchain;
     if (finalizesAt !== 0n && version === player.latest.state.version + 1n) {
-      if (player.learnOnChainMove(version, fp)) {
+      if (player.learnOnChainMove(version, onchain.fingerprint)) {
         this.log.info("learned a move made on-chain", { channelId: row.id, version });
       }
     }

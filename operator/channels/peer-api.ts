@@ -118,7 +118,7 @@ export function gamePeerRoutes(
       },
     ),
     route("/v1/peer/game/move", "The other player's move", async (m: MoveMessage) => {
-      games.handleMove(m);
+      await games.handleMove(m);
       return { ok: true };
     }),
   ];

@@ -14,6 +14,7 @@ import {
   ETH,
   fingerprint,
   moverOf,
+  paidOut,
   sigStruct,
   signedStateStruct,
   stateDigest,
@@ -202,13 +203,20 @@ export class TicTacToePlayer {
     return this.send(this.deps.adjudicator.challenge(this.channel, this.proofStructs()));
   }
 
-  /** When challenged: plays `cell` on-chain from the registered position. */
+  /**
+   * When challenged: plays `cell` on-chain from the registered position. The move becomes this
+   * player's position only once `progress` is mined (a failed transaction leaves nothing behind;
+   * a crash after it is mined is repaired by `learnOnChainMove`).
+   */
   async respond(cell: number): Promise<ContractTransactionResponse> {
     const from = this.latest.state;
     const state = moveState(from, cell, this.me);
     const sig = this.deps.signer.sign(stateDigest(this.deps.domain, this.id, state));
+    const tx = await this.send(
+      this.deps.adjudicator.progress(this.channel, from, state, sigStruct(sig)),
+    );
     this.remember({ state, sig: [sig] });
-    return this.send(this.deps.adjudicator.progress(this.channel, from, state, sigStruct(sig)));
+    return tx;
   }
 
   /** Learns a move the other player made on-chain (from its `Progressed` event). */
@@ -221,26 +229,37 @@ export class TicTacToePlayer {
   }
 
   /**
-   * Learns the other player's on-chain move from what the adjudicator registered (`status`): the
-   * one move from the latest position whose state has that fingerprint. False when the registered
+   * Learns a move made on-chain from what the adjudicator registered (`status`): the one move from
+   * the latest position whose state has that fingerprint (or, once paid out, the fingerprint of
+   * that state paid out). The other player's move is kept without a signature (it is on L1); this
+   * player's own (a `respond` mined before a crash) is signed again. False when the registered
    * state is not one move ahead of ours.
    */
   learnOnChainMove(version: bigint, registered: bigint): boolean {
     const from = this.latest.state;
     if (version !== from.version + 1n || from.isFinal) return false;
-    const other = 1 - this.me;
-    if (turnOf(decodeBoard(from.appData)) !== other) return false;
+    const mover = turnOf(decodeBoard(from.appData));
+    if (mover === null) return false;
     for (let cell = 0; cell < 9; cell++) {
       let next: State;
       try {
-        next = moveState(from, cell, other);
+        next = moveState(from, cell, mover);
       } catch {
         continue;
       }
-      if (fingerprint(this.id, next) === registered) {
-        this.observeOnChainMove(next);
-        return true;
+      if (
+        fingerprint(this.id, next) !== registered &&
+        fingerprint(this.id, paidOut(next)) !== registered
+      ) {
+        continue;
       }
+      if (mover === this.me) {
+        const sig = this.deps.signer.sign(stateDigest(this.deps.domain, this.id, next));
+        this.remember({ state: next, sig: [sig] });
+      } else {
+        this.observeOnChainMove(next);
+      }
+      return true;
     }
     return false;
   }

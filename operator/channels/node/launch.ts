@@ -4,6 +4,7 @@
  * its peer API and its user API.
  */
 import type { Api } from "../../core/api";
+import { recordedAddress } from "../../core/deployments";
 import { connectL1, type L1Connection } from "../../core/l1";
 import type { Logger } from "../../core/log";
 import { SerialSigner } from "../../core/serial-signer";
@@ -37,7 +38,12 @@ export async function launchChannelNode(
   const l1 = await connectL1(net, core);
   const adjudicator = await resolveChannelsContract(l1, "Adjudicator", channels.adjudicator);
   const paymentApp = await resolveChannelsContract(l1, "PaymentApp", channels.paymentApp);
-  const ticTacToeApp = await resolveChannelsContract(l1, "TicTacToeApp", channels.ticTacToeApp);
+  // Games are played when the tic-tac-toe app is given or was deployed with the channels.
+  const ticTacToeApp =
+    channels.ticTacToeApp !== undefined ||
+    recordedAddress(l1.chainId, "Channels#TicTacToeApp") !== undefined
+      ? await resolveChannelsContract(l1, "TicTacToeApp", channels.ticTacToeApp)
+      : undefined;
   const secretRegistry = (await adjudicatorAt(adjudicator, l1.provider).secretRegistry()) as string;
   const store = Store.open({
     dataDir: core.dataDir,

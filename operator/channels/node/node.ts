@@ -60,6 +60,8 @@ export interface ChannelView {
   received: bigint;
   payments: number;
   backedUpVersion?: bigint;
+  /** Why the watchtower refused the latest state, when it did (the node tries every round). */
+  backupError?: string;
 }
 
 export class ChannelNode {
@@ -74,6 +76,8 @@ export class ChannelNode {
   private readonly tower: WatchtowerApi | undefined;
   /** The version each channel was last handed to the tower at (this process's run). */
   private readonly backedUp = new Map<string, bigint>();
+  /** Why the tower refused a channel's latest state (last attempt). */
+  private readonly backupErrors = new Map<string, string>();
 
   constructor(
     readonly config: ChannelNodeConfig,
@@ -298,6 +302,7 @@ export class ChannelNode {
       received,
       payments: payments.length,
       backedUpVersion: this.backedUp.get(row.id),
+      backupError: this.backupErrors.get(row.id),
     };
   }
 
@@ -315,9 +320,20 @@ export class ChannelNode {
     this.client.connect(peer, new HttpPeerLink(url));
   }
 
+  /** One guard round; each part runs even when another failed (the first failure is rethrown). */
   private async round(): Promise<void> {
-    await this.client.guard();
-    await this.games?.guard();
+    const failures: unknown[] = [];
+    const part = async (work: () => Promise<unknown>): Promise<void> => {
+      await work().catch((error: unknown) => failures.push(error));
+    };
+    await part(() => this.client.guard());
+    if (this.games !== undefined) await part(() => this.games!.guard());
+    await part(() => this.backupChanged());
+    if (failures.length > 0) throw failures[0];
+  }
+
+  /** Hands the tower every channel whose latest state it has not taken yet. */
+  private async backupChanged(): Promise<void> {
     if (this.tower !== undefined) {
       for (const row of this.client.channels()) {
         if (row.status === "closed") continue;
@@ -333,19 +349,20 @@ export class ChannelNode {
     }
   }
 
+  /**
+   * Hands `latest` to the tower. Only an acceptance (or the tower holding this version already)
+   * counts as backed up; a refusal is kept for the channel's view and tried again next round.
+   */
   private async submitToTower(row: ChannelRow, latest: SignedState): Promise<void> {
     try {
       await this.tower!.submit(row.channel, latest);
     } catch (error) {
-      // The tower holding this version (or a newer one) already is what we wanted.
       if (!(error instanceof ApiError && error.code === "STALE_STATE")) {
-        // Refusals for good (a final channel, too short a period) are not retried every round.
-        if (error instanceof ApiError && error.httpStatus < 500) {
-          this.backedUp.set(row.id, latest.state.version);
-        }
+        this.backupErrors.set(row.id, error instanceof L2kitError ? error.code : String(error));
         throw error;
       }
     }
+    this.backupErrors.delete(row.id);
     this.backedUp.set(row.id, latest.state.version);
   }
 }

@@ -11,9 +11,17 @@ import { deployChannels } from "../../../deploy";
 import { createChannelNodeApi, createChannelPeerApi } from "../../../operator/channels/node/api";
 import { ChannelNode } from "../../../operator/channels/node/node";
 import { HttpGamePeerLink } from "../../../operator/channels/peer-api";
-import { channelId, channelsDomain, stateDigest } from "../../../operator/channels/state";
-import { TicTacToePlayer } from "../../../operator/channels/tictactoe";
-import { channelToJson, stateToJson } from "../../../operator/channels/wire";
+import { adjudicatorAt } from "../../../operator/channels/abi";
+import {
+  channelId,
+  channelsDomain,
+  ETH,
+  signedStateStruct,
+  stateDigest,
+  type SignedState,
+} from "../../../operator/channels/state";
+import { moveState, TicTacToePlayer } from "../../../operator/channels/tictactoe";
+import { channelToJson, parseChannel, stateToJson } from "../../../operator/channels/wire";
 import type { Api } from "../../../operator/core/api";
 import { hardhatDevKey } from "../../../operator/core/l1";
 import { SerialSigner } from "../../../operator/core/serial-signer";
@@ -199,5 +207,57 @@ describe("channels: the channel node (user API, peer API, games, restarts)", fun
     const next = await bob.call(`/v1/games/${id}/move`, { cell: 8 });
     expect(next.status, JSON.stringify(next.body)).to.equal(200);
     expect((await alice.call(`/v1/games/${id}`)).body.turn).to.equal("me");
+  });
+
+  it("answers a stale position registered against a game won off-chain: the winner concludes and takes the pot", async function () {
+    const alice = await started(1, memory());
+    const bob = await started(2, memory());
+    const opened = await alice.call("/v1/games", {
+      peer: bob.node.address,
+      url: bob.peerUrl,
+      stake: ONE.toString(),
+      challengeDuration: "600",
+    });
+    const id = opened.body.id as string;
+    // bob (X) wins on the top row at version 5; alice stores the move like any other.
+    for (const [who, cell] of [
+      [bob, 0],
+      [alice, 3],
+      [bob, 1],
+      [alice, 4],
+      [bob, 2],
+    ] as const) {
+      const r = await who.call(`/v1/games/${id}/move`, { cell });
+      expect(r.status, JSON.stringify(r.body)).to.equal(200);
+    }
+    expect((await alice.call(`/v1/games/${id}`)).body.isFinal).to.equal(true);
+    // Dishonest alice registers the position before the win (versions 3 and 4, each signed by
+    // its mover) before any guard round concludes the game.
+    const domain = channelsDomain(alice.chainId, await alice.d.adjudicator.getAddress());
+    const channel = parseChannel((await alice.call(`/v1/games/${id}`)).body.channel);
+    let state = TicTacToePlayer.opening(ONE);
+    const proof: SignedState[] = [];
+    for (const [mover, cell] of [
+      [1, 0],
+      [0, 3],
+      [1, 1],
+      [0, 4],
+    ] as const) {
+      state = moveState(state, cell, mover);
+      const sig = new DigestSigner(hardhatDevKey(mover + 1)).sign(stateDigest(domain, id, state));
+      proof.push({ state, sigs: [sig] });
+    }
+    const adjudicator = adjudicatorAt(
+      domain.verifyingContract,
+      new Wallet(hardhatDevKey(1), ethers.provider),
+    );
+    await (await adjudicator.challenge(channel, proof.slice(-2).map(signedStateStruct))).wait();
+    const before = await ethers.provider.getBalance(bob.node.address);
+    await bob.node.games!.guard();
+    expect(await adjudicator.holdings(id, ETH)).to.equal(0n);
+    expect((await ethers.provider.getBalance(bob.node.address)) - before > ONE).to.equal(true);
+    expect((await bob.call(`/v1/games/${id}`)).body.status).to.equal("closed");
+    await alice.node.games!.guard();
+    expect((await alice.call(`/v1/games/${id}`)).body.status).to.equal("closed");
   });
 });
