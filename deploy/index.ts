@@ -22,6 +22,7 @@ import type {
   SecretRegistry,
   TicTacToeApp,
   PaymentChannels,
+  PlasmaChain,
   ZkRollup,
 } from "../typechain-types";
 import { L2kitError } from "../operator/core/errors";
@@ -30,6 +31,7 @@ import { verifierContractName, verifierStatus } from "../operator/zk/setup/pipel
 import BaselineModule from "./modules/Baseline";
 import ChannelsModule from "./modules/Channels";
 import OptimisticRollupModule, { OPTIMISTIC_DEFAULTS } from "./modules/OptimisticRollup";
+import PlasmaModule, { PLASMA_DEFAULTS } from "./modules/Plasma";
 import ZkRollupModule from "./modules/ZkRollup";
 
 export const LOCAL_CHAIN_ID = 31337n;
@@ -366,6 +368,48 @@ export async function deployChannelsWithSigner(
   return { adjudicator, secretRegistry, paymentApp, ticTacToeApp, paymentChannels, deployBlock };
 }
 
+export type PlasmaParams = typeof PLASMA_DEFAULTS;
+
+export interface PlasmaDeployment {
+  plasma: PlasmaChain;
+  params: PlasmaParams;
+}
+
+/** Deploys the Plasma root chain with the deployer as its operator (Ignition, journaled). */
+export async function deployPlasma(
+  hre: HardhatRuntimeEnvironment,
+  params: Partial<PlasmaParams> = {},
+  options: DeployOptions = {},
+): Promise<PlasmaDeployment> {
+  const full = { ...PLASMA_DEFAULTS, ...params };
+  await prepareJournal(hre, options);
+  const d = await hre.ignition.deploy(PlasmaModule, {
+    parameters: { Plasma: full },
+    displayUi: false,
+  });
+  return { plasma: d.plasma as unknown as PlasmaChain, params: full };
+}
+
+/** The Plasma root chain deployed through `signer` (its operator) from the artifacts. */
+export async function deployPlasmaWithSigner(
+  hre: Pick<HardhatRuntimeEnvironment, "artifacts">,
+  signer: Signer,
+  params: Partial<PlasmaParams> = {},
+): Promise<{ plasma: string; deployBlock: number; params: PlasmaParams }> {
+  const full = { ...PLASMA_DEFAULTS, ...params };
+  const deployBlock = await deploymentStart(signer);
+  const artifact = await hre.artifacts.readArtifact("PlasmaChain");
+  const factory = new ContractFactory(artifact.abi, artifact.bytecode, signer);
+  const contract = await factory.deploy(
+    await signer.getAddress(),
+    full.minExitPeriod,
+    full.exitBond,
+    { value: full.operatorBond },
+  );
+  await contract.waitForDeployment();
+  return { plasma: await contract.getAddress(), deployBlock, params: full };
+}
+
 export const DEPLOYABLE = {
   baseline: {
     description: "the L1 baseline ERC-20 (BaselineToken)",
@@ -413,6 +457,14 @@ export const DEPLOYABLE = {
         TicTacToeApp: await d.ticTacToeApp.getAddress(),
         PaymentChannels: await d.paymentChannels.getAddress(),
       };
+    },
+  },
+  plasma: {
+    description:
+      "the Plasma root chain (the deployer becomes its operator and posts the operator bond; minimum exit period one week)",
+    deploy: async (hre, options) => {
+      const d = await deployPlasma(hre, {}, options);
+      return { PlasmaChain: await d.plasma.getAddress() };
     },
   },
 } as const satisfies Record<string, Deployable>;

@@ -4,7 +4,7 @@ pragma solidity ^0.8.28;
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {IAdjudicator} from "../interfaces/IAdjudicator.sol";
-import {Payouts} from "./Payouts.sol";
+import {Payouts} from "../libraries/Payouts.sol";
 import {IChannelApp, ISecretRegistry} from "../interfaces/IChannelApp.sol";
 
 /// @title Adjudicator

@@ -4,7 +4,7 @@ pragma solidity ^0.8.28;
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {IPaymentChannels} from "../interfaces/IPaymentChannels.sol";
-import {Payouts} from "./Payouts.sol";
+import {Payouts} from "../libraries/Payouts.sol";
 
 /// @title PaymentChannels
 /// @notice l2kit's lean two-party payment channels: the dedicated alternative to an

@@ -2,16 +2,16 @@
 pragma solidity ^0.8.28;
 
 /// @title IPayouts
-/// @notice What the channel contracts share about moving money: deposits credit what arrived,
+/// @notice What l2kit's contracts holding users' funds share about moving money: deposits credit what arrived,
 ///         payouts are pushed with bounded gas, and a push that fails is owed to its receiver
 ///         until it calls `withdraw`.
 interface IPayouts {
     /// @notice Nothing is owed to this account in this asset.
-    error ChannelNothingOwed(address account, address asset);
+    error NothingOwed(address account, address asset);
     /// @notice A pull payment could not be delivered.
-    error ChannelTransferFailed(address asset, address to, uint256 amount);
+    error TransferFailed(address asset, address to, uint256 amount);
     /// @notice The ETH sent does not match the amount (or ETH was sent with a token deposit).
-    error ChannelBadDeposit(uint256 sent, uint256 amount);
+    error BadDeposit(uint256 sent, uint256 amount);
 
     /// @notice A payout to `to` could not be pushed (the receiver reverted or needed more gas than
     ///         a push allows); it waits for `withdraw`.

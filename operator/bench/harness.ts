@@ -5,6 +5,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import type { ContractTransactionResponse } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { InputError } from "../core/errors";
 import type { L1Baseline } from "../baseline/l1";
@@ -165,4 +166,11 @@ export function writeJson(file: string, records: readonly BenchRecord[]): void {
   const tmp = `${file}.tmp-${process.pid}`;
   fs.writeFileSync(tmp, `${JSON.stringify(records, null, 2)}\n`);
   fs.renameSync(tmp, file);
+}
+
+/** The gas a transaction used, once mined. */
+export async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<number> {
+  const receipt = await (await tx).wait();
+  if (receipt === null) throw new Error("transaction dropped");
+  return Number(receipt.gasUsed);
 }

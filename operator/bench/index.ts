@@ -3,6 +3,7 @@ import { paymentChannelSuite, stateChannelSuite } from "./suites/channels";
 import { l1Erc20Suite } from "./suites/l1-erc20";
 import { optimisticOperatorSuite } from "./suites/optimistic-operator";
 import { optimisticRollupSuite } from "./suites/optimistic-rollup";
+import { plasmaSuite } from "./suites/plasma";
 import { zkOperatorSuite } from "./suites/zk-operator";
 import { zkRollupSuite } from "./suites/zk-rollup";
 
@@ -17,4 +18,5 @@ export const SUITES: readonly BenchSuite[] = [
   optimisticOperatorSuite,
   paymentChannelSuite,
   stateChannelSuite,
+  plasmaSuite,
 ];

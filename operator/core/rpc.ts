@@ -182,3 +182,23 @@ export function createRpcProvider(
   });
   return provider;
 }
+
+/**
+ * Moves a local chain's clock forward by `seconds` (`evm_increaseTime` and a block), or waits that
+ * long on any other chain.
+ */
+export async function advanceChain(
+  provider: {
+    send(method: string, params: unknown[]): Promise<unknown>;
+    getNetwork(): Promise<{ chainId: bigint }>;
+  },
+  seconds: bigint,
+): Promise<void> {
+  const { chainId } = await provider.getNetwork();
+  if (chainId === 31337n) {
+    await provider.send("evm_increaseTime", [Number(seconds)]);
+    await provider.send("evm_mine", []);
+  } else {
+    await new Promise((resolve) => setTimeout(resolve, Number(seconds) * 1000));
+  }
+}

@@ -1,6 +1,7 @@
 /** What the demo's scenarios share: gas figures as they print them, and the chain's clock. */
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { L1Baseline } from "../baseline/l1";
+import { advanceChain } from "../core/rpc";
 
 export const gas = (g: bigint): string => g.toLocaleString("en-US");
 
@@ -13,12 +14,6 @@ export function vsL1(g: bigint, baseline: L1Baseline | undefined): string {
 }
 
 /** Moves a local chain's clock forward, or waits on a real one. */
-export async function advance(hre: HardhatRuntimeEnvironment, seconds: bigint): Promise<void> {
-  const { chainId } = await hre.ethers.provider.getNetwork();
-  if (chainId === 31337n) {
-    await hre.ethers.provider.send("evm_increaseTime", [Number(seconds)]);
-    await hre.ethers.provider.send("evm_mine", []);
-  } else {
-    await new Promise((resolve) => setTimeout(resolve, Number(seconds) * 1000));
-  }
+export function advance(hre: HardhatRuntimeEnvironment, seconds: bigint): Promise<void> {
+  return advanceChain(hre.ethers.provider, seconds);
 }

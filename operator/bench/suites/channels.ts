@@ -15,7 +15,7 @@ import {
 import { localClients } from "../../channels/local";
 import { Store } from "../../core/store";
 import { moveState, TicTacToePlayer } from "../../channels/tictactoe";
-import { chainTime } from "../../core/rpc";
+import { advanceChain, chainTime } from "../../core/rpc";
 import {
   channelId,
   channelsDomain,
@@ -32,7 +32,7 @@ import {
 } from "../../channels/state";
 import type { Eip712Domain } from "../../lib/eip712";
 import { DigestSigner } from "../../lib/secp256k1";
-import type { BenchContext, BenchSuite, SuiteRecord } from "../harness";
+import { gasOf, type BenchContext, type BenchSuite, type SuiteRecord } from "../harness";
 
 const DURATION = 3600n;
 /** Nitro's figures (ANCHORS.md) and the goal: at most 60% of each. */
@@ -74,20 +74,13 @@ const gasRecord =
     compareTo: "erc20-transfer",
   });
 
-async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<number> {
-  const receipt = await (await tx).wait();
-  if (receipt === null) throw new Error("transaction dropped");
-  return Number(receipt.gasUsed);
-}
-
 function signAll(p: Probe, channel: Channel, state: State, signers = [0, 1]): SignedState {
   const digest = stateDigest(p.domain, channelId(p.domain, channel), state);
   return { state, sigs: signers.map((i) => p.parties[i].signingKey.sign(digest).serialized) };
 }
 
-async function advance(ctx: BenchContext, seconds: bigint): Promise<void> {
-  await ctx.hre.network.provider.send("evm_increaseTime", [Number(seconds)]);
-  await ctx.hre.network.provider.send("evm_mine", []);
+function advance(ctx: BenchContext, seconds: bigint): Promise<void> {
+  return advanceChain(ctx.hre.ethers.provider, seconds);
 }
 
 const payment = (version: bigint, amounts: bigint[], isFinal = false): State => ({

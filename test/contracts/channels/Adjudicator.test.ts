@@ -125,11 +125,11 @@ describe("Adjudicator", function () {
         .to.be.revertedWithCustomError(f.adjudicator, "ChannelHoldingsChanged")
         .withArgs(0n, ONE);
       await expect(f.adjudicator.connect(f.bob).deposit(id, ETH, ONE, ONE, { value: ONE - 1n }))
-        .to.be.revertedWithCustomError(f.adjudicator, "ChannelBadDeposit")
+        .to.be.revertedWithCustomError(f.adjudicator, "BadDeposit")
         .withArgs(ONE - 1n, ONE);
       const token = await f.token.getAddress();
       await expect(f.adjudicator.connect(f.bob).deposit(id, token, 0n, ONE, { value: 1n }))
-        .to.be.revertedWithCustomError(f.adjudicator, "ChannelBadDeposit")
+        .to.be.revertedWithCustomError(f.adjudicator, "BadDeposit")
         .withArgs(1n, 0n);
       expect(await f.adjudicator.holdings(id, ETH)).to.equal(ONE);
     });
@@ -481,14 +481,14 @@ describe("Adjudicator", function () {
         expect(await f.adjudicator.owed(f.bob.address, ETH)).to.equal(4n * ONE);
         if (!burn) {
           await expect(f.adjudicator.connect(f.bob).withdraw(ETH, f.bob.address))
-            .to.be.revertedWithCustomError(f.adjudicator, "ChannelTransferFailed")
+            .to.be.revertedWithCustomError(f.adjudicator, "TransferFailed")
             .withArgs(ETH, f.bob.address, 4n * ONE);
         }
         await expect(
           f.adjudicator.connect(f.bob).withdraw(ETH, f.carol.address),
         ).to.changeEtherBalance(f.carol, 4n * ONE);
         await expect(f.adjudicator.connect(f.bob).withdraw(ETH, f.carol.address))
-          .to.be.revertedWithCustomError(f.adjudicator, "ChannelNothingOwed")
+          .to.be.revertedWithCustomError(f.adjudicator, "NothingOwed")
           .withArgs(f.bob.address, ETH);
       });
     }
@@ -787,7 +787,7 @@ describe("Adjudicator", function () {
     it("refuses when nothing is owed", async function () {
       const f = await load();
       await expect(f.adjudicator.withdraw(ETH, f.alice.address))
-        .to.be.revertedWithCustomError(f.adjudicator, "ChannelNothingOwed")
+        .to.be.revertedWithCustomError(f.adjudicator, "NothingOwed")
         .withArgs(f.deployer.address, ETH);
       expect(ETH).to.equal(ZeroAddress);
     });

@@ -111,7 +111,7 @@ describe("PaymentChannels (lean two-party payment channels)", function () {
         ).to.be.revertedWithCustomError(f.pc, "PaymentChannelInvalid");
       }
       await expect(f.pc.fund(params(f), ONE, ONE, { value: ONE }))
-        .to.be.revertedWithCustomError(f.pc, "ChannelBadDeposit")
+        .to.be.revertedWithCustomError(f.pc, "BadDeposit")
         .withArgs(ONE, 2n * ONE);
       await expect(f.pc.fund(params(f), MAX_NET + 1n, 0n))
         .to.be.revertedWithCustomError(f.pc, "PaymentChannelAmountOutOfRange")
@@ -121,7 +121,7 @@ describe("PaymentChannels (lean two-party payment channels)", function () {
         .withArgs(MAX_NET + 1n);
       const token = await (await ethers.getContractFactory("FeeOnTransferToken")).deploy();
       await expect(f.pc.fund(params(f, { asset: await token.getAddress() }), 1n, 0n, { value: 1n }))
-        .to.be.revertedWithCustomError(f.pc, "ChannelBadDeposit")
+        .to.be.revertedWithCustomError(f.pc, "BadDeposit")
         .withArgs(1n, 0n);
     });
 
@@ -425,7 +425,7 @@ describe("PaymentChannels (lean two-party payment channels)", function () {
           3n * ONE,
         );
         await expect(f.pc.connect(f.bob).withdraw(ETH, f.carol.address))
-          .to.be.revertedWithCustomError(f.pc, "ChannelNothingOwed")
+          .to.be.revertedWithCustomError(f.pc, "NothingOwed")
           .withArgs(f.bob.address, ETH);
       });
     }

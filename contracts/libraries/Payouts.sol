@@ -7,7 +7,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {IPayouts} from "../interfaces/IPayouts.sol";
 
 /// @title Payouts
-/// @notice Money in and out of the channel contracts (`Adjudicator`, `PaymentChannels`):
+/// @notice Money in and out of l2kit's contracts that hold users' funds (the channels, Plasma):
 ///         deposits credit what actually arrived, payouts are pushed with bounded gas, and a push
 ///         that fails (a receiver that reverts, burns gas or needs more than a push allows) is
 ///         owed to its receiver, who takes it with `withdraw`. No receiver can block anyone
@@ -25,13 +25,13 @@ abstract contract Payouts is IPayouts, ReentrancyGuardTransient {
     /// @inheritdoc IPayouts
     function withdraw(address asset, address to) external nonReentrant {
         uint256 amount = owed[msg.sender][asset];
-        if (amount == 0) revert ChannelNothingOwed(msg.sender, asset);
+        if (amount == 0) revert NothingOwed(msg.sender, asset);
         owed[msg.sender][asset] = 0;
         emit Withdrawn(msg.sender, asset, amount);
         if (asset == address(0)) {
             // solhint-disable-next-line avoid-low-level-calls
             (bool ok, ) = to.call{value: amount}("");
-            if (!ok) revert ChannelTransferFailed(asset, to, amount);
+            if (!ok) revert TransferFailed(asset, to, amount);
         } else {
             IERC20(asset).safeTransfer(to, amount);
         }
@@ -41,10 +41,10 @@ abstract contract Payouts is IPayouts, ReentrancyGuardTransient {
     ///      arrived (less than `amount` for a fee-taking token).
     function _receive(address asset, uint256 amount) internal returns (uint256 credited) {
         if (asset == address(0)) {
-            if (msg.value != amount) revert ChannelBadDeposit(msg.value, amount);
+            if (msg.value != amount) revert BadDeposit(msg.value, amount);
             return amount;
         }
-        if (msg.value != 0) revert ChannelBadDeposit(msg.value, 0);
+        if (msg.value != 0) revert BadDeposit(msg.value, 0);
         uint256 before = IERC20(asset).balanceOf(address(this));
         IERC20(asset).safeTransferFrom(msg.sender, address(this), amount);
         return IERC20(asset).balanceOf(address(this)) - before;

@@ -1,0 +1,444 @@
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { expect } from "chai";
+import hre, { ethers } from "hardhat";
+import { deployPlasma } from "../../../deploy";
+import { hardhatDevKey } from "../../../operator/core/l1";
+import { DigestSigner } from "../../../operator/lib/secp256k1";
+import {
+  BlockTree,
+  ETH,
+  plasmaDomain,
+  signTx,
+  txHash,
+  utxoPos,
+  type Transaction,
+} from "../../../operator/plasma/tx";
+import type { PlasmaChain } from "../../../typechain-types";
+
+const MEP = 1000n;
+const BOND = ethers.parseEther("0.1");
+const OPERATOR_BOND = ethers.parseEther("1");
+const ONE = ethers.parseEther("1");
+
+async function fixture() {
+  const [operator, alice, bob, carol, stranger] = await ethers.getSigners();
+  const plasma = (await (
+    await ethers.getContractFactory("PlasmaChain")
+  ).deploy(operator.address, MEP, BOND, { value: OPERATOR_BOND })) as unknown as PlasmaChain;
+  const { chainId } = await ethers.provider.getNetwork();
+  const domain = plasmaDomain(chainId, await plasma.getAddress());
+  const keys = {
+    alice: new DigestSigner(hardhatDevKey(1)),
+    bob: new DigestSigner(hardhatDevKey(2)),
+  };
+  return { plasma, operator, alice, bob, carol, stranger, domain, keys };
+}
+
+type F = Awaited<ReturnType<typeof fixture>>;
+const load = (): Promise<F> => loadFixture(fixture);
+
+/** alice deposits `amount` ETH; returns the deposit's position and transaction. */
+async function depositETH(f: F, amount = ONE) {
+  const blockNumber = await f.plasma.nextDepositBlock();
+  await (await f.plasma.connect(f.alice).deposit(ETH, amount, { value: amount })).wait();
+  const tx: Transaction = { inputs: [], outputs: [{ owner: f.alice.address, token: ETH, amount }] };
+  return { pos: utxoPos(blockNumber, 0, 0), tx };
+}
+
+/** A child block holding `txs` (the operator commits it); returns its number and tree. */
+async function commit(f: F, txs: Transaction[]) {
+  const tree = new BlockTree(txs.map((t) => txHash(f.domain, t)));
+  const blockNumber = await f.plasma.nextChildBlock();
+  await (await f.plasma.submitBlock(blockNumber, tree.root)).wait();
+  return { blockNumber, tree };
+}
+
+/** alice's deposit of 1 ETH spent to bob (0.6) and back to alice (0.4) in child block 1000. */
+async function transferred(f: F) {
+  const d = await depositETH(f);
+  const spend: Transaction = {
+    inputs: [d.pos],
+    outputs: [
+      { owner: f.bob.address, token: ETH, amount: (ONE * 6n) / 10n },
+      { owner: f.alice.address, token: ETH, amount: (ONE * 4n) / 10n },
+    ],
+  };
+  const other: Transaction = {
+    inputs: [],
+    outputs: [{ owner: f.carol.address, token: ETH, amount: 1n }],
+  };
+  const { blockNumber, tree } = await commit(f, [other, spend]);
+  return { deposit: d, spend, blockNumber, tree, bobPos: utxoPos(blockNumber, 1, 0) };
+}
+
+describe("PlasmaChain", function () {
+  it("deploys through Ignition with the deployer as operator and its bond", async function () {
+    const { plasma, params } = await deployPlasma(hre, { minExitPeriod: 100n });
+    const [deployer] = await ethers.getSigners();
+    expect(await plasma.operator()).to.equal(deployer.address);
+    expect(await plasma.minExitPeriod()).to.equal(100n);
+    expect(await plasma.exitBond()).to.equal(params.exitBond);
+    expect(await ethers.provider.getBalance(await plasma.getAddress())).to.equal(
+      params.operatorBond,
+    );
+  });
+
+  describe("the root registry", function () {
+    it("takes child blocks in order from the operator only", async function () {
+      const f = await load();
+      const root = ethers.id("block 1000");
+      await expect(f.plasma.submitBlock(1000n, root))
+        .to.emit(f.plasma, "BlockSubmitted")
+        .withArgs(1000n, root, BigInt(await time.latest()) + 1n);
+      expect((await f.plasma.blockAt(1000n))[0]).to.equal(root);
+      expect(await f.plasma.nextChildBlock()).to.equal(2000n);
+      expect(await f.plasma.nextDepositBlock()).to.equal(1001n);
+      await expect(f.plasma.connect(f.stranger).submitBlock(2000n, root))
+        .to.be.revertedWithCustomError(f.plasma, "PlasmaNotOperator")
+        .withArgs(f.stranger.address);
+      for (const n of [1000n, 3000n, 1999n]) {
+        await expect(f.plasma.submitBlock(n, root))
+          .to.be.revertedWithCustomError(f.plasma, "PlasmaBlockOutOfOrder")
+          .withArgs(n, 2000n);
+      }
+      await expect(f.plasma.submitBlock(2000n, ethers.ZeroHash)).to.be.revertedWithCustomError(
+        f.plasma,
+        "PlasmaEmptyRoot",
+      );
+    });
+
+    it("numbers deposit blocks between child blocks, 999 at most", async function () {
+      const f = await load();
+      for (let i = 1; i <= 999; i++) {
+        await f.plasma.connect(f.alice).deposit(ETH, 1n, { value: 1n });
+      }
+      expect((await f.plasma.blockAt(999n))[2]).to.equal(true);
+      await expect(f.plasma.connect(f.alice).deposit(ETH, 1n, { value: 1n }))
+        .to.be.revertedWithCustomError(f.plasma, "PlasmaDepositBlocksExhausted")
+        .withArgs(1000n);
+      await (await f.plasma.submitBlock(1000n, ethers.id("x"))).wait();
+      await expect(f.plasma.connect(f.alice).deposit(ETH, 1n, { value: 1n }))
+        .to.emit(f.plasma, "Deposited")
+        .withArgs(1001n, f.alice.address, ETH, 1n);
+    });
+
+    it("keeps the operator's bond until 2·MEP after it retires, and pays it once", async function () {
+      const f = await load();
+      await expect(f.plasma.connect(f.stranger).retire())
+        .to.be.revertedWithCustomError(f.plasma, "PlasmaNotOperator")
+        .withArgs(f.stranger.address);
+      await expect(f.plasma.releaseOperatorBond())
+        .to.be.revertedWithCustomError(f.plasma, "PlasmaBondLocked")
+        .withArgs(ethers.MaxUint256);
+      await (await f.plasma.retire()).wait();
+      const releasedAt = BigInt(await time.latest()) + 2n * MEP;
+      await expect(f.plasma.submitBlock(1000n, ethers.id("x"))).to.be.revertedWithCustomError(
+        f.plasma,
+        "PlasmaRetired",
+      );
+      await expect(f.plasma.retire()).to.be.revertedWithCustomError(f.plasma, "PlasmaRetired");
+      await expect(f.plasma.releaseOperatorBond())
+        .to.be.revertedWithCustomError(f.plasma, "PlasmaBondLocked")
+        .withArgs(releasedAt);
+      await time.increaseTo(releasedAt);
+      await expect(f.plasma.connect(f.stranger).releaseOperatorBond()).to.changeEtherBalance(
+        f.operator,
+        OPERATOR_BOND,
+      );
+      await expect(f.plasma.releaseOperatorBond()).to.be.revertedWithCustomError(
+        f.plasma,
+        "PlasmaBondReleased",
+      );
+    });
+  });
+
+  describe("deposits", function () {
+    it("make a deposit block whose root is the deposit transaction's hash", async function () {
+      const f = await load();
+      const d = await depositETH(f, 5n);
+      expect((await f.plasma.blockAt(1n))[0]).to.equal(txHash(f.domain, d.tx));
+      expect(await f.plasma.txHash(d.tx)).to.equal(txHash(f.domain, d.tx));
+    });
+
+    it("refuse nothing, wrong ETH and amounts beyond 2^96; credit what a fee-taking token delivers", async function () {
+      const f = await load();
+      await expect(f.plasma.deposit(ETH, 0n)).to.be.revertedWithCustomError(
+        f.plasma,
+        "PlasmaZeroDeposit",
+      );
+      await expect(f.plasma.deposit(ETH, 2n, { value: 1n }))
+        .to.be.revertedWithCustomError(f.plasma, "BadDeposit")
+        .withArgs(1n, 2n);
+      const token = await (await ethers.getContractFactory("FeeOnTransferToken")).deploy();
+      const asset = await token.getAddress();
+      await (await token.mint(f.alice.address, 2n ** 100n)).wait();
+      await (await token.connect(f.alice).approve(f.domain.verifyingContract, 2n ** 100n)).wait();
+      await expect(f.plasma.connect(f.alice).deposit(asset, 2n ** 97n))
+        .to.be.revertedWithCustomError(f.plasma, "PlasmaAmountTooLarge")
+        .withArgs(2n ** 97n - 2n ** 97n / 100n);
+      const tx = await f.plasma.connect(f.alice).deposit(asset, 1000n);
+      await expect(tx).to.emit(f.plasma, "Deposited").withArgs(1n, f.alice.address, asset, 990n);
+      // Its exit pays the token (less the token's own fee on the way out) and the bond in ETH.
+      const out: Transaction = {
+        inputs: [],
+        outputs: [{ owner: f.alice.address, token: asset, amount: 990n }],
+      };
+      await (
+        await f.plasma.connect(f.alice).startExit(utxoPos(1n, 0, 0), out, [], { value: BOND })
+      ).wait();
+      await time.increase(3n * MEP);
+      const before = await token.balanceOf(f.alice.address);
+      await expect(f.plasma.processExits(asset, 1n)).to.changeEtherBalance(f.alice, BOND);
+      expect((await token.balanceOf(f.alice.address)) - before).to.equal(990n - 9n);
+    });
+  });
+
+  describe("exits", function () {
+    it("exits a deposit and a transferred output; pays amount and bond after the period", async function () {
+      const f = await load();
+      const t = await transferred(f);
+      const proof = t.tree.proof(1);
+      await expect(
+        f.plasma.connect(f.bob).startExit(t.bobPos, t.spend, proof, { value: BOND }),
+      ).to.emit(f.plasma, "ExitStarted");
+      const [owner, token, amount, exitableAt, status] = await f.plasma.exitOf(t.bobPos);
+      expect([owner, token, amount, status]).to.deep.equal([
+        f.bob.address,
+        ETH,
+        (ONE * 6n) / 10n,
+        1n,
+      ]);
+      // exitable at max(block time + 2·MEP, now + MEP): a fresh block gives block time + 2·MEP.
+      expect(exitableAt).to.equal((await f.plasma.blockAt(t.blockNumber))[1] + 2n * MEP);
+      expect(await f.plasma.processExits.staticCall(ETH, 10n)).to.equal(0n);
+      await time.increaseTo(exitableAt);
+      const tx = f.plasma.connect(f.stranger).processExits(ETH, 10n);
+      await expect(tx).to.changeEtherBalance(f.bob, (ONE * 6n) / 10n + BOND);
+      await expect(tx)
+        .to.emit(f.plasma, "ExitProcessed")
+        .withArgs(t.bobPos, f.bob.address, (ONE * 6n) / 10n);
+      expect((await f.plasma.exitOf(t.bobPos))[4]).to.equal(3n);
+    });
+
+    it("gives an old output an exit period of MEP from now", async function () {
+      const f = await load();
+      const d = await depositETH(f);
+      await time.increase(5n * MEP);
+      await (await f.plasma.connect(f.alice).startExit(d.pos, d.tx, [], { value: BOND })).wait();
+      expect((await f.plasma.exitOf(d.pos))[3]).to.equal(BigInt(await time.latest()) + MEP);
+    });
+
+    it("refuses someone else's output, a wrong proof, a wrong bond, unknown blocks and outputs", async function () {
+      const f = await load();
+      const t = await transferred(f);
+      const proof = t.tree.proof(1);
+      const start = (who = f.bob, pos = t.bobPos, tx = t.spend, p = proof, value = BOND) =>
+        f.plasma.connect(who).startExit(pos, tx, p, { value });
+      await expect(start(f.alice))
+        .to.be.revertedWithCustomError(f.plasma, "PlasmaNotOwner")
+        .withArgs(f.bob.address, f.alice.address);
+      await expect(start(f.bob, t.bobPos, t.spend, t.tree.proof(0)))
+        .to.be.revertedWithCustomError(f.plasma, "PlasmaNotIncluded")
+        .withArgs(t.bobPos);
+      const inflated = {
+        ...t.spend,
+        outputs: [{ ...t.spend.outputs[0], amount: ONE }, t.spend.outputs[1]],
+      };
+      await expect(start(f.bob, t.bobPos, inflated))
+        .to.be.revertedWithCustomError(f.plasma, "PlasmaNotIncluded")
+        .withArgs(t.bobPos);
+      await expect(start(f.bob, t.bobPos, t.spend, proof, 1n))
+        .to.be.revertedWithCustomError(f.plasma, "PlasmaBadBond")
+        .withArgs(1n, BOND);
+      await expect(start(f.bob, utxoPos(5000n, 0, 0)))
+        .to.be.revertedWithCustomError(f.plasma, "PlasmaUnknownBlock")
+        .withArgs(5000n);
+      await expect(start(f.bob, utxoPos(t.blockNumber, 1, 2)))
+        .to.be.revertedWithCustomError(f.plasma, "PlasmaNoSuchOutput")
+        .withArgs(utxoPos(t.blockNumber, 1, 2));
+      const three = { ...t.spend, inputs: [1n, 2n, 3n] };
+      await expect(start(f.bob, t.bobPos, three))
+        .to.be.revertedWithCustomError(f.plasma, "PlasmaBadTransaction")
+        .withArgs(3n, 2n);
+      // A deposit block takes no proof.
+      await expect(
+        f.plasma
+          .connect(f.alice)
+          .startExit(t.deposit.pos, t.deposit.tx, [ethers.ZeroHash], { value: BOND }),
+      )
+        .to.be.revertedWithCustomError(f.plasma, "PlasmaNotIncluded")
+        .withArgs(t.deposit.pos);
+    });
+
+    it("never starts an exit twice: not while queued, not after a challenge, not after payment", async function () {
+      const f = await load();
+      const t = await transferred(f);
+      const start = () =>
+        f.plasma.connect(f.bob).startExit(t.bobPos, t.spend, t.tree.proof(1), { value: BOND });
+      await (await start()).wait();
+      await expect(start())
+        .to.be.revertedWithCustomError(f.plasma, "PlasmaExitExists")
+        .withArgs(t.bobPos, 1n);
+      await time.increase(3n * MEP);
+      await (await f.plasma.processExits(ETH, 10n)).wait();
+      await expect(start())
+        .to.be.revertedWithCustomError(f.plasma, "PlasmaExitExists")
+        .withArgs(t.bobPos, 3n);
+    });
+  });
+
+  describe("challenges", function () {
+    it("cancel the exit of a spent output; the bond goes to the challenger; the queue skips it", async function () {
+      const f = await load();
+      const t = await transferred(f);
+      // alice exits her deposit although she spent it in block 1000.
+      await (
+        await f.plasma.connect(f.alice).startExit(t.deposit.pos, t.deposit.tx, [], { value: BOND })
+      ).wait();
+      const sig = signTx(f.keys.alice, f.domain, t.spend);
+      const tx = f.plasma.connect(f.carol).challengeExit(t.deposit.pos, t.spend, 0n, sig);
+      await expect(tx).to.changeEtherBalance(f.carol, BOND);
+      await expect(tx).to.emit(f.plasma, "ExitChallenged").withArgs(t.deposit.pos, f.carol.address);
+      await expect(f.plasma.challengeExit(t.deposit.pos, t.spend, 0n, sig))
+        .to.be.revertedWithCustomError(f.plasma, "PlasmaNoExit")
+        .withArgs(t.deposit.pos);
+      await expect(
+        f.plasma.connect(f.alice).startExit(t.deposit.pos, t.deposit.tx, [], { value: BOND }),
+      )
+        .to.be.revertedWithCustomError(f.plasma, "PlasmaExitExists")
+        .withArgs(t.deposit.pos, 2n);
+      await time.increase(3n * MEP);
+      const processed = f.plasma.processExits(ETH, 10n);
+      await expect(processed).to.changeEtherBalance(f.alice, 0n);
+      await expect(processed).to.not.emit(f.plasma, "ExitProcessed");
+      expect((await f.plasma.queueOf(ETH))[0]).to.equal(0n);
+    });
+
+    it("never count an unrelated spend or a forged signature", async function () {
+      const f = await load();
+      const t = await transferred(f);
+      await (
+        await f.plasma.connect(f.bob).startExit(t.bobPos, t.spend, t.tree.proof(1), { value: BOND })
+      ).wait();
+      // A spend of another output (alice's change), signed by bob: unrelated.
+      const unrelated: Transaction = {
+        inputs: [utxoPos(t.blockNumber, 1, 1)],
+        outputs: [{ owner: f.carol.address, token: ETH, amount: 1n }],
+      };
+      await expect(
+        f.plasma.challengeExit(t.bobPos, unrelated, 0n, signTx(f.keys.bob, f.domain, unrelated)),
+      )
+        .to.be.revertedWithCustomError(f.plasma, "PlasmaNotASpend")
+        .withArgs(t.bobPos, 0n);
+      await expect(
+        f.plasma.challengeExit(t.bobPos, unrelated, 5n, signTx(f.keys.bob, f.domain, unrelated)),
+      )
+        .to.be.revertedWithCustomError(f.plasma, "PlasmaNotASpend")
+        .withArgs(t.bobPos, 5n);
+      // A spend of bob's output signed by alice: forged.
+      const forged: Transaction = {
+        inputs: [t.bobPos],
+        outputs: [{ owner: f.alice.address, token: ETH, amount: (ONE * 6n) / 10n }],
+      };
+      await expect(
+        f.plasma.challengeExit(t.bobPos, forged, 0n, signTx(f.keys.alice, f.domain, forged)),
+      )
+        .to.be.revertedWithCustomError(f.plasma, "PlasmaBadSignature")
+        .withArgs(f.bob.address);
+      expect((await f.plasma.exitOf(t.bobPos))[4]).to.equal(1n);
+    });
+  });
+
+  describe("the exit queue", function () {
+    it("pays in (exitable-at, position) order and drains a long queue in bounded chunks", async function () {
+      const f = await load();
+      const positions: bigint[] = [];
+      for (let i = 0; i < 60; i++) {
+        const d = await depositETH(f, BigInt(i + 1));
+        positions.push(d.pos);
+      }
+      // Started newest first: the queue still pays the oldest output first.
+      for (const [i, pos] of [...positions.entries()].reverse()) {
+        const tx: Transaction = {
+          inputs: [],
+          outputs: [{ owner: f.alice.address, token: ETH, amount: BigInt(i + 1) }],
+        };
+        await (await f.plasma.connect(f.alice).startExit(pos, tx, [], { value: BOND })).wait();
+      }
+      expect((await f.plasma.queueOf(ETH))[0]).to.equal(60n);
+      await time.increase(3n * MEP);
+      const paid: bigint[] = [];
+      const gas: bigint[] = [];
+      for (;;) {
+        const tx = await f.plasma.processExits(ETH, 25n);
+        const receipt = await tx.wait();
+        const events = receipt!.logs
+          .map((l) => f.plasma.interface.parseLog(l))
+          .filter((e) => e?.name === "ExitProcessed");
+        if (events.length === 0) break;
+        paid.push(...events.map((e) => e!.args.utxoPos as bigint));
+        gas.push(receipt!.gasUsed);
+      }
+      expect(paid).to.deep.equal(positions);
+      expect(gas.length).to.equal(3);
+      for (const g of gas) expect(g).to.be.lessThan(2_000_000n);
+    });
+
+    it("is not re-entered by a token calling back while it is paid", async function () {
+      const f = await load();
+      const token = await (await ethers.getContractFactory("ReentrantToken")).deploy();
+      const asset = await token.getAddress();
+      await (await token.mint(f.alice.address, 100n)).wait();
+      await (await token.connect(f.alice).approve(f.domain.verifyingContract, 100n)).wait();
+      for (let i = 0; i < 2; i++) {
+        await (await f.plasma.connect(f.alice).deposit(asset, 50n)).wait();
+        const out: Transaction = {
+          inputs: [],
+          outputs: [{ owner: f.alice.address, token: asset, amount: 50n }],
+        };
+        await (
+          await f.plasma
+            .connect(f.alice)
+            .startExit(utxoPos(BigInt(i + 1), 0, 0), out, [], { value: BOND })
+        ).wait();
+      }
+      await time.increase(3n * MEP);
+      const reenter = f.plasma.interface.encodeFunctionData("processExits", [asset, 10n]);
+      await (await token.arm(f.domain.verifyingContract, reenter)).wait();
+      await (await f.plasma.processExits(asset, 10n)).wait();
+      expect(await token.lastReentrySucceeded()).to.equal(false);
+      // Each exit paid once: pushed, or owed when the callback outspent the push's gas cap.
+      const received = await token.balanceOf(f.alice.address);
+      expect(received + (await f.plasma.owed(f.alice.address, asset))).to.equal(100n);
+    });
+
+    it("owes a receiver that burns gas and still pays every exit of the call", async function () {
+      const f = await load();
+      const a = await depositETH(f);
+      const b = await depositETH(f);
+      const mock = await (await ethers.getContractFactory("RejectingReceiver")).deploy();
+      for (const d of [a, b]) {
+        await (await f.plasma.connect(f.alice).startExit(d.pos, d.tx, [], { value: BOND })).wait();
+      }
+      // alice's account becomes a contract that burns all gas (an EIP-7702-style wallet).
+      await ethers.provider.send("hardhat_setCode", [
+        f.alice.address,
+        await ethers.provider.getCode(await mock.getAddress()),
+      ]);
+      await ethers.provider.send("hardhat_setStorageAt", [
+        f.alice.address,
+        "0x0",
+        ethers.toBeHex(1, 32),
+      ]);
+      await time.increase(3n * MEP);
+      const tx = await f.plasma.processExits(ETH, 10n);
+      const receipt = await tx.wait();
+      expect(receipt!.gasUsed).to.be.lessThan(300_000n);
+      expect(await f.plasma.owed(f.alice.address, ETH)).to.equal(2n * (ONE + BOND));
+      await expect(f.plasma.connect(f.alice).withdraw(ETH, f.carol.address)).to.changeEtherBalance(
+        f.carol,
+        2n * (ONE + BOND),
+      );
+    });
+  });
+});
