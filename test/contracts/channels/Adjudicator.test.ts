@@ -33,6 +33,7 @@ import {
   sign,
   type Fixture,
 } from "../../helpers/channels";
+import { makeHostile } from "../../helpers/hostile";
 
 const MAX_UINT48 = (1n << 48n) - 1n;
 const MAX_UINT64 = (1n << 64n) - 1n;
@@ -450,26 +451,17 @@ describe("Adjudicator", function () {
   });
 
   describe("hostile receivers", function () {
-    async function hostileBob(f: Fixture, burn: boolean): Promise<void> {
-      // Bob's account gets code that refuses ETH (or burns all gas): an EIP-7702-style wallet.
-      const mock = await (await ethers.getContractFactory("RejectingReceiver")).deploy();
-      const code = await ethers.provider.getCode(await mock.getAddress());
-      await ethers.provider.send("hardhat_setCode", [f.bob.address, code]);
-      if (burn) {
-        // RejectingReceiver's `burn` flag lives in slot 0.
-        await ethers.provider.send("hardhat_setStorageAt", [
-          f.bob.address,
-          "0x0",
-          ethers.toBeHex(1, 32),
-        ]);
-      }
-    }
+    let restore: (() => Promise<void>) | undefined;
+    afterEach(async function () {
+      await restore?.();
+      restore = undefined;
+    });
 
     for (const burn of [false, true]) {
       it(`a receiver that ${burn ? "burns all gas" : "reverts"} is owed its payout; the other is paid`, async function () {
         const f = await load();
         const { channel, id } = await funded(f);
-        await hostileBob(f, burn);
+        restore = await makeHostile(f.bob.address, burn);
         const last = paymentState(1n, [ONE, 4n * ONE], { isFinal: true });
         const tx = await f.adjudicator.conclude(channel, proof(sign(f, channel, last)));
         const receipt = await tx.wait();

@@ -14,6 +14,7 @@ import {
 import { hardhatDevKey } from "../../../operator/core/l1";
 import type { Eip712Domain } from "../../../operator/lib/eip712";
 import { DigestSigner } from "../../../operator/lib/secp256k1";
+import { makeHostile } from "../../helpers/hostile";
 
 const ETH = ethers.ZeroAddress;
 const ONE = ethers.parseEther("1");
@@ -399,22 +400,17 @@ describe("PaymentChannels (lean two-party payment channels)", function () {
   });
 
   describe("hostile receivers", function () {
+    let restore: (() => Promise<void>) | undefined;
+    afterEach(async function () {
+      await restore?.();
+      restore = undefined;
+    });
+
     for (const burn of [false, true]) {
       it(`a receiver that ${burn ? "burns all gas" : "reverts"} is owed its payout; the other is paid`, async function () {
         const f = await load();
         const { c, id } = await funded(f);
-        const mock = await (await ethers.getContractFactory("RejectingReceiver")).deploy();
-        await ethers.provider.send("hardhat_setCode", [
-          f.bob.address,
-          await ethers.provider.getCode(await mock.getAddress()),
-        ]);
-        if (burn) {
-          await ethers.provider.send("hardhat_setStorageAt", [
-            f.bob.address,
-            "0x0",
-            ethers.toBeHex(1, 32),
-          ]);
-        }
+        restore = await makeHostile(f.bob.address, burn);
         const tx = f.pc.conclude(c, ...signed(f, c, balance(2n, ONE, true)));
         await expect(tx).to.changeEtherBalances([f.alice, f.bob], [2n * ONE, 0n]);
         await expect(tx)

@@ -14,6 +14,7 @@ import {
   type Transaction,
 } from "../../../operator/plasma/tx";
 import type { PlasmaChain } from "../../../typechain-types";
+import { makeHostile } from "../../helpers/hostile";
 
 const MEP = 1000n;
 const BOND = ethers.parseEther("0.1");
@@ -350,6 +351,12 @@ describe("PlasmaChain", function () {
   });
 
   describe("the exit queue", function () {
+    let restore: (() => Promise<void>) | undefined;
+    afterEach(async function () {
+      await restore?.();
+      restore = undefined;
+    });
+
     it("pays in (exitable-at, position) order and drains a long queue in bounded chunks", async function () {
       const f = await load();
       const positions: bigint[] = [];
@@ -416,20 +423,11 @@ describe("PlasmaChain", function () {
       const f = await load();
       const a = await depositETH(f);
       const b = await depositETH(f);
-      const mock = await (await ethers.getContractFactory("RejectingReceiver")).deploy();
       for (const d of [a, b]) {
         await (await f.plasma.connect(f.alice).startExit(d.pos, d.tx, [], { value: BOND })).wait();
       }
       // alice's account becomes a contract that burns all gas (an EIP-7702-style wallet).
-      await ethers.provider.send("hardhat_setCode", [
-        f.alice.address,
-        await ethers.provider.getCode(await mock.getAddress()),
-      ]);
-      await ethers.provider.send("hardhat_setStorageAt", [
-        f.alice.address,
-        "0x0",
-        ethers.toBeHex(1, 32),
-      ]);
+      restore = await makeHostile(f.alice.address, true);
       await time.increase(3n * MEP);
       const tx = await f.plasma.processExits(ETH, 10n);
       const receipt = await tx.wait();
