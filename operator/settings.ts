@@ -8,6 +8,7 @@ import {
   channelUserSettings,
   watchtowerSettings,
 } from "./channels/settings";
+import { plasmaOperatorSettings, plasmaSettings } from "./plasma/settings";
 import type { ConfigSpec } from "./core/config";
 import { coreSettings, networkSettings } from "./core/settings";
 import {
@@ -47,6 +48,8 @@ export const SETTINGS_SECTIONS: readonly { title: string; spec: ConfigSpec }[] =
     title: "State-channel user commands (npx l2kit channels open, pay, ...)",
     spec: channelUserSettings,
   },
+  { title: "Plasma", spec: plasmaSettings },
+  { title: "Plasma operator (npx l2kit plasma operator)", spec: plasmaOperatorSettings },
 ];
 
 /** Variables read by the tools l2kit drives rather than by its own config tables. */

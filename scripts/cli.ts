@@ -10,6 +10,7 @@ import { configCommand } from "./commands/config";
 import { demoCommand } from "./commands/demo";
 import { deployCommand } from "./commands/deploy";
 import { channelsCommand } from "./commands/channels";
+import { plasmaCommand } from "./commands/plasma";
 import { optimisticCommand } from "./commands/optimistic";
 import { zkCommand } from "./commands/zk";
 
@@ -40,6 +41,7 @@ export function buildProgram(io: Io): Command {
   program.addCommand(zkCommand(io));
   program.addCommand(optimisticCommand(io));
   program.addCommand(channelsCommand(io));
+  program.addCommand(plasmaCommand(io));
   const configure = (cmd: Command): void => {
     cmd.exitOverride().configureOutput(program.configureOutput());
     cmd.commands.forEach(configure);

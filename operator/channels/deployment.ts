@@ -1,6 +1,5 @@
 /** Finds the channels' contracts on a chain: the address given, or the one `npx l2kit deploy channels` recorded. */
-import { recordedAddress } from "../core/deployments";
-import { ConfigError } from "../core/errors";
+import { resolveDeployed } from "../core/deployments";
 import type { L1Connection } from "../core/l1";
 
 const SETTING = {
@@ -10,20 +9,15 @@ const SETTING = {
 } as const;
 
 /** `given`, or the address recorded for `contract` on this chain; either must hold code. */
-export async function resolveChannelsContract(
+export function resolveChannelsContract(
   l1: L1Connection,
   contract: keyof typeof SETTING,
   given: string | undefined,
 ): Promise<string> {
-  const address = given ?? recordedAddress(l1.chainId, `Channels#${contract}`);
-  if (address === undefined) {
-    throw new ConfigError(
-      SETTING[contract],
-      `no ${contract} given and none deployed on chain ${l1.chainId}: run npx l2kit deploy channels or set ${SETTING[contract]}`,
-    );
-  }
-  if ((await l1.provider.getCode(address)) === "0x") {
-    throw new ConfigError(SETTING[contract], `no contract at ${address} on chain ${l1.chainId}`);
-  }
-  return address;
+  return resolveDeployed(l1, {
+    given,
+    futureId: `Channels#${contract}`,
+    setting: SETTING[contract],
+    system: "channels",
+  });
 }

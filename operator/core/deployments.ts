@@ -2,6 +2,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Provider } from "ethers";
+import { ConfigError } from "./errors";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
@@ -38,4 +39,26 @@ export async function findDeploymentBlock(provider: Provider, address: string): 
     // Nodes without history (no archive state) cannot answer for old blocks.
     return 0;
   }
+}
+
+/**
+ * A deployed contract's address: `given`, or the one `npx l2kit deploy <system>` recorded as
+ * `futureId` on this chain; either must hold code. Errors name `setting`, the variable to set.
+ */
+export async function resolveDeployed(
+  l1: { chainId: bigint; provider: Provider },
+  p: { given: string | undefined; futureId: string; setting: string; system: string },
+): Promise<string> {
+  const address = p.given ?? recordedAddress(l1.chainId, p.futureId);
+  const what = p.futureId.split("#")[1] ?? p.futureId;
+  if (address === undefined) {
+    throw new ConfigError(
+      p.setting,
+      `no ${what} given and none deployed on chain ${l1.chainId}: run npx l2kit deploy ${p.system} or set ${p.setting}`,
+    );
+  }
+  if ((await l1.provider.getCode(address)) === "0x") {
+    throw new ConfigError(p.setting, `no contract at ${address} on chain ${l1.chainId}`);
+  }
+  return address;
 }

@@ -121,6 +121,9 @@ describe("scripts/cli (npx l2kit)", function () {
         /--route: each hop is <address>:<amount>:<expiry>/,
       ],
       [["channels", "status", "--node", "not a url"], {}, /--node="not a url"/],
+      [["plasma", "operator", "--max-block-txs", "70000"], {}, /--max-block-txs="70000"/],
+      [["plasma", "operator", "--plasma", "0x12"], {}, /--plasma="0x12"/],
+      [["plasma", "operator", "--block-interval-ms", "0"], {}, /--block-interval-ms="0"/],
       [["demo", "--only", "plasmaa"], {}, /--only: unknown scenario "plasmaa"/],
       [
         ["config"],

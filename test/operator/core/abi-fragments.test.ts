@@ -13,13 +13,15 @@ import {
   SECRET_REGISTRY_ABI,
   secretRegistryInterface,
 } from "../../../operator/channels/abi";
+import { PLASMA_ABI, plasmaInterface } from "../../../operator/plasma/abi";
 
-describe("ABI fragments used by operator processes (optimistic rollup, channels)", function () {
+describe("ABI fragments used by operator processes (optimistic rollup, channels, Plasma)", function () {
   for (const [name, ours, fragments] of [
     ["OptimisticRollup", optimisticRollupInterface, OPTIMISTIC_ROLLUP_ABI],
     ["ChallengeGame", challengeGameInterface, CHALLENGE_GAME_ABI],
     ["Adjudicator", adjudicatorInterface, ADJUDICATOR_ABI],
     ["SecretRegistry", secretRegistryInterface, SECRET_REGISTRY_ABI],
+    ["PlasmaChain", plasmaInterface, PLASMA_ABI],
   ] as const satisfies readonly (readonly [string, Interface, readonly string[]])[]) {
     it(`match the compiled ${name} exactly`, async function () {
       const compiled = new Interface((await hre.artifacts.readArtifact(name)).abi);

@@ -4,6 +4,7 @@ import {
   channelUserSettings,
   watchtowerSettings,
 } from "../../../operator/channels/settings";
+import { plasmaOperatorSettings, plasmaSettings } from "../../../operator/plasma/settings";
 import {
   challengerSettings,
   optimisticClientSettings,
@@ -195,6 +196,8 @@ describe("operator/core config", function () {
       watchtowerSettings,
       channelNodeSettings,
       channelUserSettings,
+      plasmaSettings,
+      plasmaOperatorSettings,
     ];
     expect(envs.size).to.equal(tables.reduce((n, t) => n + Object.keys(t).length, 0));
   });

@@ -1,0 +1,180 @@
+/**
+ * The Plasma operator (`npx l2kit plasma operator`): accepts signed transactions into its ledger
+ * (checked and stored before the answer), follows the root chain's deposits and exits (core
+ * watcher: exactly once, resumable), builds a block from the mempool every `blockIntervalMs` (or
+ * as soon as `maxBlockTxs` wait) and commits its root through the core publisher, keyed by block
+ * number so that a restart never submits a block twice or skips one.
+ */
+import type { Provider } from "ethers";
+import { L2kitError } from "../core/errors";
+import { RoundLoop } from "../core/loop";
+import { silentLogger, type Logger } from "../core/log";
+import { Publisher, type PublisherConfig, type TxSigner } from "../core/publisher";
+import { pollOf, type L1PollConfig } from "../core/settings";
+import type { Store } from "../core/store";
+import { Watcher, type WatchedEvent } from "../core/watcher";
+import type { Eip712Domain } from "../lib/eip712";
+import type { Hex } from "../lib/sparse-merkle";
+import { plasmaInterface } from "./abi";
+import { PlasmaLedger, type SignedTx } from "./ledger";
+import { CHILD_BLOCK_INTERVAL, decodePos, type Transaction } from "./tx";
+
+export interface PlasmaOperatorConfig extends L1PollConfig {
+  plasma: string;
+  chainId: bigint;
+  domain: Eip712Domain;
+  /** First L1 block to read (the root chain's deployment). */
+  fromBlock: number;
+  /** How long the mempool may wait for a block (ms). */
+  blockIntervalMs: number;
+  /** A block holds at most this many transactions; a full mempool makes one at once. */
+  maxBlockTxs: number;
+  publisher: PublisherConfig;
+}
+
+export interface PlasmaOperatorDeps {
+  provider: Provider;
+  signer: TxSigner;
+  store: Store;
+  log?: Logger;
+}
+
+export function plasmaOperatorDbFile(chainId: bigint, plasma: string): string {
+  return `plasma-operator-${chainId}-${plasma.toLowerCase()}.sqlite`;
+}
+
+export class PlasmaOperator {
+  readonly ledger: PlasmaLedger;
+  private readonly log: Logger;
+  private readonly publisher: Publisher;
+  private readonly watcher: Watcher;
+  private readonly loop: RoundLoop;
+  private lastBlockAt = Date.now();
+
+  constructor(
+    readonly config: PlasmaOperatorConfig,
+    private readonly deps: PlasmaOperatorDeps,
+  ) {
+    this.log = (deps.log ?? silentLogger).child({ component: "plasma-operator" });
+    this.ledger = new PlasmaLedger(deps.store, config.domain);
+    this.publisher = new Publisher(config.publisher, {
+      provider: deps.provider,
+      signer: deps.signer,
+      store: deps.store,
+      log: this.log,
+    });
+    this.watcher = new Watcher(
+      {
+        name: `plasma-operator-${config.plasma.toLowerCase()}`,
+        addresses: [config.plasma],
+        abi: ["Deposited", "ExitStarted"].map((n) => plasmaInterface.getEvent(n)!.format("full")),
+        fromBlock: config.fromBlock,
+        ...pollOf(config),
+      },
+      {
+        provider: deps.provider,
+        store: deps.store,
+        log: this.log,
+        handlers: { onEvents: (e) => this.onEvents(e) },
+      },
+    );
+    this.loop = new RoundLoop(
+      "plasma operator",
+      config.pollIntervalMs,
+      () => this.round(),
+      this.log,
+    );
+  }
+
+  get address(): string {
+    return this.deps.signer.address;
+  }
+
+  async start(): Promise<void> {
+    await this.publisher.start();
+    this.loop.start();
+    this.log.info("plasma operator started", {
+      plasma: this.config.plasma,
+      lastBlock: this.ledger.lastBlock()?.toString() ?? null,
+      mempool: this.ledger.mempoolSize(),
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.watcher.stop();
+    this.publisher.stop();
+    await this.loop.stop();
+  }
+
+  health(): Record<string, unknown> {
+    if (this.loop.lastError !== undefined) {
+      throw new L2kitError("PLASMA_OPERATOR_DEGRADED", this.loop.lastError, {}, 503);
+    }
+    return { mempool: this.ledger.mempoolSize() };
+  }
+
+  /** Accepts a signed transaction (see `PlasmaLedger.submit`); a full mempool wakes the builder. */
+  submit(signed: SignedTx): Hex {
+    const hash = this.ledger.submit(signed);
+    if (this.ledger.mempoolSize() >= this.config.maxBlockTxs) this.loop.wake();
+    return hash;
+  }
+
+  /** What `startExit` needs for the output at `pos`: its transaction and inclusion proof. */
+  exitData(pos: bigint): { tx: Transaction; proof: Hex[] } {
+    const { blockNumber } = decodePos(pos);
+    if (blockNumber % CHILD_BLOCK_INTERVAL !== 0n) {
+      // A deposit block: its one transaction is the deposit; no proof.
+      const o = this.ledger.output(pos);
+      if (o === undefined) {
+        throw new L2kitError("UNKNOWN_OUTPUT", `no output at ${pos}`, { pos: String(pos) }, 404);
+      }
+      return {
+        tx: { inputs: [], outputs: [{ owner: o.owner, token: o.token, amount: o.amount }] },
+        proof: [],
+      };
+    }
+    const { tx, proof } = this.ledger.exitData(pos);
+    return { tx, proof };
+  }
+
+  /** One round: L1 events, then a block if one is due, then every built block not yet on L1. */
+  async round(): Promise<void> {
+    await this.watcher.poll();
+    const waiting = this.ledger.mempoolSize();
+    const due =
+      waiting >= this.config.maxBlockTxs ||
+      (waiting > 0 && Date.now() - this.lastBlockAt >= this.config.blockIntervalMs);
+    if (due) {
+      const number = (this.ledger.lastBlock() ?? 0n) + CHILD_BLOCK_INTERVAL;
+      const block = this.ledger.buildBlock(number, this.config.maxBlockTxs);
+      if (block !== undefined) {
+        this.lastBlockAt = Date.now();
+        this.log.info("block built", { number, txs: block.txs.length, root: block.root });
+      }
+    }
+    for (const number of this.ledger.unsubmitted()) {
+      const block = this.ledger.block(number)!;
+      const tx = await this.publisher.send(`plasma:block:${number}`, {
+        to: this.config.plasma,
+        data: plasmaInterface.encodeFunctionData("submitBlock", [number, block.root]),
+      });
+      this.ledger.markSubmitted(number, tx.hash);
+      this.log.info("block submitted", { number, l1Tx: tx.hash });
+    }
+  }
+
+  private onEvents(events: WatchedEvent[]): void {
+    for (const e of events) {
+      if (e.name === "Deposited") {
+        this.ledger.addDeposit(e.args.blockNumber as bigint, {
+          owner: e.args.owner as string,
+          token: e.args.token as string,
+          amount: e.args.amount as bigint,
+        });
+      } else if (e.name === "ExitStarted") {
+        this.ledger.markExiting(e.args.utxoPos as bigint);
+      }
+    }
+  }
+}
