@@ -8,7 +8,7 @@ import {
   channelUserSettings,
   watchtowerSettings,
 } from "./channels/settings";
-import { plasmaOperatorSettings, plasmaSettings } from "./plasma/settings";
+import { plasmaOperatorSettings, plasmaSettings, plasmaWatcherSettings } from "./plasma/settings";
 import type { ConfigSpec } from "./core/config";
 import { coreSettings, networkSettings } from "./core/settings";
 import {
@@ -50,6 +50,7 @@ export const SETTINGS_SECTIONS: readonly { title: string; spec: ConfigSpec }[] =
   },
   { title: "Plasma", spec: plasmaSettings },
   { title: "Plasma operator (npx l2kit plasma operator)", spec: plasmaOperatorSettings },
+  { title: "Plasma watcher (npx l2kit plasma watcher)", spec: plasmaWatcherSettings },
 ];
 
 /** Variables read by the tools l2kit drives rather than by its own config tables. */

@@ -18,6 +18,7 @@ import type { Logger } from "../core/log";
 import { registerRoutes, withOpenApiRoute, type RouteSpec } from "../core/openapi";
 import { txJson, type TxJson } from "./ledger";
 import type { PlasmaOperator } from "./operator";
+import type { PlasmaWatcher } from "./watcher";
 import type { Transaction } from "./tx";
 
 const TX_SCHEMA = {
@@ -182,5 +183,35 @@ export function createPlasmaOperatorApi(operator: PlasmaOperator, log?: Logger):
     healthChecks: { operator: async () => operator.health() },
   });
   registerRoutes(app, plasmaOperatorRoutes(operator));
+  return app;
+}
+
+/** The watcher's API: `GET /v1/status` (the alarm, blocks verified, exits challenged), `/health`. */
+export function createPlasmaWatcherApi(watcher: PlasmaWatcher, log?: Logger): Api {
+  const app = createApi({
+    service: "plasma-watcher",
+    log,
+    healthChecks: { watcher: async () => watcher.health() },
+  });
+  registerRoutes(
+    app,
+    withOpenApiRoute(
+      {
+        title: "l2kit Plasma watcher",
+        version: "1",
+        description:
+          "Replays the operator's blocks, challenges exits of spent outputs, and raises the alarm on invalid or withheld blocks.",
+      },
+      [
+        {
+          method: "GET",
+          url: "/v1/status",
+          summary: "The alarm (null while the chain is sound), blocks verified, exits challenged",
+          responses: { 200: { description: "Status" } },
+          handler: async () => watcher.status(),
+        },
+      ],
+    ),
+  );
   return app;
 }

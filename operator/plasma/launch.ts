@@ -11,9 +11,10 @@ import type { Logger } from "../core/log";
 import { pollOf, publisherConfig, type CoreConfig, type NetworkConfig } from "../core/settings";
 import { Store } from "../core/store";
 import { plasmaAt } from "./abi";
-import { createPlasmaOperatorApi } from "./api";
+import { createPlasmaOperatorApi, createPlasmaWatcherApi } from "./api";
 import { PlasmaOperator, plasmaOperatorDbFile } from "./operator";
-import type { PlasmaConfig, PlasmaOperatorSettings } from "./settings";
+import type { PlasmaConfig, PlasmaOperatorSettings, PlasmaWatcherSettings } from "./settings";
+import { PlasmaWatcher, plasmaWatcherDbFile } from "./watcher";
 import { plasmaDomain } from "./tx";
 
 export interface RunningPlasmaOperator {
@@ -82,6 +83,60 @@ export async function launchPlasmaOperator(
     stop: async () => {
       await api.close();
       await operator.stop();
+      store.close();
+      l1.provider.destroy();
+    },
+  };
+}
+
+export interface RunningPlasmaWatcher {
+  watcher: PlasmaWatcher;
+  url: string;
+  l1: L1Connection;
+  stop(): Promise<void>;
+}
+
+/** `npx l2kit plasma watcher`: its own database per deployment, its API, its round loop. */
+export async function launchPlasmaWatcher(
+  cfg: {
+    net: NetworkConfig;
+    core: CoreConfig;
+    plasma: PlasmaConfig;
+    watcher: PlasmaWatcherSettings;
+  },
+  log: Logger,
+): Promise<RunningPlasmaWatcher> {
+  const { net, core, plasma: p, watcher: settings } = cfg;
+  const l1 = await connectL1(net, core);
+  const plasma = await resolvePlasma(l1, p.plasma);
+  const store = Store.open({
+    dataDir: core.dataDir,
+    file: plasmaWatcherDbFile(l1.chainId, plasma),
+    log,
+  });
+  const watcher = new PlasmaWatcher(
+    {
+      plasma,
+      chainId: l1.chainId,
+      domain: plasmaDomain(l1.chainId, plasma),
+      fromBlock: await findDeploymentBlock(l1.provider, plasma),
+      operatorUrl: settings.operatorUrl,
+      withholdingSeconds: settings.withholdingSeconds,
+      ...pollOf(core),
+      publisher: publisherConfig(core),
+    },
+    { provider: l1.provider, signer: l1.signer, store, log },
+  );
+  await watcher.start();
+  const api = createPlasmaWatcherApi(watcher, log);
+  const url = await api.listen({ host: core.apiHost, port: settings.port });
+  return {
+    watcher,
+    url,
+    l1,
+    stop: async () => {
+      await api.close();
+      await watcher.stop();
       store.close();
       l1.provider.destroy();
     },

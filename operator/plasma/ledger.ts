@@ -52,6 +52,17 @@ export const LEDGER_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: "where each transaction is",
+    up: `
+      CREATE TABLE pl_txs (
+        hash TEXT PRIMARY KEY,
+        block INTEGER NOT NULL,
+        idx INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 export type OutputStatus = "unspent" | "pending" | "spent" | "exiting";
@@ -221,8 +232,12 @@ export class PlasmaLedger {
       const spend = this.store.db.prepare(
         "UPDATE pl_outputs SET status = 'spent' WHERE spent_by = ? AND status = 'pending'",
       );
+      const locate = this.store.db.prepare(
+        "INSERT INTO pl_txs (hash, block, idx) VALUES (?, ?, ?)",
+      );
       for (const [i, { tx }] of txs.entries()) {
         spend.run(rows[i].hash);
+        locate.run(rows[i].hash, Number(number), i);
         for (const [j, o] of tx.outputs.entries()) {
           create.run(
             utxoPos(number, i, j).toString(),
@@ -239,6 +254,60 @@ export class PlasmaLedger {
       this.trees.set(number, tree);
       return { number, root: tree.root, txs, status: "built" as const, l1Tx: null };
     });
+  }
+
+  /**
+   * Replays block `number` as the operator published it (a watcher's replica): every transaction
+   * is checked as `submit` checks it and the block is built from exactly them; its root must be
+   * `root`. Throws (`INVALID_BLOCK`, or the first transaction's refusal) and changes nothing when
+   * the block is not valid.
+   */
+  applyBlock(number: bigint, root: string, txs: SignedTx[]): void {
+    this.store.transaction(() => {
+      if (this.mempoolSize() !== 0) {
+        throw reject("MEMPOOL_NOT_EMPTY", "a replica applies blocks only", {}, 409);
+      }
+      for (const [i, signed] of txs.entries()) {
+        try {
+          this.submit(signed);
+        } catch (error) {
+          throw reject(
+            "INVALID_BLOCK",
+            `transaction ${i} of block ${number} is invalid: ${(error as Error).message}`,
+            { block: String(number), index: i },
+            422,
+          );
+        }
+      }
+      const built = this.buildBlock(number, MAX_TXS_PER_BLOCK);
+      if (built === undefined || built.root.toLowerCase() !== root.toLowerCase()) {
+        throw reject(
+          "INVALID_BLOCK",
+          `block ${number}'s transactions do not make its root`,
+          { block: String(number), root, computed: built?.root ?? null },
+          422,
+        );
+      }
+      this.markSubmitted(number, "replayed");
+    });
+  }
+
+  /**
+   * The transaction of a built block that spends output `pos`, with the input's index and its
+   * owner's signature (what `challengeExit` takes), if any.
+   */
+  spendOf(
+    pos: bigint,
+  ): { tx: Transaction; inputIndex: number; sig: string; block: bigint } | undefined {
+    const row = this.store.db
+      .prepare(
+        "SELECT t.block AS block, t.idx AS idx FROM pl_outputs o JOIN pl_txs t ON t.hash = o.spent_by WHERE o.pos = ? AND o.status = 'spent'",
+      )
+      .get(pos.toString()) as { block: number; idx: number } | undefined;
+    if (row === undefined) return undefined;
+    const signed = this.block(BigInt(row.block))!.txs[row.idx];
+    const inputIndex = signed.tx.inputs.findIndex((p) => p === pos);
+    return { tx: signed.tx, inputIndex, sig: signed.sigs[inputIndex], block: BigInt(row.block) };
   }
 
   markSubmitted(number: bigint, l1Tx: string): void {

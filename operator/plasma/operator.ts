@@ -7,12 +7,12 @@
  */
 import type { Provider } from "ethers";
 import { L2kitError } from "../core/errors";
-import { RoundLoop } from "../core/loop";
+import { L1Service } from "../core/l1-service";
 import { silentLogger, type Logger } from "../core/log";
-import { Publisher, type PublisherConfig, type TxSigner } from "../core/publisher";
-import { pollOf, type L1PollConfig } from "../core/settings";
+import type { PublisherConfig, TxSigner } from "../core/publisher";
+import type { L1PollConfig } from "../core/settings";
 import type { Store } from "../core/store";
-import { Watcher, type WatchedEvent } from "../core/watcher";
+import type { WatchedEvent } from "../core/watcher";
 import type { Eip712Domain } from "../lib/eip712";
 import type { Hex } from "../lib/sparse-merkle";
 import { plasmaInterface } from "./abi";
@@ -46,9 +46,7 @@ export function plasmaOperatorDbFile(chainId: bigint, plasma: string): string {
 export class PlasmaOperator {
   readonly ledger: PlasmaLedger;
   private readonly log: Logger;
-  private readonly publisher: Publisher;
-  private readonly watcher: Watcher;
-  private readonly loop: RoundLoop;
+  private readonly service: L1Service;
   private lastBlockAt = Date.now();
 
   constructor(
@@ -57,32 +55,17 @@ export class PlasmaOperator {
   ) {
     this.log = (deps.log ?? silentLogger).child({ component: "plasma-operator" });
     this.ledger = new PlasmaLedger(deps.store, config.domain);
-    this.publisher = new Publisher(config.publisher, {
-      provider: deps.provider,
-      signer: deps.signer,
-      store: deps.store,
-      log: this.log,
-    });
-    this.watcher = new Watcher(
+    this.service = new L1Service(
       {
-        name: `plasma-operator-${config.plasma.toLowerCase()}`,
-        addresses: [config.plasma],
-        abi: ["Deposited", "ExitStarted"].map((n) => plasmaInterface.getEvent(n)!.format("full")),
-        fromBlock: config.fromBlock,
-        ...pollOf(config),
+        ...config,
+        name: "plasma-operator",
+        contract: config.plasma,
+        events: ["Deposited", "ExitStarted"].map((n) =>
+          plasmaInterface.getEvent(n)!.format("full"),
+        ),
       },
-      {
-        provider: deps.provider,
-        store: deps.store,
-        log: this.log,
-        handlers: { onEvents: (e) => this.onEvents(e) },
-      },
-    );
-    this.loop = new RoundLoop(
-      "plasma operator",
-      config.pollIntervalMs,
-      () => this.round(),
-      this.log,
+      { provider: deps.provider, signer: deps.signer, store: deps.store, log: this.log },
+      { onEvents: (e) => this.onEvents(e), round: () => this.round() },
     );
   }
 
@@ -91,8 +74,7 @@ export class PlasmaOperator {
   }
 
   async start(): Promise<void> {
-    await this.publisher.start();
-    this.loop.start();
+    await this.service.start();
     this.log.info("plasma operator started", {
       plasma: this.config.plasma,
       lastBlock: this.ledger.lastBlock()?.toString() ?? null,
@@ -101,14 +83,12 @@ export class PlasmaOperator {
   }
 
   async stop(): Promise<void> {
-    await this.watcher.stop();
-    this.publisher.stop();
-    await this.loop.stop();
+    await this.service.stop();
   }
 
   health(): Record<string, unknown> {
-    if (this.loop.lastError !== undefined) {
-      throw new L2kitError("PLASMA_OPERATOR_DEGRADED", this.loop.lastError, {}, 503);
+    if (this.service.lastError !== undefined) {
+      throw new L2kitError("PLASMA_OPERATOR_DEGRADED", this.service.lastError, {}, 503);
     }
     return { mempool: this.ledger.mempoolSize() };
   }
@@ -116,7 +96,7 @@ export class PlasmaOperator {
   /** Accepts a signed transaction (see `PlasmaLedger.submit`); a full mempool wakes the builder. */
   submit(signed: SignedTx): Hex {
     const hash = this.ledger.submit(signed);
-    if (this.ledger.mempoolSize() >= this.config.maxBlockTxs) this.loop.wake();
+    if (this.ledger.mempoolSize() >= this.config.maxBlockTxs) this.service.wake();
     return hash;
   }
 
@@ -138,9 +118,8 @@ export class PlasmaOperator {
     return { tx, proof };
   }
 
-  /** One round: L1 events, then a block if one is due, then every built block not yet on L1. */
-  async round(): Promise<void> {
-    await this.watcher.poll();
+  /** After a round's L1 events: a block if one is due, then every built block not yet on L1. */
+  private async round(): Promise<void> {
     const waiting = this.ledger.mempoolSize();
     const due =
       waiting >= this.config.maxBlockTxs ||
@@ -155,7 +134,7 @@ export class PlasmaOperator {
     }
     for (const number of this.ledger.unsubmitted()) {
       const block = this.ledger.block(number)!;
-      const tx = await this.publisher.send(`plasma:block:${number}`, {
+      const tx = await this.service.publisher.send(`plasma:block:${number}`, {
         to: this.config.plasma,
         data: plasmaInterface.encodeFunctionData("submitBlock", [number, block.root]),
       });

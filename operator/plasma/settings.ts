@@ -44,3 +44,33 @@ export const plasmaOperatorSettings = {
 };
 
 export type PlasmaOperatorSettings = ConfigValues<typeof plasmaOperatorSettings>;
+
+export const plasmaWatcherSettings = {
+  port: setting({
+    env: "PLASMA_WATCHER_API_PORT",
+    flag: "port",
+    description: "Port of the Plasma watcher's HTTP API (0: any free port, printed at start).",
+    default: "8651",
+    placeholder: "<port>",
+    parse: parse.integer(0, 65_535),
+  }),
+  operatorUrl: setting({
+    env: "PLASMA_OPERATOR_URL",
+    flag: "operator-url",
+    description: "The Plasma operator's HTTP API, where the watcher fetches every committed block.",
+    default: "http://127.0.0.1:8650",
+    placeholder: "<url>",
+    parse: parse.url(["http:", "https:"]),
+  }),
+  withholdingSeconds: setting({
+    env: "PLASMA_WITHHOLDING_SECONDS",
+    flag: "withholding-seconds",
+    description:
+      "A committed block whose data the operator has not served this long raises the withheld-block alarm (users must exit).",
+    default: "60",
+    placeholder: "<seconds>",
+    parse: parse.integer(1, 86_400),
+  }),
+};
+
+export type PlasmaWatcherSettings = ConfigValues<typeof plasmaWatcherSettings>;

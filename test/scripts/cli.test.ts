@@ -124,6 +124,8 @@ describe("scripts/cli (npx l2kit)", function () {
       [["plasma", "operator", "--max-block-txs", "70000"], {}, /--max-block-txs="70000"/],
       [["plasma", "operator", "--plasma", "0x12"], {}, /--plasma="0x12"/],
       [["plasma", "operator", "--block-interval-ms", "0"], {}, /--block-interval-ms="0"/],
+      [["plasma", "watcher", "--operator-url", "nope"], {}, /--operator-url="nope"/],
+      [["plasma", "watcher", "--withholding-seconds", "0"], {}, /--withholding-seconds="0"/],
       [["demo", "--only", "plasmaa"], {}, /--only: unknown scenario "plasmaa"/],
       [
         ["config"],

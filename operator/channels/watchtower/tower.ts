@@ -17,13 +17,13 @@
  */
 import type { Contract, Provider } from "ethers";
 import { L2kitError, TxRevertedError } from "../../core/errors";
-import { RoundLoop } from "../../core/loop";
+import { L1Service } from "../../core/l1-service";
 import { chainTime } from "../../core/rpc";
-import { pollOf, type L1PollConfig } from "../../core/settings";
+import type { L1PollConfig } from "../../core/settings";
 import { silentLogger, type Logger } from "../../core/log";
-import { Publisher, type PublisherConfig, type TxSigner } from "../../core/publisher";
+import type { PublisherConfig, TxSigner } from "../../core/publisher";
 import type { Store } from "../../core/store";
-import { Watcher, type WatchedEvent } from "../../core/watcher";
+import type { WatchedEvent } from "../../core/watcher";
 import type { Eip712Domain } from "../../lib/eip712";
 import { adjudicatorAt, adjudicatorInterface } from "../abi";
 import { ChannelError } from "../errors";
@@ -75,10 +75,8 @@ export function watchtowerDbFile(chainId: bigint, adjudicator: string): string {
 export class Watchtower {
   readonly db: TowerDb;
   private readonly log: Logger;
-  private readonly publisher: Publisher;
-  private readonly watcher: Watcher;
+  private readonly service: L1Service;
   private readonly adjudicator: Contract;
-  private readonly loop: RoundLoop;
 
   constructor(
     readonly config: WatchtowerConfig,
@@ -91,29 +89,17 @@ export class Watchtower {
       "use another --data-dir",
     );
     this.adjudicator = adjudicatorAt(config.adjudicator, deps.provider);
-    this.loop = new RoundLoop("watchtower", config.pollIntervalMs, () => this.tick(), this.log);
-    this.publisher = new Publisher(config.publisher, {
-      provider: deps.provider,
-      signer: deps.signer,
-      store: deps.store,
-      log: this.log,
-    });
-    this.watcher = new Watcher(
+    this.service = new L1Service(
       {
-        name: `channels-watchtower-${config.adjudicator.toLowerCase()}`,
-        addresses: [config.adjudicator],
-        abi: ["Challenged", "Checkpointed", "Progressed", "Concluded"].map((n) =>
+        ...config,
+        name: "channels-watchtower",
+        contract: config.adjudicator,
+        events: ["Challenged", "Checkpointed", "Progressed", "Concluded"].map((n) =>
           adjudicatorInterface.getEvent(n)!.format("full"),
         ),
-        fromBlock: config.fromBlock,
-        ...pollOf(config),
       },
-      {
-        provider: deps.provider,
-        store: deps.store,
-        log: this.log,
-        handlers: { onEvents: (e) => this.onEvents(e) },
-      },
+      { provider: deps.provider, signer: deps.signer, store: deps.store, log: this.log },
+      { onEvents: (e) => this.onEvents(e), round: () => this.answerAll() },
     );
   }
 
@@ -122,8 +108,7 @@ export class Watchtower {
   }
 
   async start(): Promise<void> {
-    await this.publisher.start();
-    this.loop.start();
+    await this.service.start();
     this.log.info("watchtower started", {
       adjudicator: this.config.adjudicator,
       account: this.address,
@@ -132,14 +117,12 @@ export class Watchtower {
   }
 
   async stop(): Promise<void> {
-    await this.watcher.stop();
-    this.publisher.stop();
-    await this.loop.stop();
+    await this.service.stop();
   }
 
   health(): Record<string, unknown> {
-    if (this.loop.lastError !== undefined) {
-      throw new L2kitError("WATCHTOWER_DEGRADED", this.loop.lastError, {}, 503);
+    if (this.service.lastError !== undefined) {
+      throw new L2kitError("WATCHTOWER_DEGRADED", this.service.lastError, {}, 503);
     }
     return { channels: this.db.counts() };
   }
@@ -189,7 +172,7 @@ export class Watchtower {
       throw new ChannelError("CHANNEL_FINAL", "the channel is final on L1", { channelId: id });
     }
     this.db.saveState(id, channel, signed, fingerprint === 0n ? null : { version, finalizesAt });
-    this.loop.wake();
+    this.service.wake();
     return this.view(id)!;
   }
 
@@ -208,9 +191,8 @@ export class Watchtower {
     };
   }
 
-  /** One round: read the adjudicator's events, answer every stale registration. */
-  async tick(): Promise<void> {
-    await this.watcher.poll();
+  /** After the adjudicator's events of a round: answers every stale registration. */
+  private async answerAll(): Promise<void> {
     for (const c of this.db.toAnswer()) await this.answer(c);
   }
 
@@ -252,7 +234,7 @@ export class Watchtower {
       ours: c.signed.state.version,
     });
     try {
-      const tx = await this.publisher.send(`channels:${c.id}:${c.signed.state.version}`, {
+      const tx = await this.service.publisher.send(`channels:${c.id}:${c.signed.state.version}`, {
         to: this.config.adjudicator,
         data,
       });

@@ -4,7 +4,11 @@ import {
   channelUserSettings,
   watchtowerSettings,
 } from "../../../operator/channels/settings";
-import { plasmaOperatorSettings, plasmaSettings } from "../../../operator/plasma/settings";
+import {
+  plasmaOperatorSettings,
+  plasmaSettings,
+  plasmaWatcherSettings,
+} from "../../../operator/plasma/settings";
 import {
   challengerSettings,
   optimisticClientSettings,
@@ -198,6 +202,7 @@ describe("operator/core config", function () {
       channelUserSettings,
       plasmaSettings,
       plasmaOperatorSettings,
+      plasmaWatcherSettings,
     ];
     expect(envs.size).to.equal(tables.reduce((n, t) => n + Object.keys(t).length, 0));
   });

@@ -154,4 +154,32 @@ describe("plasma ledger (the operator's outputs, mempool and blocks)", function 
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("replays a published block exactly, refuses an invalid one, and finds the spend of an output", async function () {
+    const f = await ledger();
+    const replica = new PlasmaLedger(Store.open({ memory: true }), f.domain);
+    replica.addDeposit(1n, { owner: f.alice.address, token: ETH, amount: ONE });
+    const deposit = utxoPos(1n, 0, 0);
+    const tx = pay(deposit, f.bob.address, ONE);
+    const signed = { tx, sigs: [signTx(keys.alice, f.domain, tx)] };
+    f.l.submit(signed);
+    const block = f.l.buildBlock(1000n)!;
+
+    // A root the transactions do not make, or a transaction the rules refuse: nothing changes.
+    expect(await code(() => replica.applyBlock(1000n, `0x${"12".repeat(32)}`, [signed]))).to.equal(
+      "INVALID_BLOCK",
+    );
+    const forged = { tx, sigs: [signTx(keys.bob, f.domain, tx)] };
+    expect(await code(() => replica.applyBlock(1000n, block.root, [forged]))).to.equal(
+      "INVALID_BLOCK",
+    );
+    expect(replica.output(deposit)!.status).to.equal("unspent");
+    expect(replica.lastBlock()).to.equal(undefined);
+
+    replica.applyBlock(1000n, block.root, block.txs);
+    expect(replica.output(utxoPos(1000n, 0, 0))!.owner).to.equal(f.bob.address.toLowerCase());
+    const spend = replica.spendOf(deposit)!;
+    expect(spend).to.deep.equal({ tx, inputIndex: 0, sig: signed.sigs[0], block: 1000n });
+    expect(replica.spendOf(utxoPos(1000n, 0, 0))).to.equal(undefined);
+  });
 });
