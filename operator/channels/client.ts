@@ -881,7 +881,7 @@ export class ChannelClient {
     await tx.wait();
     // Resolve the locks that can be: revealed in time (to the payee) or expired (to the payer).
     let state = paidOut(live.committed.state);
-    for (const [index, lock] of live.committed.state.outcome[0].locks.entries()) {
+    for (const index of live.committed.state.outcome[0].locks.keys()) {
       try {
         await (
           (await this.deps.adjudicator.unlock(

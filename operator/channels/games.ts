@@ -21,7 +21,6 @@ import {
   channelId as computeChannelId,
   ETH,
   fingerprint,
-  paidOut,
   stateDigest,
   type Channel,
   type SignedState,

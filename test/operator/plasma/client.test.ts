@@ -9,19 +9,13 @@ import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import { parseEther, type Contract } from "ethers";
-import hre from "hardhat";
-import { deployPlasmaWithSigner } from "../../../deploy";
-import type { Api } from "../../../operator/core/api";
 import { advanceChain, pollUntil } from "../../../operator/core/rpc";
 import { Store } from "../../../operator/core/store";
 import { plasmaAt } from "../../../operator/plasma/abi";
-import { createPlasmaOperatorApi } from "../../../operator/plasma/api";
 import { PlasmaClient } from "../../../operator/plasma/client";
-import { PlasmaOperator } from "../../../operator/plasma/operator";
-import { PlasmaWatcher } from "../../../operator/plasma/watcher";
-import { ETH, plasmaDomain } from "../../../operator/plasma/tx";
+import { ETH } from "../../../operator/plasma/tx";
 import { startHardhatNode, type HardhatNode } from "../../helpers/hardhat-node";
-import { FAST_PUBLISHER } from "../../helpers/optimistic-node";
+import { startPlasma } from "../../helpers/plasma";
 
 const MEP = 100n;
 
@@ -43,47 +37,9 @@ describe("plasma clients with the operator and the watcher: transfers, a fraudul
   });
 
   it("pays every honest user all its funds after the operator withholds a block", async function () {
-    const d = await deployPlasmaWithSigner(hre, node.wallet(0), { minExitPeriod: MEP });
-    const domain = plasmaDomain(31337n, d.plasma);
-    const common = {
-      plasma: d.plasma,
-      chainId: 31337n,
-      domain,
-      fromBlock: d.deployBlock,
-      confirmations: 1,
-      pollIntervalMs: 50,
-      rpcRetries: 2,
-      rpcRetryDelayMs: 50,
-      publisher: FAST_PUBLISHER,
-    };
-    const opStore = Store.open({ dataDir: dir, file: "operator.sqlite" });
-    const operator = new PlasmaOperator(
-      { ...common, blockIntervalMs: 100, maxBlockTxs: 100 },
-      { provider: node.provider, signer: node.wallet(0), store: opStore },
-    );
-    await operator.start();
-    const opApi: Api = createPlasmaOperatorApi(operator);
-    const operatorUrl = await opApi.listen({ host: "127.0.0.1", port: 0 });
-    let operatorUp = true;
-    const stopOperator = async () => {
-      if (!operatorUp) return;
-      operatorUp = false;
-      await opApi.close();
-      await operator.stop();
-      opStore.close();
-    };
-    stops.push(stopOperator);
-    const wStore = Store.open({ dataDir: dir, file: "watcher.sqlite" });
-    const watcher = new PlasmaWatcher(
-      { ...common, operatorUrl, withholdingSeconds: 1 },
-      { provider: node.provider, signer: node.wallet(5), store: wStore },
-    );
-    await watcher.start();
-    stops.push(async () => {
-      await watcher.stop();
-      wStore.close();
-    });
-
+    const p = await startPlasma(node, dir, MEP);
+    stops.push(p.stop);
+    const { d, domain, operator, operatorUrl, watcher } = p;
     const [alice, bob, carol] = [1, 2, 3].map(
       (i) =>
         new PlasmaClient({
@@ -147,7 +103,7 @@ describe("plasma clients with the operator and the watcher: transfers, a fraudul
     );
 
     // The operator commits a block and withholds it: the alarm, then everyone exits from its own store.
-    await stopOperator();
+    await p.stopOperator();
     await (
       await (plasma.connect(node.wallet(0)) as Contract).submitBlock(
         (await plasma.nextChildBlock()) as bigint,

@@ -8,20 +8,12 @@ import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import { parseEther, type Contract } from "ethers";
-import hre from "hardhat";
-import { deployPlasmaWithSigner } from "../../../deploy";
-import type { Api } from "../../../operator/core/api";
 import { hardhatDevKey } from "../../../operator/core/l1";
 import { pollUntil } from "../../../operator/core/rpc";
-import { Store } from "../../../operator/core/store";
 import { DigestSigner } from "../../../operator/lib/secp256k1";
-import { plasmaAt } from "../../../operator/plasma/abi";
-import { createPlasmaOperatorApi, createPlasmaWatcherApi } from "../../../operator/plasma/api";
-import { PlasmaOperator } from "../../../operator/plasma/operator";
-import { PlasmaWatcher } from "../../../operator/plasma/watcher";
-import { ETH, plasmaDomain, signTx, utxoPos, type Transaction } from "../../../operator/plasma/tx";
+import { ETH, signTx, utxoPos, type Transaction } from "../../../operator/plasma/tx";
 import { startHardhatNode, type HardhatNode } from "../../helpers/hardhat-node";
-import { FAST_PUBLISHER } from "../../helpers/optimistic-node";
+import { startPlasma } from "../../helpers/plasma";
 
 const ONE = parseEther("1");
 
@@ -43,48 +35,9 @@ describe("plasma watcher (replica, challenges, withholding alarm) on a hardhat n
   });
 
   it("challenges the exit of a spent output, leaves an honest exit alone, and raises the alarm on a withheld block", async function () {
-    const d = await deployPlasmaWithSigner(hre, node.wallet(0), { minExitPeriod: 100n });
-    const plasma = plasmaAt(d.plasma, node.provider);
-    const domain = plasmaDomain(31337n, d.plasma);
-    const common = {
-      plasma: d.plasma,
-      chainId: 31337n,
-      domain,
-      fromBlock: d.deployBlock,
-      confirmations: 1,
-      pollIntervalMs: 50,
-      rpcRetries: 2,
-      rpcRetryDelayMs: 50,
-      publisher: FAST_PUBLISHER,
-    };
-    const opStore = Store.open({ dataDir: dir, file: "operator.sqlite" });
-    const operator = new PlasmaOperator(
-      { ...common, blockIntervalMs: 100, maxBlockTxs: 100 },
-      { provider: node.provider, signer: node.wallet(0), store: opStore },
-    );
-    await operator.start();
-    const opApi: Api = createPlasmaOperatorApi(operator);
-    const operatorUrl = await opApi.listen({ host: "127.0.0.1", port: 0 });
-    const stopOperator = async () => {
-      await opApi.close();
-      await operator.stop();
-      opStore.close();
-    };
-    stops.push(stopOperator);
-
-    const wStore = Store.open({ dataDir: dir, file: "watcher.sqlite" });
-    const watcher = new PlasmaWatcher(
-      { ...common, operatorUrl, withholdingSeconds: 1 },
-      { provider: node.provider, signer: node.wallet(5), store: wStore },
-    );
-    await watcher.start();
-    const wApi = createPlasmaWatcherApi(watcher);
-    const watcherUrl = await wApi.listen({ host: "127.0.0.1", port: 0 });
-    stops.push(async () => {
-      await wApi.close();
-      await watcher.stop();
-      wStore.close();
-    });
+    const p = await startPlasma(node, dir, 100n);
+    stops.push(p.stop);
+    const { plasma, domain, operator, watcherUrl } = p;
     const status = async () =>
       (await (await fetch(`${watcherUrl}/v1/status`)).json()) as {
         alarm: { kind: string; block: string } | null;
@@ -156,8 +109,7 @@ describe("plasma watcher (replica, challenges, withholding alarm) on a hardhat n
     expect((await status()).alarm).to.equal(null);
 
     // The operator commits block 2000 and serves nothing: the alarm goes up.
-    await stopOperator();
-    stops.splice(stops.indexOf(stopOperator), 1);
+    await p.stopOperator();
     await (
       await (plasma.connect(node.wallet(0)) as Contract).submitBlock(2000n, `0x${"ab".repeat(32)}`)
     ).wait();
