@@ -4,6 +4,7 @@ import { l1Erc20Suite } from "./suites/l1-erc20";
 import { optimisticOperatorSuite } from "./suites/optimistic-operator";
 import { optimisticRollupSuite } from "./suites/optimistic-rollup";
 import { plasmaSuite } from "./suites/plasma";
+import { plasmaOperatorSuite } from "./suites/plasma-operator";
 import { zkOperatorSuite } from "./suites/zk-operator";
 import { zkRollupSuite } from "./suites/zk-rollup";
 
@@ -19,4 +20,5 @@ export const SUITES: readonly BenchSuite[] = [
   paymentChannelSuite,
   stateChannelSuite,
   plasmaSuite,
+  plasmaOperatorSuite,
 ];
