@@ -11,10 +11,11 @@ import {
 import type { Io } from "../cli";
 import { addConfigOptions } from "../options";
 import { serveUntilSignal } from "../service";
+import { plasmaUserCommands } from "./plasma-user";
 
 export function plasmaCommand(io: Io): Command {
   const plasma = new Command("plasma").description(
-    "Plasma: the operator that accepts transactions, builds child blocks and commits their roots, and the watcher that checks them and challenges fraudulent exits.",
+    "Plasma: the operator that accepts transactions, builds child blocks and commits their roots; the watcher that checks them and challenges fraudulent exits; and the user's commands (deposit, transfer, exits).",
   );
   const operator = new Command("operator").description(
     "Run the Plasma operator (signing with the root chain's operator key): an HTTP API (OpenAPI at /openapi.json) to submit signed transactions and fetch blocks, outputs and exit proofs; a block every --block-interval-ms (or when --max-block-txs wait), its root committed on L1. Everything accepted is stored before the answer; stops cleanly on SIGINT/SIGTERM and a restart loses nothing.",
@@ -81,5 +82,6 @@ export function plasmaCommand(io: Io): Command {
     );
   });
   plasma.addCommand(watcher);
+  for (const c of plasmaUserCommands(io)) plasma.addCommand(c);
   return plasma;
 }

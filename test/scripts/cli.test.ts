@@ -126,6 +126,15 @@ describe("scripts/cli (npx l2kit)", function () {
       [["plasma", "operator", "--block-interval-ms", "0"], {}, /--block-interval-ms="0"/],
       [["plasma", "watcher", "--operator-url", "nope"], {}, /--operator-url="nope"/],
       [["plasma", "watcher", "--withholding-seconds", "0"], {}, /--withholding-seconds="0"/],
+      [["plasma", "deposit", "--amount", "0"], {}, /--amount/],
+      [["plasma", "transfer", "--to", "bob", "--amount", "1"], {}, /--to/],
+      [
+        ["plasma", "transfer", "--to", "0x0000000000000000000000000000000000000001"],
+        {},
+        /required option '--amount/,
+      ],
+      [["plasma", "exit", "--pos", "-3"], {}, /--pos|unknown option/],
+      [["plasma", "process", "--max", "0"], {}, /--max/],
       [["demo", "--only", "plasmaa"], {}, /--only: unknown scenario "plasmaa"/],
       [
         ["config"],
