@@ -31,6 +31,7 @@ import { setupCircuit } from "../zk/setup/pipeline";
 import { zkSettings } from "../zk/settings";
 import { BatchSubmitter } from "../zk/submitter";
 import { channelsScenario } from "./channels";
+import { plasmaScenario } from "./plasma";
 import { advance, gas } from "./helpers";
 
 export interface DemoContext {
@@ -470,6 +471,7 @@ export const SCENARIOS: readonly DemoScenario[] = [
   optimisticScenario,
   optimisticServicesScenario,
   channelsScenario,
+  plasmaScenario,
 ];
 
 export async function runDemo(

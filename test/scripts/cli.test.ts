@@ -236,6 +236,11 @@ describe("scripts/cli (npx l2kit)", function () {
     );
     expect(r.out).to.include("carol received 0.1 ETH, bob kept 0.001 ETH as his fee");
     expect(r.out).to.match(/the payout pays bob the 1\.0 ETH pot \([\d,]+ gas\)/);
+    expect(r.out).to.include(
+      "balances on the child chain: alice 1.5 ETH, bob 1.1 ETH, carol 0.4 ETH",
+    );
+    expect(r.out).to.match(/the watcher shows her signed spend and cancels the exit/);
+    expect(r.out).to.include("carol is paid 0.41 ETH");
     expect(r.out).to.include("demo finished");
   });
 
