@@ -145,7 +145,7 @@ export function plasmaOperatorRoutes(operator: PlasmaOperator): RouteSpec[] {
       handler: async (req: FastifyRequest) => {
         const pos = uint256((req.params as { pos: string }).pos, "pos");
         if (pos >= 1n << 128n) throw new InputError("pos", "not an output position");
-        const { tx, proof } = operator.exitData(pos);
+        const { tx, proof } = ledger.exitData(pos);
         return { tx: txJson(tx), proof };
       },
     },

@@ -13,7 +13,7 @@ import type { Migration, Store } from "../core/store";
 import type { Eip712Domain } from "../lib/eip712";
 import { DigestSigner } from "../lib/secp256k1";
 import { verifyProof, type Hex } from "../lib/sparse-merkle";
-import { txJson, type TxJson } from "./ledger";
+import { txFromJson, txJson, type TxJson } from "./ledger";
 import { CHILD_BLOCK_INTERVAL, decodePos, ETH, signTx, utxoPos, type Transaction } from "./tx";
 
 const CLIENT_MIGRATIONS: readonly Migration[] = [
@@ -101,7 +101,7 @@ export class PlasmaClient {
       const [root] = (await this.deps.plasma.blockAt(blockNumber)) as [string];
       if (/^0x0+$/.test(root)) continue; // not committed yet: the next sync takes it
       const exit = (await this.api.get(`/v1/exits/${pos}`)) as { tx: TxJson; proof: string[] };
-      const tx = parseTx(exit.tx);
+      const tx = txFromJson(exit.tx);
       const hash = (await this.deps.plasma.txHash(tx)) as string;
       if (!verifyInclusion(root, hash, decodePos(pos).txIndex, exit.proof)) {
         throw new L2kitError(
@@ -168,7 +168,7 @@ export class PlasmaClient {
     const bond = (await this.deps.plasma.exitBond()) as bigint;
     const tx = (await this.deps.plasma.startExit(
       pos,
-      parseTx(JSON.parse(row.tx) as TxJson),
+      txFromJson(JSON.parse(row.tx) as TxJson),
       JSON.parse(row.proof),
       {
         value: bond,
@@ -248,13 +248,6 @@ export class PlasmaClient {
       .prepare("UPDATE pc_outputs SET status = ? WHERE pos = ?")
       .run(status, pos.toString());
   }
-}
-
-function parseTx(j: TxJson): Transaction {
-  return {
-    inputs: j.inputs.map((p) => BigInt(p)),
-    outputs: j.outputs.map((o) => ({ owner: o.owner, token: o.token, amount: BigInt(o.amount) })),
-  };
 }
 
 /** Whether `leaf` sits at `index` under `root` with these 16 siblings. */

@@ -380,11 +380,21 @@ export class PlasmaLedger {
   }
 
   /**
-   * What `startExit` needs for the output at `pos` of a child block: the transaction and the 16
-   * siblings of its leaf.
+   * What `startExit` needs for the output at `pos`: the transaction that created it and the 16
+   * siblings of its leaf, or, in a deposit block, the deposit transaction and no proof.
    */
-  exitData(pos: bigint): { tx: Transaction; proof: Hex[]; root: Hex } {
+  exitData(pos: bigint): { tx: Transaction; proof: Hex[] } {
     const { blockNumber, txIndex } = decodePos(pos);
+    if (blockNumber % CHILD_BLOCK_INTERVAL !== 0n) {
+      const o = this.output(pos);
+      if (o === undefined) {
+        throw reject("UNKNOWN_OUTPUT", `no output at ${pos}`, { pos: String(pos) }, 404);
+      }
+      return {
+        tx: { inputs: [], outputs: [{ owner: o.owner, token: o.token, amount: o.amount }] },
+        proof: [],
+      };
+    }
     const b = this.block(blockNumber);
     if (b === undefined || txIndex >= b.txs.length) {
       throw reject("UNKNOWN_OUTPUT", `no transaction at ${pos}`, { pos: String(pos) }, 404);
@@ -394,7 +404,7 @@ export class PlasmaLedger {
       tree = new BlockTree(b.txs.map((s) => txHash(this.domain, s.tx)));
       this.trees.set(blockNumber, tree);
     }
-    return { tx: b.txs[txIndex].tx, proof: tree.proof(txIndex), root: tree.root };
+    return { tx: b.txs[txIndex].tx, proof: tree.proof(txIndex) };
   }
 }
 
@@ -423,7 +433,7 @@ export interface TxJson {
   outputs: { owner: string; token: string; amount: string }[];
 }
 
-interface SignedJson {
+export interface SignedJson {
   tx: TxJson;
   sigs: string[];
 }
@@ -439,7 +449,7 @@ export function txJson(tx: Transaction): TxJson {
   };
 }
 
-function txFromJson(j: TxJson): Transaction {
+export function txFromJson(j: TxJson): Transaction {
   return {
     inputs: j.inputs.map((i) => BigInt(i)),
     outputs: j.outputs.map((o) => ({ owner: o.owner, token: o.token, amount: BigInt(o.amount) })),
@@ -447,4 +457,4 @@ function txFromJson(j: TxJson): Transaction {
 }
 
 const signedJson = (s: SignedTx): SignedJson => ({ tx: txJson(s.tx), sigs: s.sigs });
-const signedFromJson = (s: SignedJson): SignedTx => ({ tx: txFromJson(s.tx), sigs: s.sigs });
+export const signedFromJson = (s: SignedJson): SignedTx => ({ tx: txFromJson(s.tx), sigs: s.sigs });

@@ -17,7 +17,7 @@ import type { Eip712Domain } from "../lib/eip712";
 import type { Hex } from "../lib/sparse-merkle";
 import { plasmaInterface } from "./abi";
 import { PlasmaLedger, type SignedTx } from "./ledger";
-import { CHILD_BLOCK_INTERVAL, decodePos, type Transaction } from "./tx";
+import { CHILD_BLOCK_INTERVAL } from "./tx";
 
 export interface PlasmaOperatorConfig extends L1PollConfig {
   plasma: string;
@@ -98,24 +98,6 @@ export class PlasmaOperator {
     const hash = this.ledger.submit(signed);
     if (this.ledger.mempoolSize() >= this.config.maxBlockTxs) this.service.wake();
     return hash;
-  }
-
-  /** What `startExit` needs for the output at `pos`: its transaction and inclusion proof. */
-  exitData(pos: bigint): { tx: Transaction; proof: Hex[] } {
-    const { blockNumber } = decodePos(pos);
-    if (blockNumber % CHILD_BLOCK_INTERVAL !== 0n) {
-      // A deposit block: its one transaction is the deposit; no proof.
-      const o = this.ledger.output(pos);
-      if (o === undefined) {
-        throw new L2kitError("UNKNOWN_OUTPUT", `no output at ${pos}`, { pos: String(pos) }, 404);
-      }
-      return {
-        tx: { inputs: [], outputs: [{ owner: o.owner, token: o.token, amount: o.amount }] },
-        proof: [],
-      };
-    }
-    const { tx, proof } = this.ledger.exitData(pos);
-    return { tx, proof };
   }
 
   /** After a round's L1 events: a block if one is due, then every built block not yet on L1. */

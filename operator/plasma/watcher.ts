@@ -21,7 +21,7 @@ import type { WatchedEvent } from "../core/watcher";
 import { TxRevertedError } from "../core/errors";
 import type { Eip712Domain } from "../lib/eip712";
 import { plasmaInterface } from "./abi";
-import { PlasmaLedger, type SignedTx, type TxJson } from "./ledger";
+import { PlasmaLedger, signedFromJson, type SignedJson, type SignedTx } from "./ledger";
 
 const WATCHER_MIGRATIONS: readonly Migration[] = [
   {
@@ -195,16 +195,9 @@ export class PlasmaWatcher {
       let txs: SignedTx[] | undefined;
       try {
         const body = (await this.operatorApi.get(`/v1/blocks/${b.number}`)) as {
-          root: string;
-          txs: { tx: TxJson; sigs: string[] }[];
+          txs: SignedJson[];
         };
-        txs = body.txs.map((s) => ({
-          tx: {
-            inputs: s.tx.inputs.map((p) => BigInt(p)),
-            outputs: s.tx.outputs.map((o) => ({ ...o, amount: BigInt(o.amount) })),
-          },
-          sigs: s.sigs,
-        }));
+        txs = body.txs.map(signedFromJson);
       } catch (error) {
         if (Date.now() - b.seen_at >= this.config.withholdingSeconds * 1000) {
           this.raise(

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Wallet, parseEther, verifyTypedData, type ContractTransactionResponse } from "ethers";
+import { Wallet, parseEther, verifyTypedData } from "ethers";
 import { deployChannels, type ChannelsDeployment } from "../../../deploy";
 import { hashOfSecret } from "../../channels/client";
 import {

@@ -1,4 +1,4 @@
-import { parseEther, Wallet, type ContractTransactionResponse } from "ethers";
+import { parseEther, Wallet } from "ethers";
 import { deployPlasma } from "../../../deploy";
 import { advanceChain } from "../../core/rpc";
 import { DigestSigner } from "../../lib/secp256k1";

@@ -98,7 +98,7 @@ describe("plasma watcher (replica, challenges, withholding alarm) on a hardhat n
 
     // bob's honest exit is left alone.
     const bobPos = utxoPos(1000n, 0, 0);
-    const exit = operator.exitData(bobPos);
+    const exit = operator.ledger.exitData(bobPos);
     await (
       await (plasma.connect(bob) as Contract).startExit(bobPos, exit.tx, exit.proof, {
         value: bond,
