@@ -13,7 +13,7 @@
  * talking to L1 goes through the adjudicator with the client's own key.
  */
 import { randomBytes } from "node:crypto";
-import { keccak256, type Contract, type ContractTransactionResponse } from "ethers";
+import { Contract, keccak256, type ContractTransactionResponse } from "ethers";
 import { InputError } from "../core/errors";
 import { ChannelError } from "./errors";
 import { silentLogger, type Logger } from "../core/log";
@@ -56,6 +56,11 @@ import {
 } from "./wire";
 
 export { ChannelError };
+
+const ERC20_ABI = [
+  "function allowance(address owner, address spender) view returns (uint256)",
+  "function approve(address spender, uint256 amount) returns (bool)",
+];
 
 export interface ProposeMessage {
   channel: ChannelJson;
@@ -113,6 +118,8 @@ export interface ChannelPolicy {
    * expires (reveal the secret to the registry, then dispute): the time a reveal needs to be mined.
    */
   lockMarginSeconds: bigint;
+  /** Assets this client accepts channels in when a peer proposes one (ETH, or ERC-20 addresses). */
+  assets: readonly string[];
 }
 
 export const DEFAULT_POLICY: ChannelPolicy = {
@@ -122,6 +129,7 @@ export const DEFAULT_POLICY: ChannelPolicy = {
   maxBatch: 512,
   minLockSeconds: 600n,
   lockMarginSeconds: 300n,
+  assets: [ETH],
 };
 
 export interface ChannelClientDeps {
@@ -192,9 +200,9 @@ export class ChannelClient {
   // ---- opening ----
 
   /**
-   * Opens a payment channel with `peer` in `asset` (ETH by default): both sign the opening state,
-   * this client deposits `myDeposit`, then the peer `peerDeposit`. Resolves with the channel id
-   * once the adjudicator holds both.
+   * Opens a payment channel with `peer` in `asset` (ETH by default, or an ERC-20 the adjudicator
+   * is approved for as needed): both sign the opening state, this client deposits `myDeposit`,
+   * then the peer `peerDeposit`. Resolves with the channel id once the adjudicator holds both.
    */
   async open(p: {
     peer: string;
@@ -204,8 +212,7 @@ export class ChannelClient {
     challengeDuration: bigint;
     nonce?: bigint;
   }): Promise<string> {
-    const asset = p.asset ?? ETH;
-    if (asset !== ETH) throw new InputError("asset", "this client funds ETH channels only");
+    const asset = p.asset === undefined ? ETH : address(p.asset, "asset");
     const peerDeposit = p.peerDeposit ?? 0n;
     if (p.myDeposit < 0n || peerDeposit < 0n || p.myDeposit + peerDeposit === 0n) {
       throw new InputError("deposit", "deposits must be non-negative and not both zero");
@@ -244,10 +251,10 @@ export class ChannelClient {
     // Stored before any money moves: with it, either side can recover its deposit by dispute.
     const row = this.deps.store.addChannel(id, channel, 0, asset, signed);
     this.live.set(id, this.liveOf(row, signed));
-    if (p.myDeposit > 0n) await this.deposit(id, 0n, p.myDeposit);
+    if (p.myDeposit > 0n) await this.deposit(id, asset, 0n, p.myDeposit);
     // The peer deposits its share (if any) and marks the channel open on its side.
     await link.funded({ channelId: id });
-    await this.requireFunded(id, p.myDeposit + peerDeposit);
+    await this.requireFunded(id, asset, p.myDeposit + peerDeposit);
     this.deps.store.setStatus(id, "open");
     row.status = "open";
     this.log.info("channel open", { channelId: id, peer: channel.participants[1] });
@@ -297,13 +304,13 @@ export class ChannelClient {
       !s.isFinal &&
       s.appData === "0x" &&
       s.outcome.length === 1 &&
-      s.outcome[0].asset === ETH &&
+      this.policy.assets.some((a) => a.toLowerCase() === s.outcome[0].asset.toLowerCase()) &&
       s.outcome[0].amounts.length === 2 &&
       s.outcome[0].locks.length === 0;
     if (!shape) {
       throw new ChannelError(
         "BAD_OPENING",
-        "the opening state must be version 0, ETH, two amounts, no locks",
+        "the opening state must be version 0, an accepted asset, two amounts, no locks",
         {},
         422,
       );
@@ -320,7 +327,10 @@ export class ChannelClient {
     this.requireSignedBy(digest, proposerSig, channel.participants[0], "opening");
     const mySig = this.deps.signer.sign(digest);
     const signed: SignedState = { state: s, sigs: [proposerSig, mySig] };
-    this.live.set(id, this.liveOf(this.deps.store.addChannel(id, channel, 1, ETH, signed), signed));
+    this.live.set(
+      id,
+      this.liveOf(this.deps.store.addChannel(id, channel, 1, s.outcome[0].asset, signed), signed),
+    );
     return mySig;
   }
 
@@ -331,15 +341,16 @@ export class ChannelClient {
     if (live.row.me !== 1)
       throw new ChannelError("NOT_SECOND", "the opener deposits first", {}, 422);
     if (live.row.status !== "funding") return;
-    const held = (await this.deps.adjudicator.holdings(msg.channelId, ETH)) as bigint;
+    const asset = live.row.asset;
+    const held = (await this.deps.adjudicator.holdings(msg.channelId, asset)) as bigint;
     if (held < first) {
       throw new ChannelError("NOT_FUNDED", "the opener's deposit is not on L1", {
         held: held.toString(),
         expected: first.toString(),
       });
     }
-    if (held === first && mine > 0n) await this.deposit(msg.channelId, held, mine);
-    await this.requireFunded(msg.channelId, first + mine);
+    if (held === first && mine > 0n) await this.deposit(msg.channelId, asset, held, mine);
+    await this.requireFunded(msg.channelId, asset, first + mine);
     this.deps.store.setStatus(msg.channelId, "open");
     live.row.status = "open";
   }
@@ -619,14 +630,18 @@ export class ChannelClient {
       });
       return;
     }
+    // The lock moves on in the same asset: a peer may share a channel in each of several assets.
     const next = [...this.live.entries()].find(
       ([, l]) =>
         l.row.status === "open" &&
+        l.row.asset.toLowerCase() === live.row.asset.toLowerCase() &&
         l.row.channel.participants.length === 2 &&
         l.row.channel.participants[1 - l.row.me] === hop.to,
     );
     if (next === undefined) {
-      this.log.warn("not forwarding a lock: no open channel to the next hop", { to: hop.to });
+      this.log.warn("not forwarding a lock: no open channel to the next hop in its asset", {
+        to: hop.to,
+      });
       return;
     }
     await this.lock(next[0], { amount, hashlock: lock.hashlock, expiry, route: rest });
@@ -971,15 +986,29 @@ export class ChannelClient {
     return chainTime(provider);
   }
 
-  private async deposit(channelId: string, expectedHeld: bigint, amount: bigint): Promise<void> {
-    const tx = (await this.deps.adjudicator.deposit(channelId, ETH, expectedHeld, amount, {
-      value: amount,
+  private async deposit(
+    channelId: string,
+    asset: string,
+    expectedHeld: bigint,
+    amount: bigint,
+  ): Promise<void> {
+    if (asset !== ETH) await this.approve(asset, amount);
+    const tx = (await this.deps.adjudicator.deposit(channelId, asset, expectedHeld, amount, {
+      value: asset === ETH ? amount : 0n,
     })) as ContractTransactionResponse;
     await tx.wait();
   }
 
-  private async requireFunded(channelId: string, total: bigint): Promise<void> {
-    const held = (await this.deps.adjudicator.holdings(channelId, ETH)) as bigint;
+  /** Lets the adjudicator take `amount` of the ERC-20 `asset`, unless it may already. */
+  private async approve(asset: string, amount: bigint): Promise<void> {
+    const token = new Contract(asset, ERC20_ABI, this.deps.adjudicator.runner);
+    const spender = await this.deps.adjudicator.getAddress();
+    if (((await token.allowance(this.address, spender)) as bigint) >= amount) return;
+    await ((await token.approve(spender, amount)) as ContractTransactionResponse).wait();
+  }
+
+  private async requireFunded(channelId: string, asset: string, total: bigint): Promise<void> {
+    const held = (await this.deps.adjudicator.holdings(channelId, asset)) as bigint;
     if (held !== total) {
       throw new ChannelError("NOT_FUNDED", "the channel does not hold both deposits", {
         held: held.toString(),

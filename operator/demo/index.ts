@@ -31,6 +31,7 @@ import { setupCircuit } from "../zk/setup/pipeline";
 import { zkSettings } from "../zk/settings";
 import { BatchSubmitter } from "../zk/submitter";
 import { channelsScenario } from "./channels";
+import { compareScenario } from "./compare";
 import { plasmaScenario } from "./plasma";
 import { advance, gas } from "./helpers";
 
@@ -472,6 +473,7 @@ export const SCENARIOS: readonly DemoScenario[] = [
   optimisticServicesScenario,
   channelsScenario,
   plasmaScenario,
+  compareScenario,
 ];
 
 export async function runDemo(

@@ -62,11 +62,14 @@ export class PlasmaClient {
     this.api = new JsonApi("plasma operator", () => deps.operatorUrl);
   }
 
-  /** Deposits `amount` of ETH on L1; the output is recorded at once (its block is its proof). */
-  async deposit(amount: bigint): Promise<bigint> {
+  /**
+   * Deposits `amount` of ETH (or of the ERC-20 `token`, which must have approved the root chain
+   * for it) on L1; the output is recorded at once (its block is its proof).
+   */
+  async deposit(amount: bigint, token: string = ETH): Promise<bigint> {
     const blockNumber = (await this.deps.plasma.nextDepositBlock()) as bigint;
-    const tx = (await this.deps.plasma.deposit(ETH, amount, {
-      value: amount,
+    const tx = (await this.deps.plasma.deposit(token, amount, {
+      value: token === ETH ? amount : 0n,
     })) as ContractTransactionResponse;
     const receipt = await tx.wait();
     const event = receipt!.logs
@@ -76,9 +79,9 @@ export class PlasmaClient {
     const pos = utxoPos(number, 0, 0);
     const deposit: Transaction = {
       inputs: [],
-      outputs: [{ owner: this.address, token: ETH, amount }],
+      outputs: [{ owner: this.address, token, amount }],
     };
-    this.save(pos, deposit, [], ETH, amount);
+    this.save(pos, deposit, [], token, amount);
     return pos;
   }
 
@@ -122,9 +125,11 @@ export class PlasmaClient {
       .run(...listed);
   }
 
-  /** Pays `amount` of ETH to `to` from this user's unspent outputs (with change back). */
-  async transfer(to: string, amount: bigint): Promise<string> {
-    const spendable = this.outputs().filter((o) => o.status === "unspent" && o.token === ETH);
+  /** Pays `amount` of ETH (or `token`) to `to` from this user's unspent outputs (with change back). */
+  async transfer(to: string, amount: bigint, token: string = ETH): Promise<string> {
+    const spendable = this.outputs().filter(
+      (o) => o.status === "unspent" && o.token === token.toLowerCase(),
+    );
     const inputs: OwnedOutput[] = [];
     let total = 0n;
     for (const o of spendable.sort((a, b) => (a.amount > b.amount ? -1 : 1))) {
@@ -145,8 +150,8 @@ export class PlasmaClient {
     const tx: Transaction = {
       inputs: inputs.map((o) => o.pos),
       outputs: [
-        { owner: to, token: ETH, amount },
-        ...(total > amount ? [{ owner: this.address, token: ETH, amount: total - amount }] : []),
+        { owner: to, token, amount },
+        ...(total > amount ? [{ owner: this.address, token, amount: total - amount }] : []),
       ],
     };
     const sig = signTx(this.key, this.deps.domain, tx);
@@ -191,15 +196,18 @@ export class PlasmaClient {
     return held.map((o) => o.pos);
   }
 
-  /** Pays exits that are due (anyone's, in queue order), at most `max`. */
-  async processExits(max = 100n): Promise<void> {
-    await ((await this.deps.plasma.processExits(ETH, max)) as ContractTransactionResponse).wait();
+  /** Pays exits of ETH (or `token`) that are due (anyone's, in queue order), at most `max`. */
+  async processExits(max = 100n, token: string = ETH): Promise<void> {
+    await ((await this.deps.plasma.processExits(token, max)) as ContractTransactionResponse).wait();
   }
 
-  /** ETH held in outputs not yet spent or exited. */
-  balance(): bigint {
+  /** ETH (or `token`) held in outputs not yet spent or exited. */
+  balance(token: string = ETH): bigint {
     return this.outputs()
-      .filter((o) => o.token === ETH && (o.status === "unspent" || o.status === "spending"))
+      .filter(
+        (o) =>
+          o.token === token.toLowerCase() && (o.status === "unspent" || o.status === "spending"),
+      )
       .reduce((s, o) => s + o.amount, 0n);
   }
 

@@ -65,6 +65,19 @@ describe("scripts/cli (npx l2kit)", function () {
         /--network="mars": must be one of hardhat, localhost, remote/,
       ],
       [["bench", "--json", ""], {}, /--json: must name a file/],
+      [["bench", "--users", "5"], {}, /--users: needs --compare/],
+      [["bench", "--report-dir", "r"], {}, /--report-dir: needs --compare/],
+      [["bench", "--no-throughput"], {}, /--no-throughput: needs --compare/],
+      [["bench", "--compare", "--users", "1"], {}, /--users: must be a whole number from 2 to 64/],
+      [["bench", "--compare", "--transfers", "12abc"], {}, /--transfers: must be a whole number/],
+      [["bench", "--compare", "--seed", "-3"], {}, /--seed: must be a whole number/],
+      [
+        ["bench", "--compare", "--users", "3", "--withdrawals", "4"],
+        {},
+        /--withdrawals: at most one per user/,
+      ],
+      [["bench", "--compare", "--only", "nowhere"], {}, /unknown system "nowhere" for --compare/],
+      [["bench", "--compare", "--large"], {}, /--large: is not used with --compare/],
       [["bench", "--network", "remote"], {}, /L2KIT_RPC_URL: required with --network remote/],
       [
         ["deploy", "nowhere"],
@@ -223,6 +236,60 @@ describe("scripts/cli (npx l2kit)", function () {
     expect(records.find((x) => x.metric === "eth-transfer-gas / L1")!.value).to.be.below(1);
   });
 
+  it("plays a workload with --compare and writes the report, its chart and the records (bin/l2kit.js)", function () {
+    this.timeout(300_000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "l2kit-compare-"));
+    const file = path.join(dir, "records.json");
+    const r = spawnCli([
+      "bench",
+      "--compare",
+      "--quick",
+      "--no-throughput",
+      "--only",
+      "plasma",
+      "--users",
+      "3",
+      "--transfers",
+      "4",
+      "--withdrawals",
+      "1",
+      "--seed",
+      "5",
+      "--report-dir",
+      dir,
+      "--json",
+      file,
+    ]);
+    expect(r.code, r.err).to.equal(0);
+    expect(r.out).to.match(/3 users, 1 token, 4 transfers, 1 withdrawal, seed 5/);
+    expect(r.out).to.match(/L1 \(ERC-20\)\s+[\d,]+\s+1(\.\d+)?x/);
+    expect(r.out).to.match(/Plasma \(MVP\)\s+[\d,]+\s+[\d.]+x\s+.*14 d/);
+    const report = fs.readFileSync(path.join(dir, "REPORT.md"), "utf8");
+    expect(report).to.include(
+      "--compare --quick --users 3 --tokens 1 --transfers 4 --withdrawals 1 --seed 5",
+    );
+    expect(report).to.include("](comparison.svg)");
+    expect(report).to.not.include("ZK rollup |");
+    const svg = fs.readFileSync(path.join(dir, "comparison.svg"), "utf8");
+    expect(svg).to.match(/^<svg[^>]*>/);
+    expect(svg.match(/<polyline/g)).to.have.length(2);
+    const records = JSON.parse(fs.readFileSync(file, "utf8")) as {
+      system: string;
+      metric: string;
+      value: number;
+      unit: string;
+    }[];
+    const perTransfer = records.find(
+      (x) => x.system === "plasma" && x.metric === "workload: L1 gas per transfer, all phases",
+    );
+    expect(perTransfer?.unit).to.equal("gas");
+    const ratio = records.find(
+      (x) => x.system === "plasma" && x.metric === "workload: L1 gas per transfer, all phases / L1",
+    );
+    const baseline = records.find((x) => x.metric === "erc20-transfer-gas")!.value;
+    expect(ratio?.value).to.be.closeTo(perTransfer!.value / baseline, 1e-4);
+  });
+
   it("runs the demo end to end (bin/l2kit.js)", function () {
     const r = spawnCli(["demo"]);
     expect(r.code, r.err).to.equal(0);
@@ -241,6 +308,18 @@ describe("scripts/cli (npx l2kit)", function () {
     );
     expect(r.out).to.match(/the watcher shows her signed spend and cancels the exit/);
     expect(r.out).to.include("carol is paid 0.41 ETH");
+    // The short comparison: every system played the same workload and ended with its balances.
+    expect(r.out).to.include("workload: 3 users, 1 token, 4 transfers, 1 withdrawal, seed 1");
+    for (const system of ["zk-rollup", "optimistic-rollup", "channels", "plasma"])
+      expect(r.out).to.include(`${system} played the workload and ended with its balances`);
+    for (const row of [
+      "L1 \\(ERC-20\\)",
+      "ZK rollup",
+      "Optimistic rollup",
+      "Payment channels",
+      "Plasma \\(MVP\\)",
+    ])
+      expect(r.out).to.match(new RegExp(`  ${row}\\s+[\\d,]+\\s+[\\d.]+x\\s`));
     expect(r.out).to.include("demo finished");
   });
 

@@ -26,6 +26,8 @@ export function sequencerWriterHandler(init: {
 }
 
 export interface TxWriter {
+  /** Resolves once the writer can take transactions (its thread has started). */
+  ready(): Promise<void>;
   write(rows: AcceptedRow[]): Promise<void>;
   close(): Promise<void>;
 }
@@ -33,6 +35,7 @@ export interface TxWriter {
 export function txWriter(db: SequencerDb): TxWriter {
   if (db.store.path === ":memory:") {
     return {
+      ready: async () => undefined,
       write: async (rows) => db.transaction(() => db.insertTxs(rows)),
       close: async () => undefined,
     };
@@ -46,6 +49,7 @@ export function txWriter(db: SequencerDb): TxWriter {
     "store writer",
   );
   return {
+    ready: () => thread.ready,
     write: async (rows) => {
       try {
         await thread.request(rows);

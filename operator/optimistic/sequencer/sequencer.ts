@@ -226,7 +226,7 @@ export class Sequencer {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    await this.pool.ready();
+    await Promise.all([this.pool.ready(), this.writer.ready()]);
     await this.publisher.start();
     // Catch up with L1 before sealing: batches may have been discarded or finalised meanwhile.
     await this.watcher.poll();

@@ -182,6 +182,45 @@ describe("channels: payment-channel client", function () {
     expect(bob.channels()).to.deep.equal([]);
   });
 
+  it("opens an ERC-20 channel (approving the adjudicator), pays and closes it; refuses a token outside its policy", async function () {
+    const d = await loadFixture(deployed);
+    const [deployer] = await ethers.getSigners();
+    const token = await (
+      await ethers.getContractFactory("BaselineToken")
+    ).deploy("Token", "TKN", deployer.address);
+    const asset = await token.getAddress();
+    const alice = client(d, 1);
+    const bob = client(d, 2, { policy: { assets: [asset] } });
+    alice.connect(bob.address, new DirectPeerLink(bob));
+    bob.connect(alice.address, new DirectPeerLink(alice));
+    for (const c of [alice, bob]) await (await token.mint(c.address, 10n * ONE)).wait();
+    // Bob's policy takes this token only: an ETH channel is refused before anything moves.
+    expect(
+      await code(alice.open({ peer: bob.address, myDeposit: ONE, challengeDuration: DURATION })),
+    ).to.equal("BAD_OPENING");
+    expect(bob.channels()).to.deep.equal([]);
+
+    const id = await alice.open({
+      peer: bob.address,
+      myDeposit: 3n * ONE,
+      peerDeposit: ONE,
+      asset,
+      challengeDuration: DURATION,
+    });
+    const adjudicator = adjudicatorAt(d.adjudicator, ethers.provider);
+    expect(await adjudicator.holdings(id, asset)).to.equal(4n * ONE);
+    expect(await adjudicator.holdings(id, ETH)).to.equal(0n);
+    // Each side approved exactly its deposit, and the adjudicator took it.
+    expect(await token.allowance(alice.address, d.adjudicator)).to.equal(0n);
+    expect(await token.allowance(bob.address, d.adjudicator)).to.equal(0n);
+    await alice.pay(id, ONE / 4n);
+    await bob.pay(id, ONE / 8n);
+    await (await alice.close(id)).wait();
+    expect(await token.balanceOf(alice.address)).to.equal(10n * ONE - ONE / 4n + ONE / 8n);
+    expect(await token.balanceOf(bob.address)).to.equal(10n * ONE + ONE / 4n - ONE / 8n);
+    expect(await adjudicator.holdings(id, asset)).to.equal(0n);
+  });
+
   it("answers a stale close with its latest state and is paid by it", async function () {
     const d = await loadFixture(deployed);
     const { alice, bob } = pair(d);
