@@ -8,7 +8,7 @@ import type { Provider, TransactionReceipt } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { L1Baseline } from "../baseline/l1";
 import type { BenchParams } from "../bench/harness";
-import type { Workload } from "./workload";
+import type { Workload, WorkloadParams } from "./workload";
 
 export type ComparedSystem = "l1" | "zk-rollup" | "optimistic-rollup" | "channels" | "plasma";
 
@@ -144,6 +144,11 @@ export interface SystemRun {
 export interface SystemRunner {
   system: ComparedSystem;
   description: string;
+  /**
+   * Throws `InputError` (naming the flag) for a workload this system cannot carry; called for
+   * every selected runner before anything runs, and by `run` itself.
+   */
+  check?(params: WorkloadParams): void;
   run(ctx: CompareContext): Promise<SystemRun>;
 }
 
