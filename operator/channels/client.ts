@@ -106,7 +106,10 @@ export interface ChannelPolicy {
   /** Shortest and longest challenge period this client accepts (seconds). */
   minChallengeDuration: bigint;
   maxChallengeDuration: bigint;
-  /** Most the client deposits when a peer opens a channel with it. */
+  /**
+   * Most the client deposits when a peer opens a channel with it, in the asset's base units (wei,
+   * or the token's smallest unit): one cap for every accepted asset, not one per asset.
+   */
   maxPeerDeposit: bigint;
   /** Most states per batch sent to a peer. */
   maxBatch: number;
@@ -176,6 +179,8 @@ export class ChannelClient {
   /** Work started by incoming messages (forwarding, claiming), awaited by `idle`. */
   private readonly background = new Set<Promise<void>>();
   /** Locks this client paid after a claim, by hashlock. */
+  /** Per asset: the tail of its deposits (approve + deposit), run one at a time. */
+  private readonly depositQueues = new Map<string, Promise<void>>();
   private readonly settledLocks = new Map<string, { done: Promise<void>; resolve: () => void }>();
   /** Where peers reach this client (sent with proposals); set by a process that serves `peerRoutes`. */
   advertisedUrl: string | undefined;
@@ -986,7 +991,33 @@ export class ChannelClient {
     return chainTime(provider);
   }
 
-  private async deposit(
+  /**
+   * Deposits `amount` into the channel. Deposits in one asset run one at a time (a hub answers
+   * `funded` for several peers at once): an ERC-20's allowance check, approval and deposit must
+   * not interleave with another's.
+   */
+  private deposit(
+    channelId: string,
+    asset: string,
+    expectedHeld: bigint,
+    amount: bigint,
+  ): Promise<void> {
+    const key = asset.toLowerCase();
+    const run = (this.depositQueues.get(key) ?? Promise.resolve()).then(() =>
+      this.depositNow(channelId, asset, expectedHeld, amount),
+    );
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.depositQueues.set(key, tail);
+    void tail.then(() => {
+      if (this.depositQueues.get(key) === tail) this.depositQueues.delete(key);
+    });
+    return run;
+  }
+
+  private async depositNow(
     channelId: string,
     asset: string,
     expectedHeld: bigint,
@@ -999,12 +1030,21 @@ export class ChannelClient {
     await tx.wait();
   }
 
-  /** Lets the adjudicator take `amount` of the ERC-20 `asset`, unless it may already. */
+  /**
+   * Lets the adjudicator take `amount` more of the ERC-20 `asset`, unless its allowance covers it
+   * already. A short non-zero allowance is reset to zero first (tokens such as USDT refuse to
+   * change one non-zero allowance to another). Called under the asset's deposit queue.
+   */
   private async approve(asset: string, amount: bigint): Promise<void> {
     const token = new Contract(asset, ERC20_ABI, this.deps.adjudicator.runner);
     const spender = await this.deps.adjudicator.getAddress();
-    if (((await token.allowance(this.address, spender)) as bigint) >= amount) return;
-    await ((await token.approve(spender, amount)) as ContractTransactionResponse).wait();
+    const allowance = (await token.allowance(this.address, spender)) as bigint;
+    if (allowance >= amount) return;
+    if (allowance > 0n)
+      await ((await token.approve(spender, 0n)) as ContractTransactionResponse).wait();
+    await (
+      (await token.approve(spender, allowance + amount)) as ContractTransactionResponse
+    ).wait();
   }
 
   private async requireFunded(channelId: string, asset: string, total: bigint): Promise<void> {

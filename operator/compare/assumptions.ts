@@ -26,7 +26,7 @@ export const ASSUMPTIONS: Record<ComparedSystem, Assumptions> = {
     label: "ZK rollup",
     dataAvailability: "on L1: every batch's pubdata in calldata; the state can be rebuilt from L1",
     liveness:
-      "an operator (and prover) to include transfers; if it stops, forced withdrawals and exodus mode after the deposit deadline",
+      "an operator (and prover) to include transfers; if it leaves a deposit unprocessed past its deadline, exodus mode: users withdraw with a Merkle proof against the last verified root",
     operatorTrust:
       "none for safety: a Groth16 proof checks every transition; the trusted setup must not be subverted",
     exitsAndWithdrawals: "final once the batch's proof is verified",

@@ -7,6 +7,7 @@
 import os from "node:os";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { L1Baseline } from "../baseline/l1";
+import { InputError } from "../core/errors";
 import {
   runBench,
   round,
@@ -30,6 +31,9 @@ import { makeWorkload, type Workload, type WorkloadParams } from "./workload";
 export * from "./types";
 export * from "./workload";
 
+/** Hardhat's chain id: the embedded network and `npx hardhat node`. */
+const DEV_CHAIN_ID = 31337n;
+
 /** The runners, L1 first: every system plays the same workload. */
 export const RUNNERS: readonly SystemRunner[] = [
   l1Runner,
@@ -51,7 +55,7 @@ export const THROUGHPUT: readonly {
     system: "l1",
     suite: l1Erc20Suite,
     record: { system: "l1-erc20", metric: "erc20-throughput" },
-    what: "ERC-20 transfers that fit the block gas limit, per 12 s slot",
+    what: "derived: block gas limit / the ERC-20 transfer's gas / 12 s slot",
   },
   {
     system: "zk-rollup",
@@ -112,6 +116,8 @@ export interface CompareResult {
     hardfork: string;
     seconds: number;
     quick: boolean;
+    throughput: boolean;
+    only: ComparedSystem[];
   };
 }
 
@@ -123,6 +129,16 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
   const runners = RUNNERS.filter(
     (r) => r.system === "l1" || only.length === 0 || only.includes(r.system),
   );
+  // Refuse what cannot run before anything runs: a workload a system cannot carry, or a chain
+  // whose clock the run cannot move (it waits out challenge and exit periods by time travel) and
+  // whose accounts it cannot fund freely.
+  for (const runner of runners) runner.check?.(options.workload);
+  const { chainId } = await options.hre.ethers.provider.getNetwork();
+  if (chainId !== DEV_CHAIN_ID)
+    throw new InputError(
+      "--network",
+      `the comparison runs on a development chain (chain id ${DEV_CHAIN_ID}: the embedded network or a \`npx hardhat node\`), not chain ${chainId}: it moves the chain's clock through challenge and exit periods and funds its accounts from the first signer`,
+    );
   const runs: SystemRun[] = [];
   let baseline: L1Baseline | undefined;
   const workloadSuite: BenchSuite = {
@@ -186,6 +202,8 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
       ),
       seconds: round((Date.now() - started) / 1000, 1),
       quick: options.quick,
+      throughput: options.throughput,
+      only: [...only],
     },
   };
 }

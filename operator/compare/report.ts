@@ -223,6 +223,8 @@ export function reportMarkdown(result: CompareResult, chartFile = CHART_FILE): s
   const rerun = [
     "npm run bench -- --compare",
     e.quick ? "--quick" : "",
+    e.throughput ? "" : "--no-throughput",
+    e.only.length > 0 ? `--only ${e.only.join(" ")}` : "",
     `--users ${w.params.users} --tokens ${w.params.tokens} --transfers ${w.params.transfers}`,
     `--withdrawals ${w.params.withdrawals} --seed ${w.params.seed}`,
   ]

@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import { Command } from "commander";
 import { SUITES, formatTable, runBench, writeJson } from "../../operator/bench";
 import { RUNNERS, runCompare } from "../../operator/compare";
@@ -72,6 +73,7 @@ export function benchCommand(io: Io): Command {
       .flatMap((name) => name.split(","))
       .filter((n) => n !== "");
     let workload: WorkloadParams | undefined;
+    let reportDir = "";
     if (compare) {
       if (opts.large === true) throw new InputError("--large", "is not used with --compare");
       const known = RUNNERS.map((r) => r.system as string);
@@ -81,8 +83,18 @@ export function benchCommand(io: Io): Command {
             "--only",
             `unknown system ${JSON.stringify(name)} for --compare; known: ${known.join(", ")}`,
           );
-      const reportDir = String(opts.reportDir);
+      reportDir = String(opts.reportDir);
       if (reportDir.trim() === "") throw new InputError("--report-dir", "must name a directory");
+      // Checked before the run, so that a long run is not lost to a directory it cannot write.
+      try {
+        fs.mkdirSync(reportDir, { recursive: true });
+        fs.accessSync(reportDir, fs.constants.W_OK);
+      } catch (error) {
+        throw new InputError(
+          "--report-dir",
+          `cannot write to ${JSON.stringify(reportDir)}: ${(error as Error).message}`,
+        );
+      }
       workload = { ...DEFAULT_WORKLOAD };
       for (const key of WORKLOAD_FLAGS)
         workload[key] = flagValue(`--${key}`, opts[key], wholeNumber);
@@ -113,13 +125,13 @@ export function benchCommand(io: Io): Command {
           progress: (line) => io.err(line),
           signal: abort.signal,
         });
-        const written = writeReport(result, String(opts.reportDir));
         io.out(shortTable(result));
-        io.out(`\nreport written to ${written.report}, chart to ${written.chart}`);
         if (json !== undefined) {
           writeJson(json, result.records);
-          io.out(`${result.records.length} records written to ${json}`);
+          io.out(`\n${result.records.length} records written to ${json}`);
         }
+        const written = writeReport(result, reportDir);
+        io.out(`report written to ${written.report}, chart to ${written.chart}`);
         return;
       }
       const records = await runBench({

@@ -78,6 +78,16 @@ describe("scripts/cli (npx l2kit)", function () {
       ],
       [["bench", "--compare", "--only", "nowhere"], {}, /unknown system "nowhere" for --compare/],
       [["bench", "--compare", "--large"], {}, /--large: is not used with --compare/],
+      [
+        ["bench", "--compare", "--report-dir", "package.json"],
+        {},
+        /--report-dir: cannot write to "package.json"/,
+      ],
+      [
+        ["bench", "--compare", "--users", "8", "--tokens", "2"],
+        {},
+        /--users: the ZK rollup's test circuit holds 15 accounts/,
+      ],
       [["bench", "--network", "remote"], {}, /L2KIT_RPC_URL: required with --network remote/],
       [
         ["deploy", "nowhere"],
@@ -266,7 +276,7 @@ describe("scripts/cli (npx l2kit)", function () {
     expect(r.out).to.match(/Plasma \(MVP\)\s+[\d,]+\s+[\d.]+x\s+.*14 d/);
     const report = fs.readFileSync(path.join(dir, "REPORT.md"), "utf8");
     expect(report).to.include(
-      "--compare --quick --users 3 --tokens 1 --transfers 4 --withdrawals 1 --seed 5",
+      "--compare --quick --no-throughput --only plasma --users 3 --tokens 1 --transfers 4 --withdrawals 1 --seed 5",
     );
     expect(report).to.include("](comparison.svg)");
     expect(report).to.not.include("ZK rollup |");

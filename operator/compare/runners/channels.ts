@@ -19,6 +19,7 @@ import os from "node:os";
 import path from "node:path";
 import { formatUnits, MaxUint256, type TransactionReceipt } from "ethers";
 import { deployChannelsWithSigner } from "../../../deploy";
+import type { ChannelClient } from "../../channels/client";
 import { localClients } from "../../channels/local";
 import { channelNodeSettings } from "../../channels/settings";
 import { channelsDomain } from "../../channels/state";
@@ -58,18 +59,39 @@ export function hubCollateral(workload: Workload): bigint[][] {
 
 /** How long a routed payment may take before the run gives up on it (it takes milliseconds). */
 const SETTLE_TIMEOUT_MS = 30_000;
+/** How long the clients' background work (forwarding, claiming) may take to finish. */
+const IDLE_TIMEOUT_MS = 30_000;
 
-/** `settled`, or an error once `ms` have passed (a lock the hub did not forward never settles). */
-async function settledWithin(settled: Promise<void>, ms: number, what: string): Promise<void> {
+/** `work`, or an error saying `message` once `ms` have passed. */
+async function within(work: Promise<unknown>, ms: number, message: string): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not settled within ${ms / 1000} s`)), ms);
+    timer = setTimeout(() => reject(new Error(message)), ms);
   });
   try {
-    await Promise.race([settled, timeout]);
+    await Promise.race([work, timeout]);
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** `settled`, or an error once `ms` have passed (a lock the hub did not forward never settles). */
+function settledWithin(settled: Promise<void>, ms: number, what: string): Promise<void> {
+  return within(settled, ms, `${what}: not settled within ${ms / 1000} s`);
+}
+
+/**
+ * Resolves once no client has background work left (work can start more work: a claim travels
+ * back hop by hop); throws if some is still running after `ms`.
+ */
+async function allIdle(clients: readonly ChannelClient[], ms = IDLE_TIMEOUT_MS): Promise<void> {
+  const deadline = Date.now() + ms;
+  const message = `channel clients still busy (forwarding or claiming) after ${ms / 1000} s`;
+  do {
+    const left = deadline - Date.now();
+    if (left <= 0) throw new Error(message);
+    await within(Promise.all(clients.map((c) => c.idle())), left, message);
+  } while (clients.some((c) => c.busy));
 }
 
 const mean = (xs: readonly number[]): number =>
@@ -106,6 +128,7 @@ export const channelsRunner: SystemRunner = {
     const challengeDuration = defaults.minChallengeSeconds;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "l2kit-compare-channels-"));
     const stores: Store[] = [];
+    let everyone: ChannelClient[] = [];
     try {
       const wallets = [hub, ...world.users];
       for (const i of wallets.keys())
@@ -172,11 +195,7 @@ export const channelsRunner: SystemRunner = {
 
       // Transfers: each a hash-time-locked payment routed through the hub, one after another.
       ctx.progress(`  ${workload.transfers.length} payments routed user → hub → user`);
-      const everyone = [hubClient, ...clients];
-      const idle = async (): Promise<void> => {
-        do await Promise.all(everyone.map((c) => c.idle()));
-        while (everyone.some((c) => c.busy));
-      };
+      everyone = [hubClient, ...clients];
       await chain.mark();
       const started = Date.now();
       for (const [k, t] of workload.transfers.entries()) {
@@ -197,7 +216,7 @@ export const channelsRunner: SystemRunner = {
           SETTLE_TIMEOUT_MS,
           `payment ${k} (user ${t.from} → hub → user ${t.to})`,
         );
-        await idle();
+        await allIdle(everyone);
         if ((k + 1) % 100 === 0) ctx.progress(`  ${k + 1}/${workload.transfers.length} payments`);
       }
       const transferSeconds = (Date.now() - started) / 1000;
@@ -250,27 +269,31 @@ export const channelsRunner: SystemRunner = {
         }
       }
 
-      // L1 gas per payment against the payments a channel carries in its life: a payment uses
-      // two channels (the payer's and the payee's), each funded by both sides and closed once.
+      // L1 gas per payment against the payments a channel carries in its life. Derived: a
+      // payment uses two channels (the payer's and the payee's), each funded by both sides and
+      // closed once. Measured: what this run spent (every channel funded, the withdrawers' closed)
+      // over its payments, at its mean payments per channel.
       const channels = userCount * tokenCount;
       const fundGas = mean(userFundGas.map((g, c) => g + hubFundGas[c]));
       const perChannel = fundGas + mean(closeGas);
       const perPair = 2 * perChannel;
-      const measuredSize = (2 * workload.transfers.length) / channels;
+      const transfers = workload.transfers.length;
+      const measuredSize = (2 * transfers) / channels;
       const derivedMethod =
         closeGas.length > 0
-          ? "derived: measured fund + close gas / payments"
-          : "derived: measured fund gas / payments (no close in this run: --withdrawals 0)";
+          ? "derived: every channel funded and closed once (measured mean fund + close gas), 2 channels per payment, over `size` payments per channel"
+          : "derived: every channel funded once (measured mean fund gas; no close in this run: --withdrawals 0), 2 channels per payment, over `size` payments per channel";
       const scaling: ScalingPoint[] = SCALING_SIZES.map((size) => ({
         size,
         gasPerTransfer: Math.round(perPair / size),
         method: derivedMethod,
       }));
       const exact = scaling.find((p) => p.size === measuredSize);
+      const runGas = meter.totals.deposits.gas + meter.totals.withdrawals.gas;
       const measured = {
         size: Math.round(measuredSize * 100) / 100,
-        gasPerTransfer: Math.round(perPair / measuredSize),
-        method: `measured: this run's mean payments per channel (${2 * workload.transfers.length} channel payments over ${channels} channels)${closeGas.length > 0 ? "" : ", fund gas only"}`,
+        gasPerTransfer: Math.round(runGas / transfers),
+        method: `measured: this run's deposits and closes over its payments (${closeGas.length} of ${channels} channels closed)`,
       };
       if (exact !== undefined) Object.assign(exact, measured);
       else scaling.push(measured);
@@ -279,7 +302,7 @@ export const channelsRunner: SystemRunner = {
       const decimals = await Promise.all(world.tokens.map((token) => token.decimals()));
       const unilateral =
         L1_SLOT_SECONDS + Number(challengeDuration) + L1_SLOT_SECONDS + L1_FINALITY_SECONDS;
-      const perPayment = transferSeconds / workload.transfers.length;
+      const perPayment = transferSeconds / transfers;
       const totalCollateral = collateralByToken.reduce((a, b) => a + b, 0n);
       return {
         system: "channels",
@@ -322,12 +345,18 @@ export const channelsRunner: SystemRunner = {
           "one channel per user and token: the client carries one asset per channel (the adjudicator could hold several)",
           "the hub forwards each lock at its full amount (no fee) and is paid back upstream: balances check exactly",
           "gas counts every L1 transaction of the users and the hub: the hub's approval per token (setup), each channel's approval and deposit by the user and the hub's collateral deposit (deposits), each withdrawer's conclude (withdrawals); payments send none",
-          `scaling: 2 channels × (mean fund gas ${Math.round(fundGas)} + mean close gas ${Math.round(mean(closeGas))}) / payments per channel`,
+          `scaling: derived points assume every channel funded and closed once, 2 channels × (mean fund gas ${Math.round(fundGas)} + mean close gas ${Math.round(mean(closeGas))}) / payments per channel; the measured point is this run's deposit and close gas over its ${transfers} payments (${closeGas.length} of ${channels} channels closed)`,
           "the hub must be online to route and to countersign closes; every party (or its watchtower) must check L1 once per challenge period",
           "the lean PaymentChannels contract is not used: it has no hash-time locks, so it cannot route",
         ],
       };
     } finally {
+      // No store closes under a client's background work; a failure here must not hide the run's.
+      try {
+        await allIdle(everyone);
+      } catch (error) {
+        ctx.progress(`  channels: closing the stores anyway: ${String(error)}`);
+      }
       for (const s of stores) s.close();
       fs.rmSync(dir, { recursive: true, force: true });
     }

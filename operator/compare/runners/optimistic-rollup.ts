@@ -7,14 +7,16 @@
  * chain's clock is moved forward), the sequencer finalises the batches and the withdrawers prove
  * their withdrawals against the final state and claim them on L1.
  *
- * Every L1 transaction of the run is counted: the sequencer's registration and the tokens'
- * registrations (setup), the users' approvals, deposits, proofs and claims, and the sequencer's
- * bond, batches and finalisations (read from the blocks each phase mined).
+ * Every L1 transaction of the run is counted: the sequencer's registration, the tokens'
+ * registrations and the sequencer's bond (setup: the run posts the sequencer's first top-up
+ * itself, and any later top-up the sequencer sends is moved to setup too), the users' approvals,
+ * deposits, proofs and claims, and the sequencer's batches and finalisations (read from the
+ * blocks each phase mined).
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { parseEther, type Provider, type Signer } from "ethers";
+import { parseEther, type Provider, type Signer, type TransactionReceipt } from "ethers";
 import { deployOptimisticRollupWithSigner } from "../../../deploy";
 import { OPTIMISTIC_DEFAULTS } from "../../../deploy/modules/OptimisticRollup";
 import type { OptimisticRollup } from "../../../typechain-types";
@@ -24,7 +26,7 @@ import { L2kitError } from "../../core/errors";
 import { advanceChain, pollUntil } from "../../core/rpc";
 import { coreSettings, pollOf, publisherConfig } from "../../core/settings";
 import { Store } from "../../core/store";
-import { optimisticRollupAt } from "../../optimistic/abi";
+import { optimisticRollupAt, optimisticRollupInterface } from "../../optimistic/abi";
 import { OptimisticClient, signL2Tx } from "../../optimistic/client";
 import { rollupDomain } from "../../optimistic/protocol";
 import { createSequencerApi } from "../../optimistic/sequencer/api";
@@ -40,6 +42,7 @@ import {
   L1_SLOT_SECONDS,
   SCALING_SIZES,
   type CompareContext,
+  type Phase,
   type ScalingPoint,
   type SystemRunner,
 } from "../types";
@@ -92,6 +95,10 @@ export const optimisticRollupRunner: SystemRunner = {
     }
 
     const seqSettings = loadConfig(sequencerSettings, { env: {} });
+    const bondTopUp = seqSettings.bondTopUp ?? full.batchBond * 4n;
+    // Setup: the sequencer's bond, the top-up its first post would send (from its own key, before
+    // it starts), so that it finds its free bond sufficient during the phases.
+    await meter.track("setup", rollup.addBond({ value: bondTopUp }));
     const core = { ...loadConfig(coreSettings, { env: {} }), pollIntervalMs: POLL_INTERVAL_MS };
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "l2kit-compare-optimistic-"));
     let store: Store | undefined;
@@ -106,7 +113,7 @@ export const optimisticRollupRunner: SystemRunner = {
           domain: rollupDomain(chainId, d.rollup),
           fromBlock: d.deployBlock,
           batchBond: full.batchBond,
-          bondTopUp: seqSettings.bondTopUp ?? full.batchBond * 4n,
+          bondTopUp,
           challengeWindowSeconds: Number(full.challengeWindow),
           maxBatchWaitMs: seqSettings.maxBatchWaitMs,
           maxBatchRecords: seqSettings.maxBatchRecords,
@@ -131,6 +138,9 @@ export const optimisticRollupRunner: SystemRunner = {
         sequencerKey.address,
         ...world.users.map((u) => u.address),
       ]);
+      // Closes a phase; a bond top-up the sequencer sent meanwhile is setup, not the phase's.
+      const closePhase = async (phase: Phase): Promise<void> =>
+        bondsToSetup(meter, provider, d.rollup, phase, await chain.close(phase));
       await chain.mark();
 
       // Deposits: approve and depositERC20 for every user and token; one batch takes the inbox.
@@ -151,54 +161,68 @@ export const optimisticRollupRunner: SystemRunner = {
         { timeoutMs: WAIT_MS, intervalMs: 20 },
       );
       const depositBatches = await sealAndPost(seq, since);
-      await chain.close("deposits");
+      await closePhase("deposits");
 
       // Transfers: each one signed by its sender and accepted by the sequencer's API.
       ctx.progress(`  ${workload.transfers.length} signed transfers through the sequencer's API`);
-      const hashes: string[] = [];
+      const submitted: { hash: string; at: number }[] = [];
       since = seq.db.lastSeq();
       const started = Date.now();
       for (const t of workload.transfers) {
+        const at = Date.now();
         const sent = await clients[t.from].transfer({
           to: world.users[t.to].address,
           amount: t.amount,
           token: tokenIds[t.token],
         });
-        hashes.push(sent.hash);
+        submitted.push({ hash: sent.hash, at });
       }
       const accepted = Date.now();
       const transferSeconds = (accepted - started) / 1000;
       const transferBatches = await sealAndPost(seq, since);
       const postSeconds = (Date.now() - accepted) / 1000;
-      for (const hash of hashes) {
+      for (const { hash } of submitted) {
         const view = seq.tx(hash)?.view;
         if (view !== "posted")
           throw new L2kitError("COMPARE_OPT_TX", `transfer ${hash} is ${view}, not posted`);
       }
+      // Each transfer from its own submission until its batch was seen on L1.
+      const finality = submitted.map((s) => (postedAt(seq, s.hash) - s.at) / 1000);
+      const finalitySeconds = mean(finality);
       ctx.progress(
         `  ${transferBatches.length} transfer batch(es) posted in ${postSeconds.toFixed(2)} s; challenge window of ${CHALLENGE_WINDOW} s`,
       );
       await passWindow(seq, provider);
-      await chain.close("transfers");
+      await closePhase("transfers");
 
       // Withdrawals: each withdrawer withdraws its whole L2 balance of every token (as the
       // sequencer reports it), then proves each withdrawal against the final state and claims.
-      const withdrawStarted = Date.now();
+      // Each withdrawer's time: from its first request until its batch was on L1, the window's
+      // finalisation (shared, measured once), then its own proofs and claims.
       let withdrawBatches: StoredBatch[] = [];
+      const withdrawerSeconds: number[] = [];
       if (workload.withdrawers.length > 0) {
         ctx.progress(`  ${workload.withdrawers.length} withdrawer(s) withdraw everything`);
         since = seq.db.lastSeq();
+        const requests: { at: number; hashes: string[] }[] = [];
         for (const i of workload.withdrawers) {
+          const at = Date.now();
+          const hashes: string[] = [];
           const balances = (await clients[i].account()).balances;
           for (const tokenId of tokenIds) {
             const amount = BigInt(balances[tokenId] ?? "0");
-            if (amount > 0n) await clients[i].withdraw({ amount, token: tokenId });
+            if (amount > 0n)
+              hashes.push((await clients[i].withdraw({ amount, token: tokenId })).hash);
           }
+          requests.push({ at, hashes });
         }
         withdrawBatches = await sealAndPost(seq, since);
+        const windowStarted = Date.now();
         await passWindow(seq, provider);
-        for (const i of workload.withdrawers) {
+        const finalizeSeconds = (Date.now() - windowStarted) / 1000;
+        for (const [k, i] of workload.withdrawers.entries()) {
           const client = clients[i];
+          const ownStarted = Date.now();
           const mine = await pollUntil(
             `user ${i}'s withdrawals to be final`,
             async () => {
@@ -209,10 +233,15 @@ export const optimisticRollupRunner: SystemRunner = {
           );
           for (const w of mine) await client.proveWithdrawal(BigInt(w.id));
           for (const token of new Set(mine.map((w) => w.token))) await client.claim(token);
+          const { at, hashes } = requests[k];
+          const onL1 = Math.max(at, ...hashes.map((h) => postedAt(seq, h)));
+          withdrawerSeconds.push(
+            (onL1 - at) / 1000 + finalizeSeconds + (Date.now() - ownStarted) / 1000,
+          );
         }
       }
-      const withdrawSeconds = (Date.now() - withdrawStarted) / 1000;
-      await chain.close("withdrawals");
+      const withdrawSeconds = mean(withdrawerSeconds);
+      await closePhase("withdrawals");
 
       // Balances: withdrawers on L1, the others in the sequencer's state (whose root L1 holds).
       const headRoot = await rollup.headRoot();
@@ -247,11 +276,11 @@ export const optimisticRollupRunner: SystemRunner = {
         totals: meter.totals,
         transferSeconds,
         finality: {
-          measuredSeconds: postSeconds,
+          measuredSeconds: finalitySeconds,
           configuredSeconds: Number(CHALLENGE_WINDOW),
           productionSeconds:
-            postSeconds + L1_SLOT_SECONDS + Number(OPTIMISTIC_DEFAULTS.challengeWindow),
-          note: `sealing and posting the batch (measured), its L1 slot, then the ${days(OPTIMISTIC_DEFAULTS.challengeWindow)}-day challenge window: a transfer is final on L1 only when the window closes unchallenged (the batch's own L1 finality, ${L1_FINALITY_SECONDS / 60} min, falls inside it)`,
+            finalitySeconds + L1_SLOT_SECONDS + Number(OPTIMISTIC_DEFAULTS.challengeWindow),
+          note: `from submission until its batch is posted on L1 (measured: mean over the transfers, waiting for the rest of the batch included), its L1 slot, then the ${days(OPTIMISTIC_DEFAULTS.challengeWindow)}-day challenge window: a transfer is final on L1 only when the window closes unchallenged (the batch's own L1 finality, ${L1_FINALITY_SECONDS / 60} min, falls inside it)`,
         },
         withdrawal:
           workload.withdrawers.length === 0
@@ -268,7 +297,7 @@ export const optimisticRollupRunner: SystemRunner = {
                   withdrawSeconds +
                   4 * L1_SLOT_SECONDS +
                   Number(OPTIMISTIC_DEFAULTS.challengeWindow),
-                note: `the withdrawal's batch, the ${days(OPTIMISTIC_DEFAULTS.challengeWindow)}-day challenge window, finalize, proveWithdrawal and claim (an L1 slot each for the four transactions) plus this run's measured work`,
+                note: `the withdrawal's batch, the ${days(OPTIMISTIC_DEFAULTS.challengeWindow)}-day challenge window, finalize, proveWithdrawal and claim (an L1 slot each for the four transactions) plus this run's measured work (mean per withdrawer: from its request until its batch is on L1, the finalize, then its own proofs and claims)`,
               },
         scaling,
         withdrawn,
@@ -285,7 +314,7 @@ export const optimisticRollupRunner: SystemRunner = {
           productionChallengeWindow: Number(OPTIMISTIC_DEFAULTS.challengeWindow),
           forceDelay: Number(full.forceDelay),
           batchBond: full.batchBond.toString(),
-          bondTopUp: (seqSettings.bondTopUp ?? full.batchBond * 4n).toString(),
+          bondTopUp: bondTopUp.toString(),
           records: "calldata",
           tokens: tokenIds.length,
           pollIntervalMs: POLL_INTERVAL_MS,
@@ -293,7 +322,7 @@ export const optimisticRollupRunner: SystemRunner = {
         notes: [
           "the real Sequencer service runs in process on the same EVM (watcher, publisher, SQLite store, HTTP API); users are OptimisticClients",
           `the sequencer seals a batch when it holds ${seqSettings.maxBatchRecords} transactions or its oldest has waited ${seqSettings.maxBatchWaitMs} ms; the run ends that wait with the sequencer's own trySeal once a phase's last transaction is accepted (in production a transfer may wait up to ${seqSettings.maxBatchWaitMs / 1000} s more for its batch)`,
-          `the sequencer bonds ${full.batchBond} wei per batch until it is final (it tops up ${seqSettings.bondTopUp ?? full.batchBond * 4n} wei at a time); the bond is returned at finalisation, only its transactions' gas is counted`,
+          `the sequencer bonds ${full.batchBond} wei per batch until it is final (it tops up ${bondTopUp} wei at a time); the bond is returned at finalisation, only its transactions' gas is counted, in setup: the run posts the first top-up before the deposits, and any later addBond the sequencer sends is moved to setup`,
           "safety assumes one honest challenger watches every batch during the window; no challenge happened in this run",
           "the sequencer's finalize transaction (after each window) is counted in the phase that waited for it: transfers, then withdrawals",
           "withdrawals are credited by proveWithdrawal against a final batch, then paid by claim (one per user and token)",
@@ -308,6 +337,41 @@ export const optimisticRollupRunner: SystemRunner = {
     }
   },
 };
+
+function mean(xs: readonly number[]): number {
+  return xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+/** Wall-clock time (ms) at which the batch holding the L2 transaction `hash` was seen on L1. */
+function postedAt(seq: Sequencer, hash: string): number {
+  const t = seq.db.txByHash(hash.toLowerCase());
+  const b = t?.batch == null ? undefined : seq.db.batch(t.batch);
+  if (b?.postedAt == null)
+    throw new L2kitError("COMPARE_OPT_TX", `transaction ${hash} has no batch on L1`);
+  return b.postedAt;
+}
+
+/**
+ * Moves the sequencer's bond top-ups (`addBond` to the rollup) among a phase's receipts from
+ * `phase` to setup: a bond is setup, whichever phase the sequencer happened to send it in.
+ */
+async function bondsToSetup(
+  meter: GasMeter,
+  provider: Provider,
+  rollup: string,
+  phase: Phase,
+  receipts: readonly TransactionReceipt[],
+): Promise<void> {
+  const selector = optimisticRollupInterface.getFunction("addBond")!.selector;
+  for (const r of receipts) {
+    if (r.to?.toLowerCase() !== rollup.toLowerCase()) continue;
+    const tx = await provider.getTransaction(r.hash);
+    if (tx === null || !tx.data.startsWith(selector)) continue;
+    meter.totals[phase].gas -= Number(r.gasUsed);
+    meter.totals[phase].txs -= 1;
+    meter.add("setup", r);
+  }
+}
 
 function days(seconds: bigint): string {
   return (Number(seconds) / 86_400).toString();

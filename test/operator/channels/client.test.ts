@@ -221,6 +221,46 @@ describe("channels: payment-channel client", function () {
     expect(await adjudicator.holdings(id, asset)).to.equal(0n);
   });
 
+  it("funds two ERC-20 channels in one token at once, one deposit after the other", async function () {
+    const d = await loadFixture(deployed);
+    const [deployer] = await ethers.getSigners();
+    const token = await (
+      await ethers.getContractFactory("BaselineToken")
+    ).deploy("Token", "TKN", deployer.address);
+    const asset = await token.getAddress();
+    // Bob (the responder, a hub) holds the token; alice and carol open with him at the same time.
+    const bob = client(d, 2, { policy: { assets: [asset] } });
+    const openers = [client(d, 1), client(d, 3)];
+    for (const c of [bob, ...openers]) await (await token.mint(c.address, 10n * ONE)).wait();
+    // A short allowance left from before: raised by each deposit, never overwritten.
+    await (
+      await token.connect(new Wallet(hardhatDevKey(2), ethers.provider)).approve(d.adjudicator, 5n)
+    ).wait();
+    for (const c of openers) {
+      c.connect(bob.address, new DirectPeerLink(bob));
+      bob.connect(c.address, new DirectPeerLink(c));
+    }
+    const ids = await Promise.all(
+      openers.map((c, k) =>
+        c.open({
+          peer: bob.address,
+          myDeposit: ONE,
+          peerDeposit: BigInt(k + 2) * ONE,
+          asset,
+          challengeDuration: DURATION,
+        }),
+      ),
+    );
+    const adjudicator = adjudicatorAt(d.adjudicator, ethers.provider);
+    for (const [k, id] of ids.entries()) {
+      expect(await adjudicator.holdings(id, asset)).to.equal(BigInt(k + 3) * ONE);
+      expect(bob.channel(id).row.status).to.equal("open");
+      expect(openers[k].channel(id).row.status).to.equal("open");
+    }
+    expect(await token.balanceOf(bob.address)).to.equal(5n * ONE);
+    expect(await token.allowance(bob.address, d.adjudicator)).to.equal(5n);
+  });
+
   it("answers a stale close with its latest state and is paid by it", async function () {
     const d = await loadFixture(deployed);
     const { alice, bob } = pair(d);

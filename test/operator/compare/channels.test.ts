@@ -63,13 +63,21 @@ describe("compare: payment-channel runner", function () {
         .toString(),
     );
 
-    // A channel's fund and close gas spread over more payments: falling with size.
+    // Derived: a channel's fund and close gas spread over more payments, falling with size.
     const sizes = run.scaling.map((p) => p.size);
     expect(sizes).to.deep.equal([...sizes].sort((a, b) => a - b));
-    for (let k = 1; k < run.scaling.length; k++)
-      expect(run.scaling[k].gasPerTransfer).to.be.lessThan(run.scaling[k - 1].gasPerTransfer);
+    const derived = run.scaling.filter((p) => p.method.startsWith("derived"));
+    expect(derived.length).to.be.greaterThan(1);
+    for (const p of derived) expect(p.method).to.include("every channel funded and closed once");
+    for (let k = 1; k < derived.length; k++)
+      expect(derived[k].gasPerTransfer).to.be.lessThan(derived[k - 1].gasPerTransfer);
+    // Measured: this run's deposits and closes (only the withdrawers' channels) over its payments.
     const measured = run.scaling.filter((p) => p.method.startsWith("measured"));
     expect(measured.map((p) => p.size)).to.deep.equal([(2 * 6) / (users * tokens)]);
+    expect(measured[0].gasPerTransfer).to.equal(
+      Math.round((run.totals.deposits.gas + run.totals.withdrawals.gas) / 6),
+    );
+    expect(measured[0].method).to.include(`(${2 * tokens} of ${users * tokens} channels closed)`);
 
     const challenge = loadConfig(channelNodeSettings, { env: {} }).minChallengeSeconds;
     expect(run.params.challengeSeconds).to.equal(Number(challenge));

@@ -13,10 +13,10 @@ describe("compare: optimistic rollup runner", function () {
     const ctx = await compareContext({ users, tokens, transfers: 6, withdrawals }, lines);
     const run = await optimisticRollupRunner.run(ctx);
 
-    // Setup: the sequencer's registration and one registerToken per token.
-    expect(run.totals.setup.txs).to.equal(1 + tokens);
-    // Deposits: approve + depositERC20 each, then the sequencer's first bond and one batch.
-    expect(run.totals.deposits.txs).to.equal(2 * users * tokens + 2);
+    // Setup: the sequencer's registration, one registerToken per token and the sequencer's bond.
+    expect(run.totals.setup.txs).to.equal(1 + tokens + 1);
+    // Deposits: approve + depositERC20 each, then one batch (no bond: it was posted in setup).
+    expect(run.totals.deposits.txs).to.equal(2 * users * tokens + 1);
     // Transfers: six fit one batch (1,000 records); then the sequencer's finalize.
     expect(run.params.transferBatches).to.equal(1);
     expect(run.totals.transfers.txs).to.equal(2);
@@ -25,6 +25,8 @@ describe("compare: optimistic rollup runner", function () {
     expect(run.finality.configuredSeconds).to.equal(3600);
     expect(run.withdrawal.configuredSeconds).to.equal(3600);
     expect(run.finality.productionSeconds).to.be.greaterThan(7 * 24 * 3600);
+    expect(run.finality.measuredSeconds).to.be.greaterThan(0);
+    expect(run.withdrawal.measuredSeconds).to.be.greaterThan(0);
 
     const { workload } = ctx;
     const sum = (who: number[]): bigint =>

@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { PLASMA_DEFAULTS } from "../../../deploy/modules/Plasma";
 import { InputError } from "../../../operator/core/errors";
-import { plasmaRunner } from "../../../operator/compare/runners/plasma";
+import { plasmaRunner, withdrawalLatency } from "../../../operator/compare/runners/plasma";
+import { L1_SLOT_SECONDS } from "../../../operator/compare/types";
 import { compareContext } from "../../helpers/compare";
 
 describe("compare: Plasma runner", function () {
@@ -55,9 +56,79 @@ describe("compare: Plasma runner", function () {
 
   it("refuses more deposits than fit before the first child block", async function () {
     const ctx = await compareContext();
-    const workload = { ...ctx.workload, params: { ...ctx.workload.params, users: 500, tokens: 2 } };
+    const params = { ...ctx.workload.params, users: 500, tokens: 2 };
+    // check() alone, without a chain; run() checks the same first.
+    const checked = (() => {
+      try {
+        plasmaRunner.check!(params);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(checked).to.be.instanceOf(InputError);
+    expect((checked as InputError).field).to.equal("--users");
+    expect(() => plasmaRunner.check!({ ...params, users: 2, tokens: 500 }))
+      .to.throw(InputError)
+      .with.property("field", "--tokens");
+    expect(() => plasmaRunner.check!({ ...params, users: 333, tokens: 3 })).not.to.throw();
+    const workload = { ...ctx.workload, params };
     const error = await plasmaRunner.run({ ...ctx, workload }).catch((e: unknown) => e);
     expect(error).to.be.instanceOf(InputError);
     expect((error as InputError).field).to.equal("--users");
+  });
+
+  it("runs a workload without withdrawals and reports no withdrawal latency", async function () {
+    const ctx = await compareContext({ users: 3, tokens: 1, transfers: 3, withdrawals: 0 });
+    const run = await plasmaRunner.run(ctx);
+    expect(run.totals.withdrawals).to.deep.equal({ gas: 0, txs: 0 });
+    expect(run.withdrawn).to.equal(0n);
+    expect(run.withdrawal).to.deep.equal({
+      measuredSeconds: 0,
+      configuredSeconds: 0,
+      productionSeconds: 0,
+      note: "no withdrawals in this workload",
+    });
+  });
+
+  it("withdrawalLatency: zero for every figure when nobody withdraws", function () {
+    const none = withdrawalLatency({
+      started: [],
+      waited: 0n,
+      exitSeconds: [],
+      processSeconds: 0,
+      processCalls: 0,
+      processor: -1,
+    });
+    expect(none).to.deep.equal({
+      measuredSeconds: 0,
+      configuredSeconds: 0,
+      productionSeconds: 0,
+      note: "no withdrawals in this workload",
+    });
+  });
+
+  it("measures a withdrawal per withdrawer: the mean exitAll plus the processExits that pay all", function () {
+    const mep = PLASMA_DEFAULTS.minExitPeriod;
+    const exit = (pos: bigint) => ({
+      pos,
+      startedAt: 1000n,
+      blockTime: 900n,
+      exitableAt: 900n + 2n * 3600n,
+    });
+    const latency = withdrawalLatency({
+      started: [exit(1n), exit(2n), exit(3n)],
+      waited: 7000n,
+      // Three withdrawers one after another: 1 + 2 + 3 s in sequence, 2 s each on average.
+      exitSeconds: [1, 2, 3],
+      processSeconds: 0.5,
+      processCalls: 1,
+      processor: 0,
+    });
+    expect(latency.measuredSeconds).to.equal(2.5);
+    expect(latency.configuredSeconds).to.equal(7000);
+    // The last exit waits until its block time + 2·MEP, counted from its start.
+    expect(latency.productionSeconds).to.equal(
+      Number(900n + 2n * mep - 1000n) + 2 * L1_SLOT_SECONDS + 2.5,
+    );
   });
 });

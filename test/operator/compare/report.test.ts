@@ -58,6 +58,8 @@ function result(): CompareResult {
       hardfork: "osaka",
       seconds: 61,
       quick: true,
+      throughput: true,
+      only: ["optimistic-rollup"],
     },
   };
 }
@@ -95,7 +97,7 @@ describe("compare: report and chart", function () {
       expect(md).to.include(section);
     expect(md).to.include("](comparison.svg)");
     expect(md).to.include(
-      "npm run bench -- --compare --quick --users 3 --tokens 1 --transfers 4 --withdrawals 1 --seed 3",
+      "npm run bench -- --compare --quick --only optimistic-rollup --users 3 --tokens 1 --transfers 4 --withdrawals 1 --seed 3",
     );
     // 80,000 / 10 + 100 derived, at 10: marked; measured at 1: not.
     expect(md).to.include("8,100* (0.2382x)");

@@ -36,6 +36,12 @@ describe("compare: ZK rollup runner (operator service in process, real proofs)",
     const measured = run.scaling.filter((p) => p.method.startsWith("measured"));
     expect(measured.map((p) => p.size)).to.deep.equal([2]);
     expect(measured[0].gasPerTransfer).to.equal(Math.round(run.totals.transfers.gas / 2));
+    // The derived sizes price a transfer at 2^24 accounts (a 12-byte record), not the test
+    // circuit's 8 bytes.
+    for (const p of run.scaling.filter((p) => !p.method.startsWith("measured")))
+      expect(p.method).to.match(
+        /marginal at 2\^24 accounts .*12-byte record × 16 gas \+ SHA-256 share/,
+      );
     const gas = run.scaling.map((p) => p.gasPerTransfer);
     for (let i = 1; i < gas.length; i++) expect(gas[i]).to.be.lessThan(gas[i - 1]);
     // Far below an L1 transfer once the verification is shared by many transfers.
@@ -46,6 +52,13 @@ describe("compare: ZK rollup runner (operator service in process, real proofs)",
 
   it("refuses a workload with more accounts than the test circuit's tree", async function () {
     const ctx = await compareContext({ users: 8, tokens: 2, transfers: 1, withdrawals: 0 });
+    // check() alone, without a chain or a circuit; run() checks the same first.
+    expect(() => zkRollupRunner.check!(ctx.workload.params))
+      .to.throw(InputError)
+      .with.property("field", "--users");
+    expect(() =>
+      zkRollupRunner.check!({ ...ctx.workload.params, users: 5, tokens: 3 }),
+    ).not.to.throw();
     const error = await zkRollupRunner.run(ctx).catch((e: unknown) => e);
     expect(error).to.be.instanceOf(InputError);
     expect((error as InputError).field).to.equal("--users");
