@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Entry point of `npx l2kit`: runs the TypeScript CLI through ts-node (transpile only; `npm run
 // lint` type-checks). Registered the same way Hardhat registers it, so loading Hardhat's
-// TypeScript config later reuses this registration instead of adding a second one.
+// TypeScript config later reuses this registration instead of adding a second one. tsconfig.json
+// tells ts-node to transpile with swc (`"ts-node": { "swc": true }`): a process starts in under a
+// second instead of three, which every CLI call, spawned service and worker thread pays.
 "use strict";
 const path = require("node:path");
 
