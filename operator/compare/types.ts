@@ -8,6 +8,7 @@ import type { Provider, TransactionReceipt } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { L1Baseline } from "../baseline/l1";
 import type { BenchParams } from "../bench/harness";
+import { loadCoreConfig, type CoreConfig } from "../core/settings";
 import type { Workload, WorkloadParams } from "./workload";
 
 export type ComparedSystem = "l1" | "zk-rollup" | "optimistic-rollup" | "channels" | "plasma";
@@ -165,3 +166,17 @@ export const SCALING_SIZES = [1, 10, 100, 1000, 10_000] as const;
 export const L1_SLOT_SECONDS = 12;
 /** Ethereum's finality: two epochs of 32 slots after inclusion. */
 export const L1_FINALITY_SECONDS = 2 * 32 * L1_SLOT_SECONDS;
+
+/** The embedded chain's provider: an ethers Provider that also takes raw JSON-RPC calls (to move its clock). */
+export type ChainProvider = HardhatRuntimeEnvironment["ethers"]["provider"];
+
+/** How long any one wait on a service run in process may take before the run fails. */
+export const SERVICE_WAIT_MS = 60_000;
+
+/**
+ * The core settings for services run in process on the embedded chain: the defaults (the
+ * environment ignored), polling the chain every 50 ms instead of every second.
+ */
+export function inProcessCoreConfig(): CoreConfig {
+  return { ...loadCoreConfig({ env: {} }), pollIntervalMs: 50 };
+}

@@ -24,7 +24,7 @@ import type { Api } from "../../core/api";
 import { loadConfig } from "../../core/config";
 import { L2kitError } from "../../core/errors";
 import { advanceChain, pollUntil } from "../../core/rpc";
-import { coreSettings, pollOf, publisherConfig } from "../../core/settings";
+import { pollOf, publisherConfig } from "../../core/settings";
 import { Store } from "../../core/store";
 import { optimisticRollupAt, optimisticRollupInterface } from "../../optimistic/abi";
 import { OptimisticClient, signL2Tx } from "../../optimistic/client";
@@ -41,6 +41,9 @@ import {
   L1_FINALITY_SECONDS,
   L1_SLOT_SECONDS,
   SCALING_SIZES,
+  SERVICE_WAIT_MS,
+  inProcessCoreConfig,
+  type ChainProvider,
   type CompareContext,
   type Phase,
   type ScalingPoint,
@@ -48,19 +51,12 @@ import {
 } from "../types";
 import { UNIT } from "../workload";
 
-/** The embedded chain's provider, which also takes raw JSON-RPC calls (to move its clock). */
-type ChainProvider = Provider & { send(method: string, params: unknown[]): Promise<unknown> };
-
 /** The run's challenge window (chain time, moved forward): short, so nothing waits. */
 const CHALLENGE_WINDOW = 3600n;
-/** How often the in-process sequencer polls the embedded chain (its default is 1 s). */
-const POLL_INTERVAL_MS = 50;
 /** Accounts that send the scaling batches' transfers to each other. */
 const SCALING_ACCOUNTS = 8;
 /** EIP-7825 (Osaka): no transaction may use more gas than this. */
 const TX_GAS_CAP = 2 ** 24;
-/** How long any one wait on the sequencer may take before the run fails. */
-const WAIT_MS = 60_000;
 
 export const optimisticRollupRunner: SystemRunner = {
   system: "optimistic-rollup",
@@ -68,7 +64,7 @@ export const optimisticRollupRunner: SystemRunner = {
     "Optimistic rollup: the sequencer posts batches of signed transfers as calldata with a claimed root; withdrawals after the challenge window",
   async run(ctx) {
     const { workload, hre } = ctx;
-    const provider = hre.ethers.provider as unknown as ChainProvider;
+    const provider = hre.ethers.provider;
     const [funder] = await hre.ethers.getSigners();
     const world = await prepareWorld(hre, workload);
     const meter = new GasMeter();
@@ -99,7 +95,7 @@ export const optimisticRollupRunner: SystemRunner = {
     // Setup: the sequencer's bond, the top-up its first post would send (from its own key, before
     // it starts), so that it finds its free bond sufficient during the phases.
     await meter.track("setup", rollup.addBond({ value: bondTopUp }));
-    const core = { ...loadConfig(coreSettings, { env: {} }), pollIntervalMs: POLL_INTERVAL_MS };
+    const core = inProcessCoreConfig();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "l2kit-compare-optimistic-"));
     let store: Store | undefined;
     let sequencer: Sequencer | undefined;
@@ -158,7 +154,7 @@ export const optimisticRollupRunner: SystemRunner = {
       await pollUntil(
         "the sequencer to see every deposit",
         () => Number(seq.status().inboxSeen) >= entries,
-        { timeoutMs: WAIT_MS, intervalMs: 20 },
+        { timeoutMs: SERVICE_WAIT_MS, intervalMs: 20 },
       );
       const depositBatches = await sealAndPost(seq, since);
       await closePhase("deposits");
@@ -229,7 +225,7 @@ export const optimisticRollupRunner: SystemRunner = {
               const list = await client.withdrawals();
               return list.every((w) => w.final) ? list : undefined;
             },
-            { timeoutMs: WAIT_MS, intervalMs: 20 },
+            { timeoutMs: SERVICE_WAIT_MS, intervalMs: 20 },
           );
           for (const w of mine) await client.proveWithdrawal(BigInt(w.id));
           for (const token of new Set(mine.map((w) => w.token))) await client.claim(token);
@@ -317,7 +313,7 @@ export const optimisticRollupRunner: SystemRunner = {
           bondTopUp: bondTopUp.toString(),
           records: "calldata",
           tokens: tokenIds.length,
-          pollIntervalMs: POLL_INTERVAL_MS,
+          pollIntervalMs: core.pollIntervalMs,
         },
         notes: [
           "the real Sequencer service runs in process on the same EVM (watcher, publisher, SQLite store, HTTP API); users are OptimisticClients",
@@ -390,7 +386,7 @@ async function sealAndPost(seq: Sequencer, since: number): Promise<StoredBatch[]
       const s = seq.status();
       return s.pendingTxs === 0 && s.inboxConsumed === s.inboxSeen;
     },
-    { timeoutMs: WAIT_MS, intervalMs: 20 },
+    { timeoutMs: SERVICE_WAIT_MS, intervalMs: 20 },
   );
   const last = seq.db.lastSeq();
   const batches: StoredBatch[] = [];
@@ -402,7 +398,7 @@ async function sealAndPost(seq: Sequencer, since: number): Promise<StoredBatch[]
           const b = seq.db.batch(n);
           return b !== undefined && b.gasUsed !== null && b.batchId !== null ? b : undefined;
         },
-        { timeoutMs: WAIT_MS, intervalMs: 20 },
+        { timeoutMs: SERVICE_WAIT_MS, intervalMs: 20 },
       ),
     );
   }
@@ -416,7 +412,7 @@ async function passWindow(seq: Sequencer, provider: ChainProvider): Promise<void
   await pollUntil(
     "the sequencer to finalise its batches",
     () => last === undefined || seq.db.batch(last.seq)?.status === "final",
-    { timeoutMs: WAIT_MS, intervalMs: 20 },
+    { timeoutMs: SERVICE_WAIT_MS, intervalMs: 20 },
   );
 }
 
@@ -448,7 +444,7 @@ async function measureScaling(
       const s = seq.status();
       return Number(s.inboxSeen) > Number(s.inboxConsumed) + SCALING_ACCOUNTS - 1;
     },
-    { timeoutMs: WAIT_MS, intervalMs: 20 },
+    { timeoutMs: SERVICE_WAIT_MS, intervalMs: 20 },
   );
   await sealAndPost(seq, depositsSince);
   const domain = rollupDomain(chainId, rollupAddress);

@@ -20,7 +20,7 @@ import type { Api } from "../../core/api";
 import { loadConfig } from "../../core/config";
 import { InputError, L2kitError } from "../../core/errors";
 import { advanceChain, chainTime, pollUntil } from "../../core/rpc";
-import { coreSettings, pollOf, publisherConfig } from "../../core/settings";
+import { pollOf, publisherConfig } from "../../core/settings";
 import { Store } from "../../core/store";
 import type { Eip712Domain } from "../../lib/eip712";
 import { plasmaAt } from "../../plasma/abi";
@@ -46,21 +46,17 @@ import {
   L1_FINALITY_SECONDS,
   L1_SLOT_SECONDS,
   SCALING_SIZES,
+  SERVICE_WAIT_MS,
+  inProcessCoreConfig,
+  type ChainProvider,
   type Latency,
   type ScalingPoint,
   type SystemRunner,
 } from "../types";
 import { UNIT, type Workload, type WorkloadParams } from "../workload";
 
-/** The embedded chain's provider, which also takes raw JSON-RPC calls (to move its clock). */
-type ChainProvider = Provider & { send(method: string, params: unknown[]): Promise<unknown> };
-
 /** The run's minimum exit period (chain time, moved forward): short, so nothing waits. */
 const MIN_EXIT_PERIOD = 3600n;
-/** How often the in-process operator and watcher poll the embedded chain (their default is 1 s). */
-const POLL_INTERVAL_MS = 50;
-/** How long any one wait on the operator may take before the run fails. */
-const WAIT_MS = 60_000;
 /** Exits one `processExits` call pays at most (the client's default). */
 const PROCESS_BATCH = 100n;
 /** Deposit blocks that fit before the first child block (numbers 1 to 999). */
@@ -88,7 +84,7 @@ export const plasmaRunner: SystemRunner = {
     const { workload, hre } = ctx;
     const { users, tokens } = workload.params;
     checkDeposits(workload.params);
-    const provider = hre.ethers.provider as unknown as ChainProvider;
+    const provider = hre.ethers.provider;
     const [funder] = await hre.ethers.getSigners();
     const world = await prepareWorld(hre, workload);
 
@@ -101,7 +97,7 @@ export const plasmaRunner: SystemRunner = {
     const domain = plasmaDomain(chainId, d.plasma);
     const plasma = plasmaAt(d.plasma, provider);
 
-    const core = { ...loadConfig(coreSettings, { env: {} }), pollIntervalMs: POLL_INTERVAL_MS };
+    const core = inProcessCoreConfig();
     const opSettings = loadConfig(plasmaOperatorSettings, { env: {} });
     const watcherSettings = loadConfig(plasmaWatcherSettings, { env: {} });
     const common = {
@@ -174,7 +170,7 @@ export const plasmaRunner: SystemRunner = {
       await pollUntil(
         "the operator to see every deposit",
         () => deposits.every((pos) => operator.ledger.output(pos) !== undefined),
-        { timeoutMs: WAIT_MS, intervalMs: 20 },
+        { timeoutMs: SERVICE_WAIT_MS, intervalMs: 20 },
       );
       await chain.close("deposits");
 
@@ -201,7 +197,7 @@ export const plasmaRunner: SystemRunner = {
           const status = watcher!.status() as { blocks: { verified: number } };
           return status.blocks.verified === blocks;
         },
-        { timeoutMs: WAIT_MS, intervalMs: 20 },
+        { timeoutMs: SERVICE_WAIT_MS, intervalMs: 20 },
       );
 
       // What the others keep on the child chain: the operator's ledger and their own clients agree.
@@ -350,7 +346,7 @@ async function playTransfers(
     await pollUntil(
       "every accepted transaction in a block whose root is on L1",
       () => operator.ledger.mempoolSize() === 0 && operator.ledger.unsubmitted().length === 0,
-      { timeoutMs: WAIT_MS, intervalMs: 10 },
+      { timeoutMs: SERVICE_WAIT_MS, intervalMs: 10 },
     );
     for (const c of clients) await c.sync();
     inFlight = 0;

@@ -16,7 +16,7 @@ import { calldataGas } from "../../bench/suites/zk-rollup";
 import { loadConfig } from "../../core/config";
 import { InputError, L2kitError } from "../../core/errors";
 import { pollUntil } from "../../core/rpc";
-import { loadCoreConfig, pollOf, publisherConfig } from "../../core/settings";
+import { pollOf, publisherConfig } from "../../core/settings";
 import { Store } from "../../core/store";
 import { zkRollupInterface } from "../../zk/abi";
 import { circuitShape } from "../../zk/circuits";
@@ -36,6 +36,7 @@ import {
   L1_FINALITY_SECONDS,
   L1_SLOT_SECONDS,
   SCALING_SIZES,
+  inProcessCoreConfig,
   type Phase,
   type ScalingPoint,
   type SystemRunner,
@@ -124,7 +125,7 @@ export const zkRollupRunner: SystemRunner = {
 
     // The deployment defaults, but L1 polled every 50 ms: on this EVM a block takes no time.
     const operatorDefaults = loadConfig(zkOperatorSettings, { env: {} });
-    const core = { ...loadCoreConfig({ env: {} }), pollIntervalMs: 50 };
+    const core = inProcessCoreConfig();
     // Everything created from here on is released in `finally`, whatever throws.
     let dataDir: string | undefined;
     let store: Store | undefined;

@@ -76,6 +76,15 @@ async function code(p: Promise<unknown>): Promise<string> {
   return "resolved";
 }
 
+/** A fresh ERC-20 (no holders, no allowances; the deployer mints) and its address as a channel asset. */
+async function freshToken() {
+  const [deployer] = await ethers.getSigners();
+  const token = await (
+    await ethers.getContractFactory("BaselineToken")
+  ).deploy("Token", "TKN", deployer.address);
+  return { token, asset: await token.getAddress() };
+}
+
 describe("channels: payment-channel client", function () {
   it("opens and funds a channel, makes 1,000 payments both ways, and closes cooperatively", async function () {
     const d = await loadFixture(deployed);
@@ -184,11 +193,7 @@ describe("channels: payment-channel client", function () {
 
   it("opens an ERC-20 channel (approving the adjudicator), pays and closes it; refuses a token outside its policy", async function () {
     const d = await loadFixture(deployed);
-    const [deployer] = await ethers.getSigners();
-    const token = await (
-      await ethers.getContractFactory("BaselineToken")
-    ).deploy("Token", "TKN", deployer.address);
-    const asset = await token.getAddress();
+    const { token, asset } = await freshToken();
     const alice = client(d, 1);
     const bob = client(d, 2, { policy: { assets: [asset] } });
     alice.connect(bob.address, new DirectPeerLink(bob));
@@ -223,11 +228,7 @@ describe("channels: payment-channel client", function () {
 
   it("funds two ERC-20 channels in one token at once, one deposit after the other", async function () {
     const d = await loadFixture(deployed);
-    const [deployer] = await ethers.getSigners();
-    const token = await (
-      await ethers.getContractFactory("BaselineToken")
-    ).deploy("Token", "TKN", deployer.address);
-    const asset = await token.getAddress();
+    const { token, asset } = await freshToken();
     // Bob (the responder, a hub) holds the token; alice and carol open with him at the same time.
     const bob = client(d, 2, { policy: { assets: [asset] } });
     const openers = [client(d, 1), client(d, 3)];
