@@ -9,6 +9,7 @@ import { benchCommand } from "./commands/bench";
 import { configCommand } from "./commands/config";
 import { demoCommand } from "./commands/demo";
 import { deployCommand } from "./commands/deploy";
+import { invariantsCommand } from "./commands/invariants";
 import { channelsCommand } from "./commands/channels";
 import { plasmaCommand } from "./commands/plasma";
 import { optimisticCommand } from "./commands/optimistic";
@@ -37,6 +38,7 @@ export function buildProgram(io: Io): Command {
   program.addCommand(benchCommand(io));
   program.addCommand(deployCommand(io));
   program.addCommand(configCommand(io));
+  program.addCommand(invariantsCommand(io));
   // One command group per L2 system.
   program.addCommand(zkCommand(io));
   program.addCommand(optimisticCommand(io));
