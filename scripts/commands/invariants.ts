@@ -33,6 +33,26 @@ export function forgeInvocation(run: InvariantRun): { args: string[]; env: NodeJ
   return { args, env };
 }
 
+/** Runs forge with its output passed through as it comes; returns its exit code and the output's end. */
+function runForge(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; tail: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(path.join(ROOT, "node_modules", ".bin", "forge"), args, {
+      cwd: ROOT,
+      env,
+      stdio: ["inherit", "pipe", "inherit"],
+    });
+    let tail = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      process.stdout.write(chunk);
+      tail = (tail + chunk.toString("utf8")).slice(-4096);
+    });
+    child.on("error", reject);
+    child.on("close", (status, signal) =>
+      resolve({ code: status ?? (signal === null ? 1 : 130), tail }),
+    );
+  });
+}
+
 const parseSeed = (raw: string): string => {
   if (!/^0x[0-9a-fA-F]{1,64}$/.test(raw)) throw new Error("must be a hex number such as 0x1f");
   return raw;
@@ -68,15 +88,16 @@ export function invariantsCommand(io: Io): Command {
         io.out(
           `forge ${args.join(" ")} (profile ${run.profile}${run.seed === undefined ? ", seed from foundry.toml" : `, seed ${run.seed}`})`,
         );
-        const code = await new Promise<number>((resolve, reject) => {
-          const child = spawn(path.join(ROOT, "node_modules", ".bin", "forge"), args, {
-            cwd: ROOT,
-            env,
-            stdio: "inherit",
-          });
-          child.on("error", reject);
-          child.on("exit", (status, signal) => resolve(status ?? (signal === null ? 1 : 130)));
-        });
+        const { code, tail } = await runForge(args, env);
+        // forge exits 0 when nothing matched: a typo in --match, or suites that vanished, must
+        // not pass as a green run.
+        if (code === 0 && /No tests (found|match)/.test(tail)) {
+          throw new L2kitError(
+            "INVARIANT_NO_SUITES",
+            `forge ran no test${run.match === undefined ? " (test/forge/ has no suites)" : ` matching --match ${run.match}`}`,
+            { match: run.match },
+          );
+        }
         if (code !== 0) {
           throw new L2kitError(
             "INVARIANT_FAILED",
