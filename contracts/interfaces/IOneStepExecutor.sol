@@ -77,9 +77,14 @@ interface IOneStepExecutor {
     /// @notice Not a whole record of a known kind.
     error ExecutorBadRecord(uint256 kind, uint256 length);
 
-    /// @notice Post-state root of one posted record.
+    /// @notice Post-state root of one posted record (a transfer, a transfer to an address or a
+    ///         withdrawal), or `preRoot` itself when the record is an invalid step.
+    /// @param preRoot The agreed state root before the step.
+    /// @param record The record's bytes (a whole record of a known kind, else `ExecutorBadRecord`).
     /// @param feeAccount The batch's fee account.
     /// @param domainSeparator The rollup's EIP-712 domain separator (signatures are bound to it).
+    /// @param witness The pre-state header and the Merkle witnesses of every access, in order.
+    /// @return postRoot The state root after the step.
     function executeRecord(
         bytes32 preRoot,
         bytes calldata record,
@@ -88,7 +93,12 @@ interface IOneStepExecutor {
         StepWitness calldata witness
     ) external pure returns (bytes32 postRoot);
 
-    /// @notice Post-state root of one L1 inbox entry.
+    /// @notice Post-state root of one L1 inbox entry (a deposit, a forced transfer or a forced
+    ///         withdrawal), or `preRoot` itself when the entry is an invalid step.
+    /// @param preRoot The agreed state root before the step.
+    /// @param entry The inbox entry (the caller checks it against the rollup's stored hash).
+    /// @param witness The pre-state header and the Merkle witnesses of every access, in order.
+    /// @return postRoot The state root after the step.
     function executeInbox(
         bytes32 preRoot,
         InboxEntry calldata entry,

@@ -8,7 +8,6 @@ import {IOptimisticRollup} from "../interfaces/IOptimisticRollup.sol";
 import {BlobReader} from "../libraries/BlobReader.sol";
 import {SparseMerkle} from "../libraries/SparseMerkle.sol";
 import {Clock, ClockLib, Position, PositionLib} from "./GameTypes.sol";
-import {OptimisticRollup} from "./OptimisticRollup.sol";
 import {OptimisticState} from "./OptimisticState.sol";
 
 /// @title ChallengeGame
@@ -24,19 +23,32 @@ import {OptimisticState} from "./OptimisticState.sol";
 ///      Each side has a chess clock (`clockBudget`, never less than `clockExtension` when its turn
 ///      starts); a side whose clock runs out loses on `timeout`. Every call does bounded work.
 contract ChallengeGame is IChallengeGame, ReentrancyGuard {
-    OptimisticRollup public immutable rollup;
+    /// @inheritdoc IChallengeGame
+    IOptimisticRollup public immutable rollup;
+    /// @inheritdoc IChallengeGame
     IOneStepExecutor public immutable executor;
+    /// @inheritdoc IChallengeGame
     uint128 public immutable challengerBond;
+    /// @inheritdoc IChallengeGame
     uint64 public immutable clockBudget;
+    /// @inheritdoc IChallengeGame
     uint64 public immutable clockExtension;
 
+    /// @inheritdoc IChallengeGame
     uint256 public gameCount;
     mapping(uint256 gameId => Game) private _games;
-    /// @notice Bonds won or refunded, withdrawable with `withdraw`.
+    /// @inheritdoc IChallengeGame
     mapping(address account => uint256) public balanceOf;
 
+    /// @notice Deployed by the rollup's constructor (`rollup_` is the rollup itself); the
+    ///         parameters are the rollup's `Params`.
+    /// @param rollup_ The rollup whose batches this game disputes.
+    /// @param executor_ The deployed `OneStepExecutor`.
+    /// @param challengerBond_ The exact bond a challenger attaches.
+    /// @param clockBudget_ Each side's chess-clock time per game.
+    /// @param clockExtension_ The least a side has left when its turn starts.
     constructor(
-        OptimisticRollup rollup_,
+        IOptimisticRollup rollup_,
         IOneStepExecutor executor_,
         uint128 challengerBond_,
         uint64 clockBudget_,
@@ -49,8 +61,7 @@ contract ChallengeGame is IChallengeGame, ReentrancyGuard {
         clockExtension = clockExtension_;
     }
 
-    /// @notice Disputes batch `batchId`'s claimed state root, with `challengerBond` attached.
-    /// @param midRoot The caller's state root at the midpoint of [0, steps] (0 for a one-step batch).
+    /// @inheritdoc IChallengeGame
     function challenge(uint256 batchId, bytes32 midRoot) external payable returns (uint256 gameId) {
         if (msg.value != challengerBond) revert GameWrongBond(msg.value, challengerBond);
         (IOptimisticRollup.Batch memory b, bytes32 preRoot) = rollup.onGameStarted(batchId);
@@ -75,9 +86,7 @@ contract ChallengeGame is IChallengeGame, ReentrancyGuard {
         emit GameStarted(gameId, batchId, msg.sender, b.sequencer, steps, midRoot);
     }
 
-    /// @notice The side to move answers the last midpoint claim and claims the next midpoint.
-    /// @param agree True when the caller agrees with the last midpoint claim.
-    /// @param midRoot The caller's root at the new interval's midpoint (0 if one step is left).
+    /// @inheritdoc IChallengeGame
     function move(uint256 gameId, bool agree, bytes32 midRoot) external {
         Game storage g = _active(gameId);
         Party mover = g.turn;
@@ -105,7 +114,7 @@ contract ChallengeGame is IChallengeGame, ReentrancyGuard {
         emit Moved(gameId, mover, agree, g.position.lo(), g.position.hi(), midRoot);
     }
 
-    /// @notice Executes the one disputed step on L1 and ends the game; anyone may call it.
+    /// @inheritdoc IChallengeGame
     function step(uint256 gameId, StepProof calldata proof) external {
         Game storage g = _active(gameId);
         Position p = g.position;
@@ -172,8 +181,7 @@ contract ChallengeGame is IChallengeGame, ReentrancyGuard {
             executor.executeRecord(g.loRoot, record, b.feeAccount, domainSeparator, proof.witness);
     }
 
-    /// @notice Ends the game in favour of the side not to move, once the mover's clock has run out
-    ///         (never earlier); anyone may call it.
+    /// @inheritdoc IChallengeGame
     function timeout(uint256 gameId) external {
         Game storage g = _active(gameId);
         Clock clock = _clockOf(g, g.turn);
@@ -183,15 +191,14 @@ contract ChallengeGame is IChallengeGame, ReentrancyGuard {
         _resolve(gameId, g, _opponent(g.turn));
     }
 
-    /// @notice Closes a game whose batch left the chain (another game proved it or an earlier batch
-    ///         invalid): the challenger's bond is refunded and nobody wins.
+    /// @inheritdoc IChallengeGame
     function close(uint256 gameId) external {
         Game storage g = _active(gameId);
         if (rollup.isAlive(g.batchId)) revert GameBatchAlive(g.batchId);
         _closeMoot(gameId, g);
     }
 
-    /// @notice Pays out the caller's won and refunded bonds.
+    /// @inheritdoc IChallengeGame
     function withdraw() external nonReentrant {
         uint256 amount = balanceOf[msg.sender];
         if (amount == 0) revert GameNothingToWithdraw(msg.sender);
@@ -202,12 +209,12 @@ contract ChallengeGame is IChallengeGame, ReentrancyGuard {
         if (!ok) revert GamePaymentFailed(msg.sender, amount);
     }
 
-    /// @notice A game's full state.
+    /// @inheritdoc IChallengeGame
     function gameOf(uint256 gameId) external view returns (Game memory) {
         return _known(gameId);
     }
 
-    /// @notice Seconds the side to move has left (0 once its clock has run out).
+    /// @inheritdoc IChallengeGame
     function timeLeft(uint256 gameId) external view returns (uint256) {
         Game storage g = _known(gameId);
         uint256 deadline = _clockOf(g, g.turn).deadline();

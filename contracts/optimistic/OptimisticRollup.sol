@@ -31,22 +31,28 @@ contract OptimisticRollup is IOptimisticRollup, EIP712, Ownable2Step, Reentrancy
     /// @dev More than any transaction may carry (6 under EIP-7594).
     uint256 private constant _MAX_BLOBS = 16;
 
-    /// @notice The one-step executor the game runs disputed steps with.
+    /// @inheritdoc IOptimisticRollup
     IOneStepExecutor public immutable executor;
-    /// @notice The challenge game (the only caller of the discard and game hooks).
-    ChallengeGame public immutable game;
+    /// @inheritdoc IOptimisticRollup
+    address public immutable game;
 
+    /// @inheritdoc IOptimisticRollup
     uint64 public immutable challengeWindow;
+    /// @inheritdoc IOptimisticRollup
     uint64 public immutable forceDelay;
+    /// @inheritdoc IOptimisticRollup
     uint128 public immutable batchBond;
 
-    /// @notice Burned bonds (half of every slashed bond): held here forever, owed to no one.
+    /// @inheritdoc IOptimisticRollup
     uint256 public burnedBonds;
 
+    /// @inheritdoc IOptimisticRollup
     uint64 public batchCount;
+    /// @inheritdoc IOptimisticRollup
     uint64 public finalizedCount;
+    /// @inheritdoc IOptimisticRollup
     uint64 public nextBatchId;
-    /// @notice Inbox entries consumed by the batches in the chain.
+    /// @inheritdoc IOptimisticRollup
     uint64 public inboxConsumed;
 
     mapping(uint256 id => Batch) private _batches;
@@ -56,19 +62,25 @@ contract OptimisticRollup is IOptimisticRollup, EIP712, Ownable2Step, Reentrancy
     address[] private _tokens;
     mapping(address token => uint256 idPlusOne) private _tokenIds;
 
+    /// @inheritdoc IOptimisticRollup
     mapping(address sequencer => bool) public isSequencer;
+    /// @inheritdoc IOptimisticRollup
     mapping(address account => uint256) public freeBond;
 
     mapping(uint256 word => uint256 bits) private _provenWithdrawals;
+    /// @inheritdoc IOptimisticRollup
     mapping(address account => mapping(uint256 tokenId => uint256)) public claimable;
 
     modifier onlyGame() {
-        if (msg.sender != address(game)) revert RollupNotGame(msg.sender);
+        if (msg.sender != game) revert RollupNotGame(msg.sender);
         _;
     }
 
+    /// @notice Deploys the rollup and its `ChallengeGame`; the genesis batch (position and id 0,
+    ///         the empty state) is final from the start.
     /// @param owner_ Who registers sequencers.
     /// @param executor_ The deployed `OneStepExecutor`.
+    /// @param params Windows, bonds and clocks (`RollupBadParams` when out of range).
     constructor(
         address owner_,
         IOneStepExecutor executor_,
@@ -86,12 +98,16 @@ contract OptimisticRollup is IOptimisticRollup, EIP712, Ownable2Step, Reentrancy
         challengeWindow = params.challengeWindow;
         forceDelay = params.forceDelay;
         batchBond = params.batchBond;
-        game = new ChallengeGame(
-            this,
-            executor_,
-            params.challengerBond,
-            params.clockBudget,
-            params.clockExtension
+        // The one use of the concrete game: its creation code. Everything else goes through the
+        // interfaces (the game sees this contract as an `IOptimisticRollup`).
+        game = address(
+            new ChallengeGame(
+                this,
+                executor_,
+                params.challengerBond,
+                params.clockBudget,
+                params.clockExtension
+            )
         );
         _tokens.push(address(0));
 
@@ -113,13 +129,13 @@ contract OptimisticRollup is IOptimisticRollup, EIP712, Ownable2Step, Reentrancy
 
     // ---- administration and tokens ----
 
-    /// @notice Allows or stops `sequencer` posting batches (anyone bonded may post when the inbox is overdue).
+    /// @inheritdoc IOptimisticRollup
     function setSequencer(address sequencer, bool allowed) external onlyOwner {
         isSequencer[sequencer] = allowed;
         emit SequencerSet(sequencer, allowed);
     }
 
-    /// @notice Registers an ERC-20 token; anyone may. Its id is its position (ETH is 0).
+    /// @inheritdoc IOptimisticRollup
     function registerToken(address token) external returns (uint256 id) {
         if (token == address(0) || token.code.length == 0) revert RollupNotAToken(token);
         if (_tokenIds[token] != 0) revert RollupTokenRegistered(token, _tokenIds[token] - 1);
@@ -132,14 +148,14 @@ contract OptimisticRollup is IOptimisticRollup, EIP712, Ownable2Step, Reentrancy
 
     // ---- inbox ----
 
-    /// @notice Deposits `msg.value` wei to `to`'s L2 account (created if it has none).
+    /// @inheritdoc IOptimisticRollup
     function depositETH(address to) external payable {
         _checkAmount(msg.value);
         _queue(OptimisticState.INBOX_DEPOSIT, msg.sender, to, 0, msg.value);
     }
 
-    /// @notice Deposits `amount` of a registered token to `to`'s L2 account. What arrives is
-    ///         credited (fee-on-transfer tokens credit less than `amount`).
+    /// @inheritdoc IOptimisticRollup
+    /// @dev The amount credited is this contract's balance change, not `amount`.
     function depositERC20(uint256 tokenId, address to, uint256 amount) external nonReentrant {
         IERC20 token = IERC20(_tokenAddress(tokenId));
         if (tokenId == 0) revert RollupUnknownToken(tokenId);
@@ -150,15 +166,14 @@ contract OptimisticRollup is IOptimisticRollup, EIP712, Ownable2Step, Reentrancy
         _queue(OptimisticState.INBOX_DEPOSIT, msg.sender, to, uint16(tokenId), received);
     }
 
-    /// @notice Forces an L2 transfer from the caller's account: the sequencer must include it
-    ///         within `forceDelay`, or anyone bonded may post a batch that does.
+    /// @inheritdoc IOptimisticRollup
     function forceTransfer(address to, uint256 tokenId, uint256 amount) external {
         _tokenAddress(tokenId);
         _checkAmount(amount);
         _queue(OptimisticState.INBOX_FORCED_TRANSFER, msg.sender, to, uint16(tokenId), amount);
     }
 
-    /// @notice Forces a withdrawal of the caller's L2 funds to `recipient` on L1 (as `forceTransfer`).
+    /// @inheritdoc IOptimisticRollup
     function forceWithdraw(uint256 tokenId, uint256 amount, address recipient) external {
         _tokenAddress(tokenId);
         _checkAmount(amount);
@@ -191,13 +206,13 @@ contract OptimisticRollup is IOptimisticRollup, EIP712, Ownable2Step, Reentrancy
 
     // ---- bonds and batches ----
 
-    /// @notice Adds `msg.value` to the caller's free bond.
+    /// @inheritdoc IOptimisticRollup
     function addBond() external payable {
         freeBond[msg.sender] += msg.value;
         emit BondChanged(msg.sender, freeBond[msg.sender]);
     }
 
-    /// @notice Withdraws free bond (bond locked in unfinalised batches is not free).
+    /// @inheritdoc IOptimisticRollup
     function withdrawBond(uint256 amount) external nonReentrant {
         uint256 available = freeBond[msg.sender];
         if (amount > available) revert RollupBondTooSmall(available, amount);
@@ -206,11 +221,8 @@ contract OptimisticRollup is IOptimisticRollup, EIP712, Ownable2Step, Reentrancy
         _pay(msg.sender, amount);
     }
 
-    /// @notice Posts a batch: `inboxCount` inbox entries, then `records` (concatenated, see
-    ///         docs/optimistic-rollup.md), claiming `newRoot` as the state after them. Locks
-    ///         `batchBond` of the caller's free bond (to which `msg.value` is added first).
-    /// @param prevRoot The head's state root, so a batch built on a stale head fails cleanly.
-    /// @param feeAccount The L2 account index that receives this batch's fees.
+    /// @inheritdoc IOptimisticRollup
+    /// @dev Checks the records' framing and stores the root of their record tree (depth 20).
     function postBatch(
         bytes32 prevRoot,
         bytes32 newRoot,
@@ -224,9 +236,9 @@ contract OptimisticRollup is IOptimisticRollup, EIP712, Ownable2Step, Reentrancy
         _append(b);
     }
 
-    /// @notice Posts a batch whose `recordCount` records are in this transaction's EIP-4844 blobs
-    ///         (97-byte slots, docs/optimistic-rollup.md) instead of calldata; otherwise as `postBatch`.
-    ///         The records are not readable here: a malformed slot is an invalid (no-op) step.
+    /// @inheritdoc IOptimisticRollup
+    /// @dev Counts the transaction's blobs (at most `_MAX_BLOBS`) and stores keccak256 of their
+    ///      versioned hashes as the batch's `recordRoot`.
     function postBlobBatch(
         bytes32 prevRoot,
         bytes32 newRoot,
@@ -336,8 +348,7 @@ contract OptimisticRollup is IOptimisticRollup, EIP712, Ownable2Step, Reentrancy
         return (SparseMerkle.rootOfLeaves(leaves, OptimisticState.RECORD_DEPTH), count);
     }
 
-    /// @notice Finalises up to `maxBatches` batches in order, each once its window has passed and
-    ///         no game on it is open; returns their bonds to their sequencers.
+    /// @inheritdoc IOptimisticRollup
     function finalize(uint256 maxBatches) external returns (uint256 finalized) {
         uint256 position = finalizedCount;
         while (finalized < maxBatches && position < batchCount) {
@@ -358,8 +369,7 @@ contract OptimisticRollup is IOptimisticRollup, EIP712, Ownable2Step, Reentrancy
         finalizedCount = uint64(position);
     }
 
-    /// @notice Returns the bond of a batch that left the chain without being proven invalid (it
-    ///         was built on one that was) to its sequencer.
+    /// @inheritdoc IOptimisticRollup
     function releaseBond(uint256 id) external {
         Batch storage b = _batches[id];
         if (b.id == 0 || isAlive(id) || b.bond == 0) revert RollupBondNotReleasable(id);
@@ -371,9 +381,7 @@ contract OptimisticRollup is IOptimisticRollup, EIP712, Ownable2Step, Reentrancy
 
     // ---- withdrawals ----
 
-    /// @notice Credits withdrawal `withdrawalId` to its recipient, proven against the state of the
-    ///         final batch at `position` (any final batch at or after the one that made it).
-    /// @param header The preimage of that batch's state root.
+    /// @inheritdoc IOptimisticRollup
     function proveWithdrawal(
         uint256 position,
         IOneStepExecutor.StateHeader calldata header,
@@ -407,7 +415,7 @@ contract OptimisticRollup is IOptimisticRollup, EIP712, Ownable2Step, Reentrancy
         emit WithdrawalProven(withdrawalId, recipient, tokenId, amount);
     }
 
-    /// @notice Pays the caller everything credited to it in `tokenId` (withdrawals, rewards).
+    /// @inheritdoc IOptimisticRollup
     function claim(uint256 tokenId) external nonReentrant {
         address token = _tokenAddress(tokenId);
         uint256 amount = claimable[msg.sender][tokenId];
@@ -426,7 +434,7 @@ contract OptimisticRollup is IOptimisticRollup, EIP712, Ownable2Step, Reentrancy
 
     // ---- game hooks ----
 
-    /// @notice Called by the game when a challenge opens on batch `id`; returns what the game needs.
+    /// @inheritdoc IOptimisticRollup
     function onGameStarted(uint256 id) external onlyGame returns (Batch memory b, bytes32 preRoot) {
         b = _aliveBatch(id);
         if (block.timestamp >= b.postedAt + challengeWindow) {
@@ -436,15 +444,12 @@ contract OptimisticRollup is IOptimisticRollup, EIP712, Ownable2Step, Reentrancy
         preRoot = _batches[_chain[b.position - 1]].stateRoot;
     }
 
-    /// @notice Called by the game when the defender of batch `id` wins a game.
+    /// @inheritdoc IOptimisticRollup
     function onDefenderWon(uint256 id) external onlyGame {
         --_batches[id].openGames;
     }
 
-    /// @notice Called by the game when a challenger proves batch `id` invalid: the batch and every
-    ///         batch after it leave the chain, the inbox entries they consumed are pending again, and
-    ///         the batch's bond is slashed (half to `challenger`, half burned). Returns false (and
-    ///         does nothing) when the batch has already left the chain.
+    /// @inheritdoc IOptimisticRollup
     function onChallengerWon(uint256 id, address challenger) external onlyGame returns (bool) {
         if (!isAlive(id)) return false;
         Batch storage b = _batches[id];
@@ -472,55 +477,61 @@ contract OptimisticRollup is IOptimisticRollup, EIP712, Ownable2Step, Reentrancy
 
     // ---- views ----
 
-    /// @notice True when batch `id` is in the chain (final or not).
+    /// @inheritdoc IOptimisticRollup
     function isAlive(uint256 id) public view returns (bool) {
         Batch storage b = _batches[id];
         return (b.id != 0 || id == 0) && b.position < batchCount && _chain[b.position] == id;
     }
 
-    /// @notice The batch at chain position `position`.
+    /// @inheritdoc IOptimisticRollup
     function batchAt(uint256 position) external view returns (Batch memory) {
         if (position >= batchCount) revert RollupUnknownBatch(position);
         return _batches[_chain[position]];
     }
 
-    /// @notice A batch by id (alive or not).
+    /// @inheritdoc IOptimisticRollup
     function batchById(uint256 id) external view returns (Batch memory) {
         return _batches[id];
     }
 
-    /// @notice The state root of the head (the last batch in the chain).
+    /// @inheritdoc IOptimisticRollup
     function headRoot() external view returns (bytes32) {
         return _batches[_chain[batchCount - 1]].stateRoot;
     }
 
+    /// @inheritdoc IOptimisticRollup
     function inboxLength() external view returns (uint256) {
         return _inbox.length;
     }
 
+    /// @inheritdoc IOptimisticRollup
     function inboxEntry(uint256 index) external view returns (QueuedEntry memory) {
         return _inbox[index];
     }
 
+    /// @inheritdoc IOptimisticRollup
     function tokenAddress(uint256 tokenId) external view returns (address) {
         return _tokenAddress(tokenId);
     }
 
+    /// @inheritdoc IOptimisticRollup
     function tokenCount() external view returns (uint256) {
         return _tokens.length;
     }
 
+    /// @inheritdoc IOptimisticRollup
     function tokenIdOf(address token) external view returns (uint256) {
         uint256 idPlusOne = _tokenIds[token];
         if (token != address(0) && idPlusOne == 0) revert RollupNotAToken(token);
         return token == address(0) ? 0 : idPlusOne - 1;
     }
 
+    /// @inheritdoc IOptimisticRollup
     function withdrawalProven(uint256 withdrawalId) external view returns (bool) {
         return _provenWithdrawals[withdrawalId >> 8] & (uint256(1) << (withdrawalId & 0xff)) != 0;
     }
 
-    /// @notice The EIP-712 domain separator L2 signatures are bound to.
+    /// @inheritdoc IOptimisticRollup
     function domainSeparator() external view returns (bytes32) {
         return _domainSeparatorV4();
     }

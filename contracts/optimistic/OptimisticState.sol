@@ -41,6 +41,8 @@ library OptimisticState {
         0x2733e50f526ec2fa19a22b31e8ed50f23cd1fdf94c9154ed3a7609a2f1ff981f;
 
     /// @notice Length of a record of `kind`, 0 for an unknown kind.
+    /// @param kind The record's first byte.
+    /// @return The record's length in bytes, or 0.
     function recordLength(uint256 kind) internal pure returns (uint256) {
         if (kind == RECORD_TRANSFER) return TRANSFER_LENGTH;
         if (kind == RECORD_TRANSFER_TO_ADDRESS) return TRANSFER_TO_ADDRESS_LENGTH;
@@ -48,6 +50,9 @@ library OptimisticState {
         return 0;
     }
 
+    /// @notice A state root: keccak256(abi.encode(all five header fields in order)).
+    /// @param h The state root's preimage.
+    /// @return The state root.
     function stateRoot(IOneStepExecutor.StateHeader memory h) internal pure returns (bytes32) {
         return
             keccak256(
@@ -61,6 +66,12 @@ library OptimisticState {
             );
     }
 
+    /// @notice An account tree leaf: keccak256(abi.encode(owner, nonce, balancesRoot)), or 0 when
+    ///         `owner` is 0 (no account).
+    /// @param owner The account's owner.
+    /// @param nonce The account's nonce.
+    /// @param balancesRoot The root of the account's balance tree.
+    /// @return The leaf.
     function accountLeaf(
         address owner,
         uint64 nonce,
@@ -70,6 +81,11 @@ library OptimisticState {
         return keccak256(abi.encode(owner, nonce, balancesRoot));
     }
 
+    /// @notice A withdrawal tree leaf: keccak256(abi.encode(recipient, uint16(token), amount)).
+    /// @param recipient The L1 recipient.
+    /// @param token The token id (truncated to 16 bits).
+    /// @param amount The amount.
+    /// @return The leaf.
     function withdrawalLeaf(
         address recipient,
         uint256 token,
@@ -78,6 +94,9 @@ library OptimisticState {
         return keccak256(abi.encode(recipient, uint16(token), amount));
     }
 
+    /// @notice An inbox entry's stored hash: keccak256(abi.encode(kind, from, to, token, amount)).
+    /// @param e The entry.
+    /// @return The hash.
     function inboxEntryHash(IOneStepExecutor.InboxEntry memory e) internal pure returns (bytes32) {
         return keccak256(abi.encode(e.kind, e.from, e.to, e.token, e.amount));
     }
