@@ -5,7 +5,8 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {IAdjudicator} from "../interfaces/IAdjudicator.sol";
 import {Payouts} from "../libraries/Payouts.sol";
-import {IChannelApp, ISecretRegistry} from "../interfaces/IChannelApp.sol";
+import {IChannelApp} from "../interfaces/IChannelApp.sol";
+import {ISecretRegistry} from "../interfaces/ISecretRegistry.sol";
 
 /// @title Adjudicator
 /// @notice The judge of l2kit's state channels. Participants lock ETH or ERC-20s here under a
@@ -42,20 +43,22 @@ contract Adjudicator is IAdjudicator, EIP712, Payouts {
 
     // solhint-enable gas-small-strings
 
-    /// @notice Where hash-lock secrets are revealed; `unlock` pays a lock by it.
+    /// @inheritdoc IAdjudicator
     ISecretRegistry public immutable secretRegistry;
 
     mapping(bytes32 channelId => uint256 packed) private _status;
-    /// @notice What each channel holds of each asset (address(0): ETH).
+    /// @inheritdoc IAdjudicator
     mapping(bytes32 channelId => mapping(address asset => uint256)) public holdings;
 
+    /// @notice Deploys the adjudicator.
+    /// @param secretRegistry_ Where `unlock` looks up hash-lock secrets.
     constructor(ISecretRegistry secretRegistry_) EIP712("l2kit channels", "1") {
         secretRegistry = secretRegistry_;
     }
 
     // ---- views ----
 
-    /// @notice The id of `channel` on this chain and this adjudicator.
+    /// @inheritdoc IAdjudicator
     function channelId(Channel calldata channel) public view returns (bytes32) {
         uint256 n = channel.participants.length;
         if (n < 2 || n > _MAX_PARTICIPANTS) revert ChannelBadParticipantCount(n);
@@ -73,8 +76,7 @@ contract Adjudicator is IAdjudicator, EIP712, Payouts {
             );
     }
 
-    /// @notice The registered version, when it is (or was) final (0: no challenge yet) and the
-    ///         registered state's fingerprint (0: nothing registered).
+    /// @inheritdoc IAdjudicator
     function status(
         bytes32 id
     ) external view returns (uint48 version, uint48 finalizesAt, uint160 fingerprint) {
@@ -82,21 +84,19 @@ contract Adjudicator is IAdjudicator, EIP712, Payouts {
         return (uint48(v), uint48(f), fp);
     }
 
-    /// @notice The EIP-712 digest participants sign for `state` of channel `id`.
+    /// @inheritdoc IAdjudicator
     function stateDigest(bytes32 id, State calldata state) external view returns (bytes32) {
         return _hashTypedDataV4(_hashState(id, state, false, _NONE, 0));
     }
 
-    /// @notice The fingerprint `status` reports when `state` is the registered state.
+    /// @inheritdoc IAdjudicator
     function fingerprintOf(bytes32 id, State calldata state) external pure returns (uint160) {
         return uint160(uint256(_hashState(id, state, false, _NONE, 0)));
     }
 
     // ---- funding ----
 
-    /// @notice Adds `amount` of `asset` to channel `id`. `expectedHeld` must equal what the
-    ///         channel holds, so participants fund in their agreed order (participant 0 first)
-    ///         and a deposit never lands on top of one it did not expect.
+    /// @inheritdoc IAdjudicator
     function deposit(
         bytes32 id,
         address asset,
@@ -115,9 +115,8 @@ contract Adjudicator is IAdjudicator, EIP712, Payouts {
 
     // ---- disputes ----
 
-    /// @notice Registers the last state of `proof` (supported: see `_requireSupported`) and starts
-    ///         the challenge period: it becomes final after `challengeDuration` unless replaced.
-    ///         While a challenge runs, only a strictly higher version restarts it.
+    /// @inheritdoc IAdjudicator
+    /// @dev Support is checked by `_requireSupported`.
     function challenge(Channel calldata channel, SignedState[] calldata proof) external {
         bytes32 id = channelId(channel);
         State calldata state = _last(proof);
@@ -136,8 +135,7 @@ contract Adjudicator is IAdjudicator, EIP712, Payouts {
         emit Challenged(id, deadline, state);
     }
 
-    /// @notice Replaces the registered state with the newer last state of `proof`; a running
-    ///         challenge keeps its deadline (this is how a stale close is answered).
+    /// @inheritdoc IAdjudicator
     function checkpoint(Channel calldata channel, SignedState[] calldata proof) external {
         bytes32 id = channelId(channel);
         State calldata state = _last(proof);
@@ -152,9 +150,7 @@ contract Adjudicator is IAdjudicator, EIP712, Payouts {
         emit Checkpointed(id, finalizesAt, state);
     }
 
-    /// @notice Moves the app on-chain from the registered state `from` to `to`, signed by its
-    ///         mover (participant `to.version % n`) and accepted by the app. The other side then
-    ///         has a full challenge period to answer; a move that ends the game is final at once.
+    /// @inheritdoc IAdjudicator
     function progress(
         Channel calldata channel,
         State calldata from,
@@ -179,7 +175,7 @@ contract Adjudicator is IAdjudicator, EIP712, Payouts {
 
     // ---- endings ----
 
-    /// @notice Closes the channel at once with the final last state of `proof` and pays it out.
+    /// @inheritdoc IAdjudicator
     function conclude(
         Channel calldata channel,
         SignedState[] calldata proof
@@ -198,7 +194,7 @@ contract Adjudicator is IAdjudicator, EIP712, Payouts {
         _payOutcome(id, channel.participants, state);
     }
 
-    /// @notice Pays the outcome of the final registered `state` (locks stay until `unlock`).
+    /// @inheritdoc IAdjudicator
     function payout(Channel calldata channel, State calldata state) external nonReentrant {
         bytes32 id = channelId(channel);
         (uint256 version, uint256 finalizesAt, ) = _requireFinalState(id, state);
@@ -206,9 +202,7 @@ contract Adjudicator is IAdjudicator, EIP712, Payouts {
         _payOutcome(id, channel.participants, state);
     }
 
-    /// @notice Resolves lock `lockIndex` of asset `assetIndex` in the final registered `state`:
-    ///         to the payee if its secret was revealed at or before expiry, else (once expired) to
-    ///         the payer.
+    /// @inheritdoc IAdjudicator
     function unlock(
         Channel calldata channel,
         State calldata state,

@@ -16,7 +16,7 @@ import {Payouts} from "../libraries/Payouts.sol";
 ///         the deadline fixed; then `payout`).
 /// @dev Two storage slots per channel. `_funds`: what each side put in net of withdrawals
 ///      (int112 each), the withdrawal sequence number and the closed flag. `_disputes`: the
-///      registered version (+1), the deadline and the registered `paidToB`, written only by a
+///      registered version, the deadline and the registered `paidToB`, written only by a
 ///      dispute. A balance names no absolute amounts: each side's share is its net funding plus
 ///      what it was paid (`paidToB`), so top-ups and withdrawals made at any time are accounted
 ///      without re-signing, and a state signed before them pays the right amounts after.
@@ -51,17 +51,17 @@ contract PaymentChannels is IPaymentChannels, EIP712, Payouts {
     mapping(bytes32 channelId => Funds) private _funds;
     mapping(bytes32 channelId => Dispute) private _disputes;
 
+    /// @notice Deploys the singleton of payment channels.
     constructor() EIP712("l2kit payment channels", "1") {}
 
     // ---- views ----
 
-    /// @notice The id of `channel`: keccak256 of the chain id, this contract and the channel.
+    /// @inheritdoc IPaymentChannels
     function channelId(PaymentChannel calldata channel) public view returns (bytes32) {
         return keccak256(abi.encode(block.chainid, address(this), channel));
     }
 
-    /// @notice What each side put in net of withdrawals, the next withdrawal nonce, and
-    ///         whether the channel is closed.
+    /// @inheritdoc IPaymentChannels
     function fundsOf(
         bytes32 id
     ) external view returns (int256 netA, int256 netB, uint256 withdrawals, bool closed) {
@@ -69,7 +69,7 @@ contract PaymentChannels is IPaymentChannels, EIP712, Payouts {
         return (f.netA, f.netB, f.withdrawals, f.closed);
     }
 
-    /// @notice The registered dispute: its version, deadline (0: no dispute) and `paidToB`.
+    /// @inheritdoc IPaymentChannels
     function disputeOf(
         bytes32 id
     ) external view returns (uint256 version, uint256 finalizesAt, int256 paidToB) {
@@ -77,7 +77,7 @@ contract PaymentChannels is IPaymentChannels, EIP712, Payouts {
         return (d.version, d.finalizesAt, d.paidToB);
     }
 
-    /// @notice The EIP-712 digest both sides sign for `balance` of channel `id`.
+    /// @inheritdoc IPaymentChannels
     function balanceDigest(bytes32 id, Balance calldata balance) public view returns (bytes32) {
         return
             _hashTypedDataV4(
@@ -93,7 +93,7 @@ contract PaymentChannels is IPaymentChannels, EIP712, Payouts {
             );
     }
 
-    /// @notice The EIP-712 digest both sides sign for a partial withdrawal.
+    /// @inheritdoc IPaymentChannels
     function withdrawalDigest(
         bytes32 id,
         uint256 nonce,
@@ -109,10 +109,7 @@ contract PaymentChannels is IPaymentChannels, EIP712, Payouts {
 
     // ---- money in and out while open ----
 
-    /// @notice Credits `amountA` to `a`'s side and `amountB` to `b`'s (anyone may fund either);
-    ///         ETH: send exactly their sum. A fee-taking token is credited what arrived, `a`'s
-    ///         side first. Opening a channel is its first funding; later ones are top-ups, allowed
-    ///         until the channel closes (a dispute's payout counts them).
+    /// @inheritdoc IPaymentChannels
     function fund(
         PaymentChannel calldata channel,
         uint256 amountA,
@@ -134,10 +131,7 @@ contract PaymentChannels is IPaymentChannels, EIP712, Payouts {
         emit Funded(id, amountA, amountB);
     }
 
-    /// @notice Pays `amountA` to `a` and `amountB` to `b` out of the open channel, as both signed
-    ///         (the channel's withdrawal number `nonce`, valid until `deadline`). Each side's share
-    ///         drops by what it took; every balance signed before or after stays valid. Both should
-    ///         make no payment while a signed withdrawal may still be mined (until `deadline`).
+    /// @inheritdoc IPaymentChannels
     function withdrawPart(
         PaymentChannel calldata channel,
         uint256 nonce,
@@ -174,8 +168,7 @@ contract PaymentChannels is IPaymentChannels, EIP712, Payouts {
 
     // ---- closing ----
 
-    /// @notice Closes the channel with a final balance both signed and pays both sides at once
-    ///         (also during a dispute: a final state ends it).
+    /// @inheritdoc IPaymentChannels
     function conclude(
         PaymentChannel calldata channel,
         Balance calldata balance,
@@ -190,9 +183,7 @@ contract PaymentChannels is IPaymentChannels, EIP712, Payouts {
         _close(id, channel, f, balance.version, balance.paidToB);
     }
 
-    /// @notice Registers the latest balance both signed when the other side has gone: it is
-    ///         paid by `payout` after the challenge period. While the period runs, a strictly
-    ///         higher version replaces it and the deadline stays: the answer to a stale close.
+    /// @inheritdoc IPaymentChannels
     function dispute(
         PaymentChannel calldata channel,
         Balance calldata balance,
@@ -220,7 +211,7 @@ contract PaymentChannels is IPaymentChannels, EIP712, Payouts {
         emit Disputed(id, balance.version, finalizesAt);
     }
 
-    /// @notice After a dispute's deadline: pays the registered balance and closes the channel.
+    /// @inheritdoc IPaymentChannels
     function payout(PaymentChannel calldata channel) external nonReentrant {
         bytes32 id = channelId(channel);
         Funds memory f = _funds[id];

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 pragma solidity ^0.8.28;
 
-import {ISecretRegistry} from "../interfaces/IChannelApp.sol";
+import {ISecretRegistry} from "../interfaces/ISecretRegistry.sol";
 
 /// @title SecretRegistry
 /// @notice On-chain record of hash-lock secrets and when each was first revealed. A routing node
@@ -12,10 +12,7 @@ contract SecretRegistry is ISecretRegistry {
     /// @inheritdoc ISecretRegistry
     mapping(bytes32 hashlock => uint256) public revealedAt;
 
-    /// @notice `secret` (whose keccak256 is `hashlock`) is public from this block's timestamp on.
-    event SecretRevealed(bytes32 indexed hashlock, bytes32 secret);
-
-    /// @notice Reveals `secret`; returns false (and keeps the first time) if it was already known.
+    /// @inheritdoc ISecretRegistry
     function reveal(bytes32 secret) public returns (bool revealed) {
         bytes32 hashlock = keccak256(abi.encode(secret));
         if (revealedAt[hashlock] != 0) return false;
@@ -24,7 +21,7 @@ contract SecretRegistry is ISecretRegistry {
         return true;
     }
 
-    /// @notice Reveals several secrets; returns how many were new.
+    /// @inheritdoc ISecretRegistry
     function revealBatch(bytes32[] calldata secrets) external returns (uint256 revealed) {
         uint256 count = secrets.length;
         for (uint256 i; i < count; ++i) {

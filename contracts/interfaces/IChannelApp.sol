@@ -11,17 +11,15 @@ interface IChannelApp {
     ///         error naming what is wrong, or returns true. The adjudicator has already checked
     ///         that `to.version == from.version + 1`, that `mover == to.version % n` signed `to`,
     ///         and that `from` is not final.
+    /// @param channel The channel (its participants, nonce, app and challenge duration).
+    /// @param from The state moved from.
+    /// @param to The state moved to.
+    /// @param mover The index of the participant who made `to`.
+    /// @return valid True when the move is allowed (a disallowed one reverts, or returns false).
     function validTransition(
         IAdjudicator.Channel calldata channel,
         IAdjudicator.State calldata from,
         IAdjudicator.State calldata to,
         uint256 mover
-    ) external view returns (bool);
-}
-
-/// @title ISecretRegistry
-/// @notice Where hash-lock preimages are revealed on-chain, with the time they were first seen.
-interface ISecretRegistry {
-    /// @notice When the preimage of `hashlock` was first revealed (0: never).
-    function revealedAt(bytes32 hashlock) external view returns (uint256);
+    ) external view returns (bool valid);
 }

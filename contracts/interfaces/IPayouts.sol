@@ -15,18 +15,34 @@ interface IPayouts {
 
     /// @notice A payout to `to` could not be pushed (the receiver reverted or needed more gas than
     ///         a push allows); it waits for `withdraw`.
+    /// @param channelId What the payout was for: a channel id, or (Plasma) the exit's output
+    ///        position (0 for the operator's bond).
+    /// @param asset The asset (address(0): ETH).
+    /// @param to Who is owed it.
+    /// @param amount The amount now owed.
     event PayoutDeferred(
         bytes32 indexed channelId,
         address indexed asset,
         address indexed to,
         uint256 amount
     );
+
     /// @notice A payout whose push had failed was withdrawn.
+    /// @param account Who was owed it.
+    /// @param asset The asset (address(0): ETH).
+    /// @param amount The amount withdrawn.
     event Withdrawn(address indexed account, address indexed asset, uint256 amount);
 
     /// @notice Payouts of `asset` (address(0): ETH) owed to `account` because their push failed.
-    function owed(address account, address asset) external view returns (uint256);
+    /// @param account The receiver of the failed pushes.
+    /// @param asset The asset (address(0): ETH).
+    /// @return amount What `account` may take with `withdraw`.
+    function owed(address account, address asset) external view returns (uint256 amount);
 
-    /// @notice Sends the caller's payouts of `asset` that could not be pushed to `to`.
+    /// @notice Sends the caller's payouts of `asset` that could not be pushed to `to` (all of
+    ///         them, or reverts with `NothingOwed`).
+    /// @param asset The asset (address(0): ETH).
+    /// @param to Where to send them (the caller may name another address than the one that
+    ///        failed to receive).
     function withdraw(address asset, address to) external;
 }

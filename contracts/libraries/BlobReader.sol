@@ -12,6 +12,9 @@ pragma solidity ^0.8.28;
 ///      Reading n bytes costs one precompile call (50,000 gas) per element they touch.
 library BlobReader {
     /// @notice One field element's value with the KZG commitment of its blob and the opening proof.
+    /// @param value The element (byte 0 is zero, bytes 1..31 payload).
+    /// @param commitment The blob's 48-byte KZG commitment.
+    /// @param proof The 48-byte KZG proof of the value at the element's evaluation point.
     struct Chunk {
         bytes32 value;
         bytes commitment;
@@ -38,6 +41,11 @@ library BlobReader {
 
     /// @notice Payload bytes [offset, offset + length) of the blobs `versionedHashes`, proven by
     ///         `chunks` (one per field element the range touches, in order).
+    /// @param versionedHashes The blobs' versioned hashes, in payload order.
+    /// @param offset The first payload byte to read, counted across the blobs.
+    /// @param length How many bytes to read.
+    /// @param chunks The field elements the range touches, each with its commitment and proof.
+    /// @return out The bytes read.
     function read(
         bytes32[] memory versionedHashes,
         uint256 offset,
@@ -73,7 +81,9 @@ library BlobReader {
     }
 
     /// @notice The evaluation point of field element `i`: w^bitrev12(i).
-    function evaluationPoint(uint256 i) internal view returns (uint256) {
+    /// @param i The element's index in its blob, 0..4095 (higher bits are ignored).
+    /// @return point w^bitrev12(i) mod BLS_MODULUS.
+    function evaluationPoint(uint256 i) internal view returns (uint256 point) {
         uint256 reversed;
         for (uint256 bit; bit < 12; ++bit) {
             reversed = (reversed << 1) | ((i >> bit) & 1);

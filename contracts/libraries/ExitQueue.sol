@@ -5,6 +5,9 @@ pragma solidity ^0.8.28;
 /// @notice A binary min-heap of uint256 priorities in storage: insert and pop in O(log n), so
 ///         a queue of any length is drained a bounded number of entries per transaction.
 library ExitQueue {
+    /// @notice A min-heap: `items[0]` is the smallest, and each item is at most its children
+    ///         (`items[2i + 1]`, `items[2i + 2]`).
+    /// @param items The priorities in heap order.
     struct Heap {
         uint256[] items;
     }
@@ -12,16 +15,24 @@ library ExitQueue {
     /// @notice Pop or peek on an empty queue.
     error ExitQueueEmpty();
 
-    function size(Heap storage heap) internal view returns (uint256) {
+    /// @notice How many priorities the queue holds.
+    /// @param heap The queue.
+    /// @return length The number of entries.
+    function size(Heap storage heap) internal view returns (uint256 length) {
         return heap.items.length;
     }
 
-    /// @notice The smallest priority (reverts when empty).
-    function top(Heap storage heap) internal view returns (uint256) {
+    /// @notice The smallest priority (reverts with `ExitQueueEmpty` when empty).
+    /// @param heap The queue.
+    /// @return smallest The smallest priority, left in the queue.
+    function top(Heap storage heap) internal view returns (uint256 smallest) {
         if (heap.items.length == 0) revert ExitQueueEmpty();
         return heap.items[0];
     }
 
+    /// @notice Adds `value` to the queue (duplicates allowed).
+    /// @param heap The queue.
+    /// @param value The priority to add.
     function insert(Heap storage heap, uint256 value) internal {
         uint256[] storage items = heap.items;
         items.push(value);
@@ -37,7 +48,9 @@ library ExitQueue {
         items[i] = value;
     }
 
-    /// @notice Removes and returns the smallest priority (reverts when empty).
+    /// @notice Removes and returns the smallest priority (reverts with `ExitQueueEmpty` when empty).
+    /// @param heap The queue.
+    /// @return smallest The smallest priority, now removed.
     function pop(Heap storage heap) internal returns (uint256 smallest) {
         uint256[] storage items = heap.items;
         uint256 n = items.length;

@@ -25,6 +25,10 @@ library SparseMerkle {
 
     /// @notice Root of the tree in which leaf `index` is `leaf`, given all `siblings` bottom-up.
     /// @dev The depth is `siblings.length`.
+    /// @param leaf The leaf's value.
+    /// @param index The leaf's index (bit k: right child at height k).
+    /// @param siblings The sibling at each height, bottom-up; their number is the tree's depth.
+    /// @return node The root.
     function computeRoot(
         bytes32 leaf,
         uint256 index,
@@ -46,18 +50,27 @@ library SparseMerkle {
     }
 
     /// @notice True when `leaf` sits at `index` in the tree with root `root`.
+    /// @param root The tree's root.
+    /// @param leaf The leaf's value.
+    /// @param index The leaf's index.
+    /// @param siblings The sibling at each height, bottom-up; their number is the tree's depth.
+    /// @return included Whether the proof leads to `root`.
     function verify(
         bytes32 root,
         bytes32 leaf,
         uint256 index,
         bytes32[] calldata siblings
-    ) internal pure returns (bool) {
+    ) internal pure returns (bool included) {
         return computeRoot(leaf, index, siblings) == root;
     }
 
     /// @notice Root computed from a compressed proof (empty-subtree siblings omitted).
+    /// @param leaf The leaf's value.
+    /// @param index The leaf's index.
     /// @param depth Tree depth, 1..256.
     /// @param bitmap Bit `k` set when the sibling at height `k` is in `siblings`.
+    /// @param siblings The given (non-empty) siblings, in order of height.
+    /// @return node The root.
     function computeRootCompressed(
         bytes32 leaf,
         uint256 index,
@@ -98,6 +111,13 @@ library SparseMerkle {
     }
 
     /// @notice True when `leaf` sits at `index` in the tree with root `root` (compressed proof).
+    /// @param root The tree's root.
+    /// @param leaf The leaf's value.
+    /// @param index The leaf's index.
+    /// @param depth Tree depth, 1..256.
+    /// @param bitmap Bit `k` set when the sibling at height `k` is in `siblings`.
+    /// @param siblings The given (non-empty) siblings, in order of height.
+    /// @return included Whether the proof leads to `root`.
     function verifyCompressed(
         bytes32 root,
         bytes32 leaf,
@@ -105,14 +125,20 @@ library SparseMerkle {
         uint256 depth,
         uint256 bitmap,
         bytes32[] calldata siblings
-    ) internal pure returns (bool) {
+    ) internal pure returns (bool included) {
         return computeRootCompressed(leaf, index, depth, bitmap, siblings) == root;
     }
 
     /// @notice Root of the tree of depth `depth` whose leaves 0..n-1 are `leaves` (n of them) and
     ///         whose other leaves are empty. Hashes level by level in place: `leaves` is
     ///         overwritten. Costs n - 1 + depth hashes.
-    function rootOfLeaves(bytes32[] memory leaves, uint256 depth) internal pure returns (bytes32) {
+    /// @param leaves The first n leaves (at most 2^depth); overwritten.
+    /// @param depth Tree depth, 1..256.
+    /// @return root The root.
+    function rootOfLeaves(
+        bytes32[] memory leaves,
+        uint256 depth
+    ) internal pure returns (bytes32 root) {
         uint256 width = leaves.length;
         if (width != 0) _checkIndex(width - 1, depth);
         else if (depth == 0 || depth > 256) revert SparseMerkleBadDepth(depth);
@@ -138,6 +164,8 @@ library SparseMerkle {
     }
 
     /// @notice Root of the empty tree of height `depth`.
+    /// @param depth Tree depth, 0..256 (0: the empty leaf).
+    /// @return node The root.
     function emptyRoot(uint256 depth) internal pure returns (bytes32 node) {
         if (depth > 256) revert SparseMerkleBadDepth(depth);
         for (uint256 height; height < depth;) {

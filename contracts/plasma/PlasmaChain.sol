@@ -23,7 +23,9 @@ import {SparseMerkle} from "../libraries/SparseMerkle.sol";
 contract PlasmaChain is IPlasmaChain, EIP712, Payouts {
     using ExitQueue for ExitQueue.Heap;
 
+    /// @inheritdoc IPlasmaChain
     uint256 public constant CHILD_BLOCK_INTERVAL = 1000;
+    /// @inheritdoc IPlasmaChain
     uint256 public constant TREE_DEPTH = 16;
     uint256 private constant _BLOCK_OFFSET = 1e9;
     uint256 private constant _TX_OFFSET = 1e4;
@@ -56,13 +58,13 @@ contract PlasmaChain is IPlasmaChain, EIP712, Payouts {
         uint96 amount;
     }
 
-    /// @notice Who submits child blocks.
+    /// @inheritdoc IPlasmaChain
     address public immutable operator;
-    /// @notice The minimum exit period (MEP), seconds.
+    /// @inheritdoc IPlasmaChain
     uint256 public immutable minExitPeriod;
-    /// @notice The bond an exit posts (ETH); a successful challenger takes it.
+    /// @inheritdoc IPlasmaChain
     uint256 public immutable exitBond;
-    /// @notice The operator's bond, locked while it may submit blocks and for 2·MEP after.
+    /// @inheritdoc IPlasmaChain
     uint256 public immutable operatorBond;
 
     /// @dev The chain's counters, in one slot: the number the next child block must have, the
@@ -81,6 +83,10 @@ contract PlasmaChain is IPlasmaChain, EIP712, Payouts {
     mapping(uint256 utxoPos => Exit) private _exits;
     mapping(address token => ExitQueue.Heap) private _queues;
 
+    /// @notice Deploys the root chain; the value sent is the operator's bond.
+    /// @param operator_ Who submits child blocks.
+    /// @param minExitPeriod_ The minimum exit period (MEP), seconds.
+    /// @param exitBond_ The bond an exit posts, wei.
     constructor(
         address operator_,
         uint256 minExitPeriod_,
@@ -94,27 +100,27 @@ contract PlasmaChain is IPlasmaChain, EIP712, Payouts {
 
     // ---- views ----
 
-    /// @notice The number the next child block must have.
+    /// @inheritdoc IPlasmaChain
     function nextChildBlock() external view returns (uint256) {
         return _counters.nextChildBlock;
     }
 
-    /// @notice The number the next deposit block gets.
+    /// @inheritdoc IPlasmaChain
     function nextDepositBlock() external view returns (uint256) {
         return _counters.nextDepositBlock;
     }
 
-    /// @notice When the operator retired (0: active).
+    /// @inheritdoc IPlasmaChain
     function retiredAt() external view returns (uint256) {
         return _counters.retiredAt;
     }
 
-    /// @notice Whether the operator's bond was paid back.
+    /// @inheritdoc IPlasmaChain
     function bondReleased() external view returns (bool) {
         return _counters.bondReleased;
     }
 
-    /// @notice Block `blockNumber`'s root, when it was committed, and whether it is a deposit block.
+    /// @inheritdoc IPlasmaChain
     function blockAt(
         uint256 blockNumber
     ) external view returns (bytes32 root, uint256 timestamp, bool deposit) {
@@ -122,7 +128,7 @@ contract PlasmaChain is IPlasmaChain, EIP712, Payouts {
         return (b.root, b.timestamp, b.deposit);
     }
 
-    /// @notice The exit of output `utxoPos` (status 0: none, 1 queued, 2 challenged, 3 paid).
+    /// @inheritdoc IPlasmaChain
     function exitOf(
         uint256 utxoPos
     )
@@ -134,15 +140,14 @@ contract PlasmaChain is IPlasmaChain, EIP712, Payouts {
         return (e.owner, e.token, e.amount, e.exitableAt, e.status);
     }
 
-    /// @notice How many exits of `token` are queued (paid and challenged ones leave as processed),
-    ///         and the first one's priority (exitableAt << 128 | utxoPos; 0 when empty).
+    /// @inheritdoc IPlasmaChain
     function queueOf(address token) external view returns (uint256 length, uint256 first) {
         ExitQueue.Heap storage q = _queues[token];
         length = q.size();
         first = length == 0 ? 0 : q.top();
     }
 
-    /// @notice The EIP-712 hash of `transaction`: its leaf in a block, and what input owners sign.
+    /// @inheritdoc IPlasmaChain
     function txHash(Transaction calldata transaction) public view returns (bytes32) {
         uint256 n = transaction.outputs.length;
         bytes32[] memory outputs = new bytes32[](n);
@@ -164,7 +169,7 @@ contract PlasmaChain is IPlasmaChain, EIP712, Payouts {
 
     // ---- the operator ----
 
-    /// @notice Commits child block `blockNumber` (the next multiple of 1000) with `root`.
+    /// @inheritdoc IPlasmaChain
     function submitBlock(uint256 blockNumber, bytes32 root) external {
         if (msg.sender != operator) revert PlasmaNotOperator(msg.sender);
         Counters memory c = _counters;
@@ -179,8 +184,7 @@ contract PlasmaChain is IPlasmaChain, EIP712, Payouts {
         emit BlockSubmitted(blockNumber, root, block.timestamp);
     }
 
-    /// @notice Stops block submission for good; the operator's bond is released 2·MEP later,
-    ///         once every exit that can still be started has had its period.
+    /// @inheritdoc IPlasmaChain
     function retire() external {
         if (msg.sender != operator) revert PlasmaNotOperator(msg.sender);
         if (_counters.retiredAt != 0) revert PlasmaRetired();
@@ -188,7 +192,7 @@ contract PlasmaChain is IPlasmaChain, EIP712, Payouts {
         emit OperatorRetired(block.timestamp + 2 * minExitPeriod);
     }
 
-    /// @notice After retirement and 2·MEP: the operator's bond to the operator.
+    /// @inheritdoc IPlasmaChain
     function releaseOperatorBond() external nonReentrant {
         Counters memory c = _counters;
         if (c.bondReleased) revert PlasmaBondReleased();
@@ -228,9 +232,7 @@ contract PlasmaChain is IPlasmaChain, EIP712, Payouts {
 
     // ---- users ----
 
-    /// @notice Deposits `amount` of `token` (address(0): ETH, sent as value) into a new deposit
-    ///         block whose one transaction gives the caller one output (what arrived, for a
-    ///         fee-taking token). The output sits at position blockNumber·10^9.
+    /// @inheritdoc IPlasmaChain
     function deposit(address token, uint256 amount) external payable nonReentrant {
         if (amount == 0) revert PlasmaZeroDeposit();
         Counters memory c = _counters;
@@ -257,10 +259,7 @@ contract PlasmaChain is IPlasmaChain, EIP712, Payouts {
         emit Deposited(blockNumber, msg.sender, token, credited);
     }
 
-    /// @notice Starts the standard exit of output `utxoPos`, created by `transaction` (proven in
-    ///         its block by `proof`: 16 siblings, or none for a deposit block). The caller must
-    ///         own the output and post `exitBond`. It pays after max(block time + 2·MEP,
-    ///         now + MEP), in (exitable-at, position) order per token.
+    /// @inheritdoc IPlasmaChain
     function startExit(
         uint256 utxoPos,
         Transaction calldata transaction,
@@ -279,10 +278,7 @@ contract PlasmaChain is IPlasmaChain, EIP712, Payouts {
         emit ExitStarted(utxoPos, msg.sender, o.token, o.amount, exitableAt);
     }
 
-    /// @notice Cancels the queued exit of `utxoPos` by showing `spend`, a transaction whose input
-    ///         `inputIndex` is that output, signed by the output's owner (`signature` over
-    ///         `txHash(spend)`); the exit's bond goes to the caller. The spend need not be in a
-    ///         block: its owner's signature proves the output was spent.
+    /// @inheritdoc IPlasmaChain
     function challengeExit(
         uint256 utxoPos,
         Transaction calldata spend,
@@ -302,9 +298,7 @@ contract PlasmaChain is IPlasmaChain, EIP712, Payouts {
         _push(bytes32(utxoPos), address(0), msg.sender, exitBond);
     }
 
-    /// @notice Pays up to `max` exits of `token` whose exit period is over, in priority order
-    ///         (challenged ones are dropped from the queue, and count towards `max`). Returns how
-    ///         many left the queue; call again while the queue holds exits that are due.
+    /// @inheritdoc IPlasmaChain
     function processExits(address token, uint256 max) external nonReentrant returns (uint256 done) {
         ExitQueue.Heap storage q = _queues[token];
         while (done < max && q.size() != 0) {

@@ -36,42 +36,42 @@ contract ZkRollup is IZkRollup, Ownable2Step, ReentrancyGuard {
     uint256 internal constant _KIND_CREDIT = 0;
     uint256 internal constant _KIND_CREATE = 1;
 
-    /// @notice Deposits that may wait in the queue at once (bounds the operator's obligations).
+    /// @inheritdoc IZkRollup
     uint256 public constant MAX_PENDING_DEPOSITS = 1024;
 
-    /// @notice 4-ary tree levels; the tree holds 4^levels accounts (index 0 is never used).
+    /// @inheritdoc IZkRollup
     uint256 public immutable levels;
-    /// @notice 4^levels.
+    /// @inheritdoc IZkRollup
     uint256 public immutable capacity;
-    /// @notice How long (seconds) a deposit may wait before anyone can start exodus mode.
+    /// @inheritdoc IZkRollup
     uint256 public immutable depositDeadline;
-    /// @notice What L2 signatures are bound to: keccak256("l2kit-zk-rollup", chain id, this) mod p.
+    /// @inheritdoc IZkRollup
     uint256 public immutable domain;
     IPoseidon4 internal immutable _poseidon4;
     IPoseidon5 internal immutable _poseidon5;
     IPoseidon6 internal immutable _poseidon6;
-    /// @notice Bytes of an account index in pubdata.
+    /// @dev Bytes of an account index in pubdata.
     uint256 internal immutable _indexBytes;
 
-    /// @notice The last verified state root.
+    /// @inheritdoc IZkRollup
     uint256 public stateRoot;
-    /// @notice Verified batches so far.
+    /// @inheritdoc IZkRollup
     uint256 public batchCount;
-    /// @notice Deposits ever queued.
+    /// @inheritdoc IZkRollup
     uint256 public depositCount;
-    /// @notice Deposits taken by verified batches.
+    /// @inheritdoc IZkRollup
     uint256 public depositsProcessed;
-    /// @notice The index the next account-creating deposit gets.
+    /// @inheritdoc IZkRollup
     uint256 public nextAccountIndex = 1;
-    /// @notice True once exodus mode started; it never ends.
+    /// @inheritdoc IZkRollup
     bool public exodusMode;
-    /// @notice Registered operators.
+    /// @inheritdoc IZkRollup
     mapping(address operator => bool) public isOperator;
-    /// @notice Claimable amounts (pull payments).
+    /// @inheritdoc IZkRollup
     mapping(address owner => mapping(uint256 tokenId => uint256)) public pendingWithdrawals;
-    /// @notice Accounts that exited in exodus mode.
+    /// @inheritdoc IZkRollup
     mapping(uint256 accountIndex => bool) public exited;
-    /// @notice Deposits refunded (unapplied on L2, or unprocessed at exodus).
+    /// @inheritdoc IZkRollup
     mapping(uint256 depositNumber => bool) public depositRefunded;
 
     mapping(uint256 depositNumber => uint256) internal _depositChain;
@@ -81,6 +81,7 @@ contract ZkRollup is IZkRollup, Ownable2Step, ReentrancyGuard {
     address[] internal _tokens;
     mapping(address token => uint256) internal _tokenIdPlusOne;
 
+    /// @notice Deploys a rollup with an empty tree of `levels_` levels.
     /// @param owner_ Governance: registers shapes (verifiers) and operators.
     /// @param levels_ 4-ary tree levels, 1..16 (must match the circuits).
     /// @param depositDeadline_ Seconds a deposit may wait before exodus may start.
@@ -115,13 +116,13 @@ contract ZkRollup is IZkRollup, Ownable2Step, ReentrancyGuard {
 
     // ------------------------------------------------------------------ governance
 
-    /// @notice Allows or disallows `operator` to submit batches.
+    /// @inheritdoc IZkRollup
     function setOperator(address operator, bool allowed) external onlyOwner {
         isOperator[operator] = allowed;
         emit OperatorSet(operator, allowed);
     }
 
-    /// @notice Registers (or replaces) batch shape `shapeId` and the verifier of its proofs.
+    /// @inheritdoc IZkRollup
     function registerShape(uint256 shapeId, BatchShape calldata newShape) external onlyOwner {
         if (
             newShape.txSlots == 0 ||
@@ -141,7 +142,7 @@ contract ZkRollup is IZkRollup, Ownable2Step, ReentrancyGuard {
         );
     }
 
-    /// @notice Registers an ERC-20 token; anyone may. Its id is its position (ETH is 0).
+    /// @inheritdoc IZkRollup
     function registerToken(address token) external returns (uint256 id) {
         if (token.code.length == 0) revert ZkRollupNotAToken(token);
         uint256 known = _tokenIdPlusOne[token];
@@ -155,9 +156,7 @@ contract ZkRollup is IZkRollup, Ownable2Step, ReentrancyGuard {
 
     // ------------------------------------------------------------------ deposits
 
-    /// @notice Deposits ETH: into a new account with BabyJubJub key (ax, ay) when `accountIndex`
-    ///         is 0, else into existing ETH account `accountIndex`.
-    /// @return index The account credited (newly assigned when created).
+    /// @inheritdoc IZkRollup
     function depositETH(
         uint256 accountIndex,
         uint256 ax,
@@ -166,8 +165,7 @@ contract ZkRollup is IZkRollup, Ownable2Step, ReentrancyGuard {
         return _queue(0, msg.value, accountIndex, ax, ay);
     }
 
-    /// @notice Deposits `amount` of ERC-20 `tokenId` (approve first); as `depositETH` for accounts.
-    ///         Tokens that take a fee on transfer are credited what arrived.
+    /// @inheritdoc IZkRollup
     function depositERC20(
         uint256 tokenId,
         uint256 amount,
@@ -228,10 +226,7 @@ contract ZkRollup is IZkRollup, Ownable2Step, ReentrancyGuard {
 
     // ------------------------------------------------------------------ batches
 
-    /// @notice Submits a proven batch of shape `shapeId` that takes the next `depositsTaken`
-    ///         deposits and moves the state from the current root to `newRoot`.
-    /// @param pubdata The batch's data (docs/zk-rollup.md#pubdata): what anyone needs to rebuild the state.
-    /// @param proof Groth16 proof (a.x, a.y, b.x1, b.x0, b.y1, b.y0, c.x, c.y).
+    /// @inheritdoc IZkRollup
     function submitBatch(
         uint256 shapeId,
         uint256 newRoot,
@@ -373,7 +368,7 @@ contract ZkRollup is IZkRollup, Ownable2Step, ReentrancyGuard {
 
     // ------------------------------------------------------------------ payouts
 
-    /// @notice Pays out everything claimable by the caller in `tokenId`.
+    /// @inheritdoc IZkRollup
     function withdraw(uint256 tokenId) external nonReentrant {
         uint256 amount = pendingWithdrawals[msg.sender][tokenId];
         if (amount == 0) revert ZkRollupNothingToWithdraw(msg.sender, tokenId);
@@ -390,7 +385,7 @@ contract ZkRollup is IZkRollup, Ownable2Step, ReentrancyGuard {
 
     // ------------------------------------------------------------------ exodus
 
-    /// @notice Starts exodus mode when the oldest unprocessed deposit waited past the deadline.
+    /// @inheritdoc IZkRollup
     function activateExodus() external {
         if (exodusMode) revert ZkRollupExodus();
         uint256 next = depositsProcessed + 1;
@@ -407,10 +402,7 @@ contract ZkRollup is IZkRollup, Ownable2Step, ReentrancyGuard {
         emit ExodusActivated(next, queuedAt, stateRoot);
     }
 
-    /// @notice In exodus mode, credits account `accountIndex`'s balance to its owner, once, given
-    ///         its leaf fields and Merkle proof against the last verified root.
-    /// @param siblings Per level from the bottom, the four children of the node on the path (the
-    ///        path's own slot is ignored).
+    /// @inheritdoc IZkRollup
     function exodusWithdraw(
         uint256 accountIndex,
         uint256 nonce,
@@ -441,7 +433,7 @@ contract ZkRollup is IZkRollup, Ownable2Step, ReentrancyGuard {
         emit ExodusWithdrawal(accountIndex, info.owner, info.token, balance);
     }
 
-    /// @notice In exodus mode, makes an unprocessed deposit claimable by its depositor, once.
+    /// @inheritdoc IZkRollup
     function refundDeposit(uint256 depositNumber) external {
         if (!exodusMode) revert ZkRollupNotExodus();
         if (
@@ -456,40 +448,40 @@ contract ZkRollup is IZkRollup, Ownable2Step, ReentrancyGuard {
 
     // ------------------------------------------------------------------ views
 
-    /// @notice The queue's hash chain after deposit `depositNumber` (0 before any).
+    /// @inheritdoc IZkRollup
     function depositChain(uint256 depositNumber) external view returns (uint256) {
         return _depositChain[depositNumber];
     }
 
-    /// @notice Deposit `depositNumber` as queued.
+    /// @inheritdoc IZkRollup
     function queuedDeposit(uint256 depositNumber) external view returns (QueuedDeposit memory) {
         return _deposits[depositNumber];
     }
 
-    /// @notice Owner and token of account `accountIndex`.
+    /// @inheritdoc IZkRollup
     function accountInfo(uint256 accountIndex) external view returns (AccountInfo memory) {
         return _accounts[accountIndex];
     }
 
-    /// @notice Batch shape `shapeId`.
+    /// @inheritdoc IZkRollup
     function shapeOf(uint256 shapeId) external view returns (BatchShape memory) {
         return _shapes[shapeId];
     }
 
-    /// @notice Token contract of `tokenId` (address 0 for ETH).
+    /// @inheritdoc IZkRollup
     function tokenAddress(uint256 tokenId) external view returns (address) {
         if (tokenId >= _tokens.length) revert ZkRollupUnknownToken(tokenId);
         return _tokens[tokenId];
     }
 
-    /// @notice Id of registered token `token`.
+    /// @inheritdoc IZkRollup
     function tokenIdOf(address token) external view returns (uint256) {
         uint256 plusOne = _tokenIdPlusOne[token];
         if (plusOne == 0 && token != address(0)) revert ZkRollupNotAToken(token);
         return plusOne == 0 ? 0 : plusOne - 1;
     }
 
-    /// @notice Registered tokens, ETH included.
+    /// @inheritdoc IZkRollup
     function tokenCount() external view returns (uint256) {
         return _tokens.length;
     }
