@@ -337,13 +337,13 @@ contract ZkRollup is IZkRollup, Ownable2Step, ReentrancyGuard {
             pendingWithdrawals[info.owner][info.token] += amount;
             emit WithdrawalCredited(batchNumber, from, info.owner, info.token, amount);
         }
-        uint256 appliedBits = _readUint(
-            pubdata,
-            depositBitsAt,
-            (uint256(batchShape.depositSlots) + 7) / 8
-        );
+        // The applied bits are one big-endian number of ceil(depositSlots / 8) bytes, deposit i
+        // at bit i. Each bit is read from its own byte, so a shape of any size (more than 256
+        // deposit slots is more than one word) reads the bits the proof committed to.
+        uint256 lastBitByte = depositBitsAt + (uint256(batchShape.depositSlots) + 7) / 8 - 1;
         for (uint256 i; i < depositsTaken; ++i) {
-            if ((appliedBits >> i) & 1 == 0) _refund(processed + 1 + i);
+            uint256 bits = _readUint(pubdata, lastBitByte - i / 8, 1);
+            if ((bits >> (i % 8)) & 1 == 0) _refund(processed + 1 + i);
         }
     }
 
@@ -354,7 +354,8 @@ contract ZkRollup is IZkRollup, Ownable2Step, ReentrancyGuard {
         emit DepositRefunded(number, d.depositor, d.token, d.amount);
     }
 
-    /// @dev Big-endian unsigned integer of `n` (<= 32) bytes at `at` in `data`.
+    /// @dev Big-endian unsigned integer of `n` bytes at `at` in `data`. Every caller passes a
+    ///      constant `n` from 1 to 32: for `n` > 32 the shift wraps and the result is 0.
     function _readUint(
         bytes calldata data,
         uint256 at,
