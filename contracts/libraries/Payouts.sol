@@ -52,16 +52,27 @@ abstract contract Payouts is IPayouts, ReentrancyGuardTransient {
 
     /// @dev Sends with bounded gas; a failed send is owed to `to` instead (pull payment).
     function _push(bytes32 id, address asset, address to, uint256 amount) internal {
-        bool ok;
-        if (asset == address(0)) {
-            // solhint-disable-next-line avoid-low-level-calls
-            (ok, ) = to.call{value: amount, gas: _PUSH_GAS}("");
-        } else {
-            ok = _tryTransferToken(asset, to, amount);
-        }
+        bool ok =
+            asset == address(0)
+                ? _tryTransferEth(to, amount)
+                : _tryTransferToken(asset, to, amount);
         if (!ok) {
             owed[to][asset] += amount;
             emit PayoutDeferred(id, asset, to, amount);
+        }
+    }
+
+    /// @dev Sends ETH with bounded gas and copies none of the receiver's return data. Solidity's
+    ///      `to.call{...}("")` copies all of it into memory even when it is discarded, so a
+    ///      receiver answering ~95 KB from its 30,000 gas made each push cost the caller ~37,000
+    ///      gas more, and the memory of several such pushes in one call grows quadratically in
+    ///      cost: enough receivers in one payout loop made the call run out of gas before an
+    ///      honest receiver was paid.
+    function _tryTransferEth(address to, uint256 amount) private returns (bool ok) {
+        uint256 gasCap = _PUSH_GAS;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            ok := call(gasCap, to, amount, 0, 0, 0, 0)
         }
     }
 
