@@ -10,6 +10,7 @@ import { proveBatch } from "../../../operator/zk/prover";
 import { DEPOSIT_CREATE, DEPOSIT_CREDIT, pubdataBytes } from "../../../operator/zk/protocol";
 import { BatchSubmitter } from "../../../operator/zk/submitter";
 import { REPO_ROOT } from "../../../operator/zk/setup/compile";
+import { expectReentriesRefused, hostileToken } from "../../helpers/reentrancy";
 
 const BUILD = path.join(REPO_ROOT, "circuits", "build");
 const CIRCUIT = {
@@ -313,29 +314,31 @@ describe("ZkRollup (contract, with real Groth16 proofs of the test circuit)", fu
       expect((await rollup.queuedDeposit(2)).depositor).to.equal(ethers.ZeroAddress);
     });
 
-    it("cannot be re-entered by a token calling depositERC20 again while it is transferred", async function () {
+    it("cannot be re-entered from inside a token transfer, to deposit or withdraw again", async function () {
       const { rollup, alice } = await loadFixture(fixture);
-      const token = await (await ethers.getContractFactory("ReentrantToken")).deploy();
+      const token = await hostileToken();
       await rollup.registerToken(await token.getAddress());
       const tokenId = (await rollup.tokenCount()) - 1n;
       await token.mint(alice.address, 1000n);
       await token.connect(alice).approve(await rollup.getAddress(), 1000n);
-      // The token calls the rollup from inside transferFrom: a second deposit in the same call.
-      await token.arm(
+      const r = rollup.interface;
+      await expectReentriesRefused(
+        token,
         await rollup.getAddress(),
-        rollup.interface.encodeFunctionData("depositERC20", [
-          tokenId,
-          1n,
-          0n,
-          aliceKey.ax,
-          aliceKey.ay,
-        ]),
+        {
+          depositERC20: r.encodeFunctionData("depositERC20", [
+            tokenId,
+            1n,
+            0n,
+            aliceKey.ax,
+            aliceKey.ay,
+          ]),
+          withdraw: r.encodeFunctionData("withdraw", [tokenId]),
+        },
+        () => rollup.connect(alice).depositERC20(tokenId, 500n, 0, aliceKey.ax, aliceKey.ay),
       );
-      await rollup.connect(alice).depositERC20(tokenId, 500n, 0, aliceKey.ax, aliceKey.ay);
-      expect(await token.reentries()).to.equal(1n);
-      expect(await token.lastReentrySucceeded()).to.equal(false);
-      expect(await rollup.depositCount()).to.equal(1n);
-      expect((await rollup.queuedDeposit(1)).amount).to.equal(500n);
+      expect(await rollup.depositCount()).to.equal(2n);
+      expect((await rollup.queuedDeposit(2)).amount).to.equal(500n);
     });
 
     it("are taken by a batch at most as many as the shape has slots, and only those queued", async function () {
