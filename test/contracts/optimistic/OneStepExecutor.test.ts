@@ -1,6 +1,6 @@
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
-import { TypedDataEncoder, Wallet, id } from "ethers";
+import { TypedDataEncoder, Wallet, ZeroAddress, getAddress, id } from "ethers";
 import fc from "fast-check";
 import { ethers } from "hardhat";
 import { AMOUNT } from "../../../operator/lib/float";
@@ -10,6 +10,8 @@ import {
   EMPTY_BALANCES_ROOT,
   GENESIS_ROOT,
   InboxKind,
+  MAX_NONCE,
+  MAX_UINT256,
   rollupDomain,
   stateRoot,
   type InboxEntry,
@@ -189,6 +191,104 @@ describe("OneStepExecutor (Solidity) and operator/optimistic/transition (TypeScr
     expect(invalid).to.be.greaterThan(40);
   });
 
+  describe("agree on edge states that random histories do not reach", function () {
+    /** alice (WALLETS[0], account 0) and bob (account 1) hold 1 ETH each on L2. */
+    async function edgeFixture() {
+      const f = await deployFixture();
+      const state = new L2State();
+      const ctx: StepContext = { feeAccount: 0n, domain: f.domain };
+      for (const w of WALLETS.slice(0, 2)) {
+        const deposit: InboxEntry = {
+          kind: InboxKind.Deposit,
+          from: w.address,
+          to: w.address,
+          token: 0,
+          amount: 10n ** 18n,
+        };
+        expect(applyStep(state, { inbox: deposit }, ctx).valid).to.equal(true);
+      }
+      return { ...f, state, ctx };
+    }
+
+    /** Runs `step` in TypeScript and on chain; both must refuse it, leaving the root as it was. */
+    async function bothRefuse(
+      f: Awaited<ReturnType<typeof edgeFixture>>,
+      state: L2State,
+      step: Step,
+      reason: RegExp,
+    ): Promise<void> {
+      const preRoot = state.root;
+      const result = applyStep(state, step, f.ctx);
+      expect(result.valid, "refused in TypeScript").to.equal(false);
+      expect(result.reason).to.match(reason);
+      expect(result.root).to.equal(preRoot);
+      expect(await executeOnChain(f, preRoot, step, f.ctx, result.witness)).to.equal(preRoot);
+    }
+
+    const transfer = (
+      f: Awaited<ReturnType<typeof edgeFixture>>,
+      from: bigint,
+      to: bigint | string,
+      nonce = 0n,
+    ) =>
+      signTransfer(WALLETS[0], f.domain, {
+        from,
+        to,
+        toAddress: typeof to === "string" ? to : WALLETS[1].address,
+        token: 0,
+        amount: 1000n,
+        fee: 0n,
+        nonce,
+      });
+
+    it("a record from an account index that holds no account", async function () {
+      const f = await loadFixture(edgeFixture);
+      const state = f.state.clone();
+      await bothRefuse(f, state, { record: await transfer(f, 9n, 1n) }, /no account 9/);
+    });
+
+    it("a sender whose nonce is exhausted (2^64 - 1)", async function () {
+      const f = await loadFixture(edgeFixture);
+      const state = f.state.clone();
+      const alice = state.account(0n)!;
+      state.updateAccount(alice, 0, state.balance(0n, 0), MAX_NONCE);
+      await bothRefuse(
+        f,
+        state,
+        { record: await transfer(f, 0n, 1n, MAX_NONCE) },
+        /nonce exhausted/,
+      );
+    });
+
+    it("a transfer to the zero address, and a deposit to it", async function () {
+      const f = await loadFixture(edgeFixture);
+      const state = f.state.clone();
+      await bothRefuse(f, state, { record: await transfer(f, 0n, ZeroAddress) }, /zero address/);
+      const deposit: InboxEntry = {
+        kind: InboxKind.Deposit,
+        from: WALLETS[0].address,
+        to: ZeroAddress,
+        token: 0,
+        amount: 1n,
+      };
+      await bothRefuse(f, state, { inbox: deposit }, /zero address/);
+    });
+
+    it("a credit that would take the recipient's balance past 2^256 - 1", async function () {
+      const f = await loadFixture(edgeFixture);
+      const state = f.state.clone();
+      const bob = state.account(1n)!;
+      state.updateAccount(bob, 0, MAX_UINT256 - 5n);
+      await bothRefuse(f, state, { record: await transfer(f, 0n, 1n) }, /would overflow/);
+      await bothRefuse(
+        f,
+        state,
+        { record: await transfer(f, 0n, WALLETS[1].address) },
+        /would overflow/,
+      );
+    });
+  });
+
   describe("refuses witnesses that do not match the pre-state", function () {
     async function witnessFixture() {
       const f = await deployFixture();
@@ -221,7 +321,7 @@ describe("OneStepExecutor (Solidity) and operator/optimistic/transition (TypeScr
       });
       const result = applyStep(state, { record }, ctx);
       expect(result.valid).to.equal(true);
-      return { ...f, preRoot, record, witness: result.witness };
+      return { ...f, preRoot, record, witness: result.witness, state, ctx, postRoot: state.root };
     }
 
     it("a header that is not the pre-state root's preimage", async function () {
@@ -258,6 +358,72 @@ describe("OneStepExecutor (Solidity) and operator/optimistic/transition (TypeScr
       )
         .to.be.revertedWithCustomError(f.executor, "ExecutorBadAccountWitness")
         .withArgs(0n, 0n);
+    });
+
+    it("an address witness that is missing or proves another leaf", async function () {
+      const f = await loadFixture(witnessFixture);
+      const newcomer = POOL[5];
+      const deposit: InboxEntry = {
+        kind: InboxKind.Deposit,
+        from: newcomer,
+        to: newcomer,
+        token: 0,
+        amount: 5n,
+      };
+      const state = f.state.clone();
+      const result = applyStep(state, { inbox: deposit }, f.ctx);
+      expect(result.valid).to.equal(true);
+      const witness = result.witness;
+      await expect(f.executor.executeInbox(f.postRoot, deposit, { ...witness, addresses: [] }))
+        .to.be.revertedWithCustomError(f.executor, "ExecutorMissingWitness")
+        .withArgs(1n, 0n);
+      // Claiming the new address already has account 0 (leaf 1): not what the tree holds.
+      const lying = { ...witness.addresses[0], leaf: 1n };
+      await expect(f.executor.executeInbox(f.postRoot, deposit, { ...witness, addresses: [lying] }))
+        .to.be.revertedWithCustomError(f.executor, "ExecutorBadAddressWitness")
+        .withArgs(0n, getAddress(newcomer));
+      expect(await f.executor.executeInbox(f.postRoot, deposit, witness)).to.equal(result.root);
+    });
+
+    it("a withdrawal witness that is missing or not of the next empty slot", async function () {
+      const f = await loadFixture(witnessFixture);
+      const exit: InboxEntry = {
+        kind: InboxKind.ForcedWithdraw,
+        from: WALLETS[1].address,
+        to: WALLETS[1].address,
+        token: 0,
+        amount: 5n,
+      };
+      const state = f.state.clone();
+      const result = applyStep(state, { inbox: exit }, f.ctx);
+      expect(result.valid).to.equal(true);
+      const witness = result.witness;
+      await expect(f.executor.executeInbox(f.postRoot, exit, { ...witness, withdrawals: [] }))
+        .to.be.revertedWithCustomError(f.executor, "ExecutorMissingWitness")
+        .withArgs(2n, 0n);
+      const [slot] = witness.withdrawals;
+      // A proof claiming slot 0's neighbour (slot 1) is occupied: not the tree the header names.
+      const wrong = {
+        ...slot,
+        bitmap: slot.bitmap | 1n,
+        siblings: [id("a leaf"), ...slot.siblings],
+      };
+      expect(slot.bitmap & 1n).to.equal(0n);
+      await expect(f.executor.executeInbox(f.postRoot, exit, { ...witness, withdrawals: [wrong] }))
+        .to.be.revertedWithCustomError(f.executor, "ExecutorBadWithdrawalWitness")
+        .withArgs(0n);
+      expect(await f.executor.executeInbox(f.postRoot, exit, witness)).to.equal(result.root);
+    });
+
+    it("a record that is empty, or of a known kind but the wrong length", async function () {
+      const f = await loadFixture(witnessFixture);
+      await expect(f.executor.executeRecord(f.preRoot, "0x", 0n, f.domainSeparator, f.witness))
+        .to.be.revertedWithCustomError(f.executor, "ExecutorBadRecord")
+        .withArgs(0n, 0n);
+      const short = f.record.slice(0, f.record.length - 1);
+      await expect(f.executor.executeRecord(f.preRoot, short, 0n, f.domainSeparator, f.witness))
+        .to.be.revertedWithCustomError(f.executor, "ExecutorBadRecord")
+        .withArgs(BigInt(f.record[0]), BigInt(short.length));
     });
 
     it("a witness list that stops short, and a record of no known kind", async function () {
