@@ -5,11 +5,13 @@ import { expect } from "chai";
 import { main } from "../../scripts/cli";
 import {
   belowFloor,
-  COVERAGE_FLOOR,
+  COVERAGE_POLICY,
   coverageTable,
+  floorOf,
   percent,
   productionCoverage,
   type Counts,
+  type FloorPolicy,
 } from "../../scripts/commands/coverage";
 import { InputError } from "../../operator/core/errors";
 
@@ -26,6 +28,7 @@ function entry(lines: Counts, branches: Counts, functions = lines, statements = 
   };
 }
 const full = entry({ covered: 10, total: 10 }, { covered: 4, total: 4 });
+const STANDARD: FloorPolicy = { floor: { lines: 95, branches: 90 }, exceptions: {} };
 
 describe("scripts/commands/coverage (the coverage floor)", function () {
   describe("productionCoverage", function () {
@@ -90,7 +93,7 @@ describe("scripts/commands/coverage (the coverage floor)", function () {
     });
 
     it("passes a contract exactly at the floor and fails one just below, per metric", function () {
-      const floor = { lines: 95, branches: 90 };
+      const floor = STANDARD;
       expect(belowFloor([contract({ covered: 95, total: 100 }, { covered: 9, total: 10 })], floor))
         .to.be.empty;
       const [lines] = belowFloor(
@@ -111,12 +114,54 @@ describe("scripts/commands/coverage (the coverage floor)", function () {
           contract({ covered: 1, total: 2 }, { covered: 0, total: 2 }, "small.sol"),
           contract({ covered: 20, total: 20 }, { covered: 0, total: 0 }, "straight.sol"),
         ],
-        COVERAGE_FLOOR,
+        STANDARD,
       );
       expect(shortfalls.map((s) => `${s.file} ${s.metric}`)).to.deep.equal([
         "small.sol lines",
         "small.sol branches",
       ]);
+    });
+  });
+
+  describe("exceptions", function () {
+    const policy: FloorPolicy = {
+      floor: { lines: 95, branches: 90 },
+      exceptions: { "lib/Odd.sol": { floor: { branches: 80 }, why: "unreachable arms" } },
+    };
+    const odd = (branches: Counts) => ({
+      file: "lib/Odd.sol",
+      lines: { covered: 100, total: 100 },
+      branches,
+      functions: { covered: 1, total: 1 },
+      statements: { covered: 1, total: 1 },
+    });
+
+    it("lower only the named contract's floor, only in the named metric", function () {
+      expect(floorOf("lib/Odd.sol", policy)).to.deep.equal({ lines: 95, branches: 80 });
+      expect(floorOf("lib/Even.sol", policy)).to.deep.equal({ lines: 95, branches: 90 });
+      expect(belowFloor([odd({ covered: 8, total: 10 })], policy)).to.be.empty;
+      expect(belowFloor([odd({ covered: 79, total: 100 })], policy)).to.deep.equal([
+        { file: "lib/Odd.sol", metric: "branches", percent: 79, floor: 80 },
+      ]);
+      expect(
+        belowFloor([{ ...odd({ covered: 8, total: 10 }), file: "lib/Even.sol" }], policy),
+      ).to.have.length(1);
+      const table = coverageTable([odd({ covered: 8, total: 10 })], policy);
+      expect(table[2]).to.include("80.00 % (8/10) (floor 80 %)").and.not.include("(below)");
+    });
+
+    it("name, in the project's policy, only contracts that exist, each with its reason", function () {
+      for (const [file, e] of Object.entries(COVERAGE_POLICY.exceptions)) {
+        expect(fs.existsSync(path.join(__dirname, "..", "..", "contracts", file)), file).to.equal(
+          true,
+        );
+        expect(e.why.length, file).to.be.greaterThan(40);
+        for (const [metric, value] of Object.entries(e.floor)) {
+          expect(value, `${file} ${metric}`).to.be.lessThan(
+            COVERAGE_POLICY.floor[metric as "lines" | "branches"],
+          );
+        }
+      }
     });
   });
 
@@ -128,7 +173,7 @@ describe("scripts/commands/coverage (the coverage floor)", function () {
       },
       ROOT,
     );
-    const table = coverageTable(rows, COVERAGE_FLOOR);
+    const table = coverageTable(rows, STANDARD);
     expect(table[0]).to.match(
       /^\| contract +\| lines +\| branches +\| functions +\| statements +\|$/,
     );
@@ -142,7 +187,7 @@ describe("scripts/commands/coverage (the coverage floor)", function () {
         { "contracts/C.sol": entry(full.lines, full.branches, { covered: 0, total: 3 }) },
         ROOT,
       ),
-      COVERAGE_FLOOR,
+      STANDARD,
     );
     expect(low[2]).to.include("0.00 % (0/3)").and.not.include("(below)");
   });

@@ -254,6 +254,23 @@ describe("ChallengeGame", function () {
       expect(await f.rollup.finalizedCount()).to.equal(f.batch.position + 1n);
     });
 
+    it("loses at the last step when it disputes only the batch's final root, the defender's own claim", async function () {
+      const f = await load(fundedFixture);
+      const batch = await sixStepBatch(f);
+      const lies = doctored(batch.honest, 5, "lie");
+      const { gameId, proof } = await f.sim.dispute(batch, f.owner, f.challenger, lies);
+      const g = await f.game.gameOf(gameId);
+      expect(position(g.position)).to.deep.equal({ lo: 5, hi: 6 });
+      // The disputed step's end is still the root the defender posted with the batch.
+      expect(g.hiOwner).to.equal(DEFENDER);
+      expect(g.hiRoot).to.equal(batch.claimed[6]);
+      await expect(f.game.step(gameId, proof))
+        .to.emit(f.game, "StepProven")
+        .withArgs(gameId, 5n, batch.honest[6], DEFENDER)
+        .and.to.emit(f.game, "GameResolved")
+        .withArgs(gameId, STATUS.DefenderWon, f.owner.address);
+    });
+
     it("cannot bend the one-step proof: a forged record or entry is refused", async function () {
       const f = await load(honestBatchFixture);
       const { proof } = f;

@@ -415,6 +415,35 @@ describe("OneStepExecutor (Solidity) and operator/optimistic/transition (TypeScr
       expect(await f.executor.executeInbox(f.postRoot, exit, witness)).to.equal(result.root);
     });
 
+    it("an account to create over a slot that is taken, under a header whose count lies", async function () {
+      const f = await loadFixture(witnessFixture);
+      const state = f.state.clone();
+      const newcomer = POOL[5];
+      const deposit = (to: string): InboxEntry => ({
+        kind: InboxKind.Deposit,
+        from: to,
+        to,
+        token: 0,
+        amount: 5n,
+      });
+      // Witnesses that are true of the real state: the newcomer has no address leaf, and
+      // account 0 (a wallet) holds its leaf with its balance proof.
+      const absent = applyStep(state.clone(), { inbox: deposit(newcomer) }, f.ctx).witness;
+      const taken = applyStep(state.clone(), { inbox: deposit(WALLETS[0].address) }, f.ctx).witness;
+      expect(absent.addresses[0].leaf).to.equal(0n);
+      // A header claiming no account exists yet: the next account would be 0, which is taken.
+      const header = { ...state.header, accountCount: 0n };
+      const lying = {
+        header,
+        accounts: [taken.accounts[0]],
+        addresses: [absent.addresses[0]],
+        withdrawals: [],
+      };
+      await expect(f.executor.executeInbox(stateRoot(header), deposit(newcomer), lying))
+        .to.be.revertedWithCustomError(f.executor, "ExecutorBadAccountWitness")
+        .withArgs(0n, 0n);
+    });
+
     it("a record that is empty, or of a known kind but the wrong length", async function () {
       const f = await loadFixture(witnessFixture);
       await expect(f.executor.executeRecord(f.preRoot, "0x", 0n, f.domainSeparator, f.witness))
