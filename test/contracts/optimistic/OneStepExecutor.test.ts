@@ -132,6 +132,41 @@ async function executeOnChain(
   );
 }
 
+/** Four wallets funded on L2, then wallet 0 pays wallet 1: that transfer's witness and states. */
+async function witnessFixture() {
+  const f = await deployFixture();
+  const state = new L2State();
+  const ctx: StepContext = { feeAccount: 0n, domain: f.domain };
+  for (const w of WALLETS) {
+    applyStep(
+      state,
+      {
+        inbox: {
+          kind: InboxKind.Deposit,
+          from: w.address,
+          to: w.address,
+          token: 0,
+          amount: 10n ** 18n,
+        },
+      },
+      ctx,
+    );
+  }
+  const preRoot = state.root;
+  const record = await signTransfer(WALLETS[0], f.domain, {
+    from: 0n,
+    to: 1n,
+    toAddress: WALLETS[1].address,
+    token: 0,
+    amount: 1000n,
+    fee: 0n,
+    nonce: 0n,
+  });
+  const result = applyStep(state, { record }, ctx);
+  expect(result.valid).to.equal(true);
+  return { ...f, preRoot, record, witness: result.witness, state, ctx, postRoot: state.root };
+}
+
 describe("OneStepExecutor (Solidity) and operator/optimistic/transition (TypeScript)", function () {
   this.timeout(300_000);
 
@@ -290,40 +325,6 @@ describe("OneStepExecutor (Solidity) and operator/optimistic/transition (TypeScr
   });
 
   describe("refuses witnesses that do not match the pre-state", function () {
-    async function witnessFixture() {
-      const f = await deployFixture();
-      const state = new L2State();
-      const ctx: StepContext = { feeAccount: 0n, domain: f.domain };
-      for (const w of WALLETS) {
-        applyStep(
-          state,
-          {
-            inbox: {
-              kind: InboxKind.Deposit,
-              from: w.address,
-              to: w.address,
-              token: 0,
-              amount: 10n ** 18n,
-            },
-          },
-          ctx,
-        );
-      }
-      const preRoot = state.root;
-      const record = await signTransfer(WALLETS[0], f.domain, {
-        from: 0n,
-        to: 1n,
-        toAddress: WALLETS[1].address,
-        token: 0,
-        amount: 1000n,
-        fee: 0n,
-        nonce: 0n,
-      });
-      const result = applyStep(state, { record }, ctx);
-      expect(result.valid).to.equal(true);
-      return { ...f, preRoot, record, witness: result.witness, state, ctx, postRoot: state.root };
-    }
-
     it("a header that is not the pre-state root's preimage", async function () {
       const f = await loadFixture(witnessFixture);
       const header = { ...f.witness.header, accountCount: 99n };
@@ -468,6 +469,54 @@ describe("OneStepExecutor (Solidity) and operator/optimistic/transition (TypeScr
       await expect(f.executor.executeRecord(f.preRoot, "0x09", 0n, f.domainSeparator, f.witness))
         .to.be.revertedWithCustomError(f.executor, "ExecutorBadRecord")
         .withArgs(9n, 1n);
+    });
+  });
+
+  describe("at the trees' capacity", function () {
+    it("a header at capacity (2^32 accounts or withdrawals): new accounts and withdrawals are no-ops", async function () {
+      const f = await loadFixture(witnessFixture);
+      const state = f.state.clone();
+      const newcomer = POOL[5];
+      const deposit: InboxEntry = {
+        kind: InboxKind.Deposit,
+        from: newcomer,
+        to: newcomer,
+        token: 0,
+        amount: 5n,
+      };
+      const exit: InboxEntry = {
+        kind: InboxKind.ForcedWithdraw,
+        from: WALLETS[1].address,
+        to: WALLETS[1].address,
+        token: 0,
+        amount: 5n,
+      };
+      // A signed transfer to the newcomer's address, which would create its account.
+      const record = await signTransfer(WALLETS[1], f.domain, {
+        from: 1n,
+        to: newcomer,
+        toAddress: newcomer,
+        token: 0,
+        amount: 1000n,
+        fee: 0n,
+        nonce: 0n,
+      });
+      const run = (root: string, step: Step, witness: unknown) =>
+        executeOnChain(f, root, step, f.ctx, witness);
+      // Each step is valid on the real state; only the header's counts say the trees are full.
+      const fullAccounts = { ...state.header, accountCount: 1n << 32n };
+      const fullWithdrawals = { ...state.header, withdrawalCount: 1n << 32n };
+      for (const [header, step] of [
+        [fullAccounts, { inbox: deposit }],
+        [fullAccounts, { record }],
+        [fullWithdrawals, { inbox: exit }],
+      ] as const) {
+        const result = applyStep(state.clone(), step, f.ctx);
+        expect(result.valid, result.reason).to.equal(true);
+        expect(await run(state.root, step, result.witness)).to.equal(result.root);
+        const full = stateRoot(header);
+        expect(await run(full, step, { ...result.witness, header })).to.equal(full);
+      }
     });
   });
 });
