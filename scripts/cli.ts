@@ -7,6 +7,7 @@ import { config as loadDotenv } from "dotenv";
 import { ConfigError, InputError, L2kitError } from "../operator/core/errors";
 import { benchCommand } from "./commands/bench";
 import { configCommand } from "./commands/config";
+import { coverageCommand } from "./commands/coverage";
 import { demoCommand } from "./commands/demo";
 import { deployCommand } from "./commands/deploy";
 import { invariantsCommand } from "./commands/invariants";
@@ -39,6 +40,7 @@ export function buildProgram(io: Io): Command {
   program.addCommand(deployCommand(io));
   program.addCommand(configCommand(io));
   program.addCommand(invariantsCommand(io));
+  program.addCommand(coverageCommand(io));
   // One command group per L2 system.
   program.addCommand(zkCommand(io));
   program.addCommand(optimisticCommand(io));

@@ -12,4 +12,12 @@ contract FloatCodecMock {
     function decodeFee(uint256 packed) external pure returns (uint256) {
         return FloatCodec.decodeFee(packed);
     }
+
+    function tryDecodeAmount(uint256 packed) external pure returns (bool ok, uint256 value) {
+        return FloatCodec.tryDecodeAmount(packed);
+    }
+
+    function tryDecodeFee(uint256 packed) external pure returns (bool ok, uint256 value) {
+        return FloatCodec.tryDecodeFee(packed);
+    }
 }

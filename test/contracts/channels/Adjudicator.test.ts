@@ -34,6 +34,7 @@ import {
   type Fixture,
 } from "../../helpers/channels";
 import { makeHostile } from "../../helpers/hostile";
+import { expectReentriesRefused, hostileToken } from "../../helpers/reentrancy";
 
 const MAX_UINT48 = (1n << 48n) - 1n;
 const MAX_UINT64 = (1n << 64n) - 1n;
@@ -241,6 +242,47 @@ describe("Adjudicator", function () {
       );
     });
 
+    it("refuses a final state older than the one a challenge registered", async function () {
+      const f = await load();
+      const { channel, id } = await funded(f);
+      await (
+        await f.adjudicator.challenge(
+          channel,
+          proof(sign(f, channel, paymentState(5n, [2n * ONE, 3n * ONE]))),
+        )
+      ).wait();
+      const older = paymentState(3n, [ONE, 4n * ONE], { isFinal: true });
+      await expect(f.adjudicator.conclude(channel, proof(sign(f, channel, older))))
+        .to.be.revertedWithCustomError(f.adjudicator, "ChannelStaleVersion")
+        .withArgs(3n, 5n);
+      // The same version, final, does end it.
+      const last = paymentState(5n, [2n * ONE, 3n * ONE], { isFinal: true });
+      await expect(f.adjudicator.conclude(channel, proof(sign(f, channel, last))))
+        .to.emit(f.adjudicator, "Concluded")
+        .withArgs(id, 5n);
+    });
+
+    it("refuses the malleable twin of a valid signature (s in the upper half, v flipped)", async function () {
+      const f = await load();
+      const { channel } = await funded(f);
+      const last = paymentState(9n, [ONE, 4n * ONE], { isFinal: true });
+      const [signed] = proof(sign(f, channel, last));
+      const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+      const { v, r, s: lowS } = signed.sigs[0];
+      const twin = { v: v === 27 ? 28 : 27, r, s: ethers.toBeHex(N - BigInt(lowS), 32) };
+      // The twin recovers the same address with the bare ecrecover precompile; the adjudicator
+      // (OpenZeppelin's ECDSA) refuses it.
+      const digest = stateDigest(f.domain, idOf(f, channel), last);
+      const ecrecover = await ethers.provider.call({
+        to: "0x0000000000000000000000000000000000000001",
+        data: ethers.concat([digest, ethers.toBeHex(twin.v, 32), r, twin.s]),
+      });
+      expect(ethers.getAddress(ethers.dataSlice(ecrecover, 12))).to.equal(f.alice.address);
+      await expect(f.adjudicator.conclude(channel, [{ ...signed, sigs: [twin, signed.sigs[1]] }]))
+        .to.be.revertedWithCustomError(f.adjudicator, "ChannelBadSignature")
+        .withArgs(9n, 0n);
+    });
+
     it("refuses an outcome that does not list every participant", async function () {
       const f = await load();
       const { channel } = await funded(f);
@@ -437,6 +479,16 @@ describe("Adjudicator", function () {
       expect(await f.adjudicator.holdings(id, ETH)).to.equal(0n);
     });
 
+    it("pays out only a registered state whose challenge period is over", async function () {
+      const f = await load();
+      const { channel, id } = await funded(f);
+      const s0 = paymentState(0n, [3n * ONE, 2n * ONE]);
+      // Never challenged: nothing is final.
+      await expect(f.adjudicator.payout(channel, s0))
+        .to.be.revertedWithCustomError(f.adjudicator, "ChannelNotFinalized")
+        .withArgs(id, 0n);
+    });
+
     it("pays ERC-20 outcomes", async function () {
       const f = await load();
       const channel = await paymentChannel(f);
@@ -596,6 +648,95 @@ describe("Adjudicator", function () {
       await expect(f.adjudicator.unlock(channel, last, 0, 0))
         .to.be.revertedWithCustomError(f.adjudicator, "ChannelBadLockParty")
         .withArgs(7);
+    });
+  });
+
+  describe("locks against what the channel holds", function () {
+    const secret = ethers.id("another secret");
+    const hashlock = hashOfSecret(secret);
+
+    it("resolves a lock for at most what the channel still holds after the balances", async function () {
+      const f = await load();
+      const expiry = BigInt(await time.latest()) + 1000n;
+      const lock = { amount: ONE, hashlock, expiry, payer: 0, payee: 1 };
+      // Overfunded (6 held for 2 + 2 + a lock of 1): the lock is paid in full, 1 stays.
+      const over = await paymentChannel(f);
+      await fundETH(f, over, [4n * ONE, 2n * ONE]);
+      // Underfunded (5 held for 3 + 2 + a lock of 1): nothing is left for the lock.
+      const under = await paymentChannel(f, { nonce: 2n });
+      await fundETH(f, under, [3n * ONE, 2n * ONE]);
+      const overState = paymentState(4n, [2n * ONE, 2n * ONE], { locks: [lock] });
+      const underState = paymentState(4n, [3n * ONE, 2n * ONE], { locks: [lock] });
+      for (const [channel, state] of [
+        [over, overState],
+        [under, underState],
+      ] as const) {
+        await (await f.adjudicator.challenge(channel, proof(sign(f, channel, state)))).wait();
+      }
+      await time.increase(DURATION);
+      await (await f.adjudicator.payout(over, overState)).wait();
+      await (await f.adjudicator.payout(under, underState)).wait();
+      await (await f.secretRegistry.reveal(secret)).wait();
+
+      const overTx = f.adjudicator.unlock(over, paidOut(overState), 0, 0);
+      await expect(overTx)
+        .to.emit(f.adjudicator, "LockResolved")
+        .withArgs(idOf(f, over), hashlock, f.bob.address, ONE);
+      await expect(overTx).to.changeEtherBalance(f.bob, ONE);
+      expect(await f.adjudicator.holdings(idOf(f, over), ETH)).to.equal(ONE);
+
+      const underTx = f.adjudicator.unlock(under, paidOut(underState), 0, 0);
+      await expect(underTx)
+        .to.emit(f.adjudicator, "LockResolved")
+        .withArgs(idOf(f, under), hashlock, f.bob.address, 0n);
+      await expect(underTx).to.changeEtherBalance(f.bob, 0n);
+      // Resolved all the same: it cannot be taken again.
+      await expect(f.adjudicator.unlock(under, paidOut(underState), 0, 0))
+        .to.be.revertedWithCustomError(f.adjudicator, "ChannelUnknownState")
+        .withArgs(idOf(f, under));
+    });
+
+    it("refuses a lock whose payer is not a participant", async function () {
+      const f = await load();
+      const { channel } = await funded(f);
+      const expiry = BigInt(await time.latest()) + 10n;
+      const bad = { amount: ONE, hashlock, expiry, payer: 2, payee: 1 };
+      const last = paymentState(1n, [2n * ONE, 2n * ONE], { locks: [bad] });
+      await (await f.adjudicator.challenge(channel, proof(sign(f, channel, last)))).wait();
+      await time.increase(DURATION);
+      await expect(f.adjudicator.unlock(channel, last, 0, 0))
+        .to.be.revertedWithCustomError(f.adjudicator, "ChannelBadLockParty")
+        .withArgs(2);
+    });
+  });
+
+  describe("hostile tokens", function () {
+    it("cannot re-enter any entry point that moves money, from inside a token transfer", async function () {
+      const f = await load();
+      const token = await hostileToken();
+      const asset = await token.getAddress();
+      await (await token.mint(f.alice.address, 1000n)).wait();
+      await (await token.connect(f.alice).approve(f.domain.verifyingContract, 1000n)).wait();
+      const channel = await paymentChannel(f);
+      const id = idOf(f, channel);
+      const last = paymentState(1n, [3n, 7n], { isFinal: true, asset });
+      const a = f.adjudicator.interface;
+      await expectReentriesRefused(
+        token,
+        f.domain.verifyingContract,
+        {
+          deposit: a.encodeFunctionData("deposit", [id, asset, 0n, 1n]),
+          conclude: a.encodeFunctionData("conclude", [channel, proof(sign(f, channel, last))]),
+          payout: a.encodeFunctionData("payout", [channel, last]),
+          unlock: a.encodeFunctionData("unlock", [channel, last, 0n, 0n]),
+          withdraw: a.encodeFunctionData("withdraw", [asset, f.alice.address]),
+        },
+        async () =>
+          f.adjudicator
+            .connect(f.alice)
+            .deposit(id, asset, await f.adjudicator.holdings(id, asset), 10n),
+      );
+      expect(await f.adjudicator.holdings(id, asset)).to.equal(50n);
     });
   });
 

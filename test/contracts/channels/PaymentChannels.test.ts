@@ -15,6 +15,7 @@ import { hardhatDevKey } from "../../../operator/core/l1";
 import type { Eip712Domain } from "../../../operator/lib/eip712";
 import { DigestSigner } from "../../../operator/lib/secp256k1";
 import { makeHostile } from "../../helpers/hostile";
+import { expectReentriesRefused, hostileToken } from "../../helpers/reentrancy";
 
 const ETH = ethers.ZeroAddress;
 const ONE = ethers.parseEther("1");
@@ -161,6 +162,66 @@ describe("PaymentChannels (lean two-party payment channels)", function () {
       expect(await token.balanceOf(f.domain.verifyingContract)).to.equal(before);
     });
 
+    it("credits a's side only what arrived when a fee-taking token delivers less than a's amount", async function () {
+      const f = await load();
+      const token = await (await ethers.getContractFactory("FeeOnTransferToken")).deploy();
+      const asset = await token.getAddress();
+      await (await token.mint(f.alice.address, 1000n)).wait();
+      await (await token.connect(f.alice).approve(f.domain.verifyingContract, 1000n)).wait();
+      const c = params(f, { asset });
+      const id = paymentChannelId(f.domain, c);
+      // 604 sent, 1% (6) burnt on the way: 598 arrived, less than a's 600.
+      await expect(f.pc.connect(f.alice).fund(c, 600n, 4n))
+        .to.emit(f.pc, "Funded")
+        .withArgs(id, 598n, 0n);
+      expect(await f.pc.fundsOf(id)).to.deep.equal([598n, 0n, 0n, false]);
+    });
+
+    it("refuses a top-up that takes the channel's total past 2^111 - 1", async function () {
+      const f = await load();
+      const c = params(f);
+      const id = paymentChannelId(f.domain, c);
+      await ethers.provider.send("hardhat_setBalance", [
+        f.alice.address,
+        ethers.toBeHex(1n << 112n),
+      ]);
+      await (await f.pc.connect(f.alice).fund(c, MAX_NET, 0n, { value: MAX_NET })).wait();
+      await expect(f.pc.connect(f.alice).fund(c, 0n, 1n, { value: 1n }))
+        .to.be.revertedWithCustomError(f.pc, "PaymentChannelAmountOutOfRange")
+        .withArgs(MAX_NET + 1n);
+      expect(await f.pc.fundsOf(id)).to.deep.equal([MAX_NET, 0n, 0n, false]);
+    });
+
+    it("refuses a top-up that takes one side's net funding past 2^111 - 1 though the total fits", async function () {
+      const f = await load();
+      const c = params(f);
+      const id = paymentChannelId(f.domain, c);
+      await (await f.pc.connect(f.alice).fund(c, 10n, 0n, { value: 10n })).wait();
+      // alice paid bob all 10 and bob took them out: a's net is 10, b's is -10, the total 0.
+      const deadline = BigInt(await time.latest()) + 600n;
+      const w = { channelId: id, nonce: 0n, amountA: 0n, amountB: 10n, deadline };
+      await (
+        await f.pc.withdrawPart(
+          c,
+          0n,
+          0n,
+          10n,
+          deadline,
+          signWithdrawal(f.keys.alice, f.domain, w),
+          signWithdrawal(f.keys.bob, f.domain, w),
+        )
+      ).wait();
+      expect(await f.pc.fundsOf(id)).to.deep.equal([10n, -10n, 1n, false]);
+      // The total would be exactly 2^111 - 1, but a's side 2^111 + 9: it cannot be stored.
+      await ethers.provider.send("hardhat_setBalance", [
+        f.alice.address,
+        ethers.toBeHex(1n << 112n),
+      ]);
+      await expect(f.pc.connect(f.alice).fund(c, MAX_NET, 0n, { value: MAX_NET }))
+        .to.be.revertedWithCustomError(f.pc, "PaymentChannelAmountOutOfRange")
+        .withArgs(MAX_NET + 10n);
+    });
+
     it("is not re-entered by a token calling back during the transfer", async function () {
       const f = await load();
       const token = await (await ethers.getContractFactory("ReentrantToken")).deploy();
@@ -210,6 +271,15 @@ describe("PaymentChannels (lean two-party payment channels)", function () {
       const close = f.pc.conclude(c, ...signed(f, c, balance(5n, ONE, true)));
       await expect(close).to.changeEtherBalances([f.alice, f.bob], [2n * ONE, ONE / 2n]);
       expect(shares(3n * ONE, -ONE / 2n, ONE)).to.deep.equal({ toA: 2n * ONE, toB: ONE / 2n });
+    });
+
+    it("pays a withdrawal to a alone, leaving b's side as it was", async function () {
+      const f = await load();
+      const { c, id } = await funded(f);
+      const tx = f.pc.withdrawPart(...(await withdrawal(f, c, 0n, ONE, 0n)));
+      await expect(tx).to.changeEtherBalances([f.alice, f.bob], [ONE, 0n]);
+      await expect(tx).to.emit(f.pc, "PartlyWithdrawn").withArgs(id, 0n, ONE, 0n);
+      expect(await f.pc.fundsOf(id)).to.deep.equal([2n * ONE, 2n * ONE, 1n, false]);
     });
 
     it("refuses expired, overdrawn, forged, disputed and closed withdrawals", async function () {
@@ -274,6 +344,11 @@ describe("PaymentChannels (lean two-party payment channels)", function () {
       await expect(
         f.pc.conclude(c, ...signed(f, c, balance(1n, 10n * ONE, true))),
       ).to.changeEtherBalances([f.alice, f.bob], [0n, 5n * ONE]);
+      // And the other way: bob paid alice more than he ever put in.
+      const other = await funded(f, { nonce: 2n });
+      await expect(
+        f.pc.conclude(other.c, ...signed(f, other.c, balance(1n, -10n * ONE, true))),
+      ).to.changeEtherBalances([f.alice, f.bob], [5n * ONE, 0n]);
     });
 
     it("refuses a balance not marked final, or not signed by both", async function () {
@@ -396,6 +471,54 @@ describe("PaymentChannels (lean two-party payment channels)", function () {
         "Closed",
       );
       expect((await f.pc.fundsOf(farId))[3]).to.equal(true);
+    });
+  });
+
+  describe("hostile tokens", function () {
+    it("cannot re-enter any entry point that moves money, from inside a token transfer", async function () {
+      const f = await load();
+      const token = await hostileToken();
+      const asset = await token.getAddress();
+      await (await token.mint(f.alice.address, 1000n)).wait();
+      await (await token.connect(f.alice).approve(f.domain.verifyingContract, 1000n)).wait();
+      const c = params(f, { asset });
+      const [b, sigA, sigB] = signed(f, c, balance(1n, 0n, true));
+      const pc = f.pc.interface;
+      await expectReentriesRefused(
+        token,
+        f.domain.verifyingContract,
+        {
+          fund: pc.encodeFunctionData("fund", [c, 1n, 0n]),
+          withdrawPart: pc.encodeFunctionData("withdrawPart", [c, 0n, 1n, 0n, 1n, sigA, sigB]),
+          conclude: pc.encodeFunctionData("conclude", [c, b, sigA, sigB]),
+          payout: pc.encodeFunctionData("payout", [c]),
+          withdraw: pc.encodeFunctionData("withdraw", [asset, f.alice.address]),
+        },
+        () => f.pc.connect(f.alice).fund(c, 10n, 0n),
+      );
+      expect((await f.pc.fundsOf(paymentChannelId(f.domain, c)))[0]).to.equal(50n);
+    });
+
+    it("owes a payout the token refuses to deliver, and its receiver takes it elsewhere", async function () {
+      const f = await load();
+      const token = await hostileToken();
+      const asset = await token.getAddress();
+      await (await token.mint(f.alice.address, 1000n)).wait();
+      await (await token.connect(f.alice).approve(f.domain.verifyingContract, 1000n)).wait();
+      const c = params(f, { asset });
+      const id = paymentChannelId(f.domain, c);
+      await (await f.pc.connect(f.alice).fund(c, 600n, 400n)).wait();
+      // The token blocks bob (a blocklist): his push fails, alice's does not.
+      await (await token.setBlocked(f.bob.address, true)).wait();
+      const tx = f.pc.conclude(c, ...signed(f, c, balance(1n, 100n, true)));
+      await expect(tx).to.emit(f.pc, "PayoutDeferred").withArgs(id, asset, f.bob.address, 500n);
+      await expect(tx).to.changeTokenBalances(token, [f.alice, f.bob], [500n, 0n]);
+      expect(await f.pc.owed(f.bob.address, asset)).to.equal(500n);
+      await expect(f.pc.connect(f.bob).withdraw(asset, f.carol.address))
+        .to.emit(f.pc, "Withdrawn")
+        .withArgs(f.bob.address, asset, 500n);
+      expect(await token.balanceOf(f.carol.address)).to.equal(500n);
+      expect(await f.pc.owed(f.bob.address, asset)).to.equal(0n);
     });
   });
 

@@ -64,6 +64,10 @@ describe("channel apps", function () {
       )
         .to.be.revertedWithCustomError(app, "PaymentAppLocksChanged")
         .withArgs(0);
+      // A participant dropped from (or added to) an asset's amounts.
+      await expect(app.validTransition(channel, from, paymentState(5n, [5n * ONE]), 1))
+        .to.be.revertedWithCustomError(app, "PaymentAppAssetsChanged")
+        .withArgs(0);
     });
   });
 
@@ -155,6 +159,48 @@ describe("channel apps", function () {
       ).to.be.revertedWithCustomError(app, "TicTacToeGameOver");
     });
 
+    it("refuses any move once O has won or the board is full", async function () {
+      const { app, channel } = await setup();
+      // O holds the top row (0, 1, 2); X has 3, 4, 8.
+      const oWon = state(6n, 0x118, 0x007, pot(0n, 2n * ONE), true);
+      await expect(
+        app.validTransition(channel, oWon, state(7n, 0x138, 0x007, pot(0n, 2n * ONE)), 1),
+      ).to.be.revertedWithCustomError(app, "TicTacToeGameOver");
+      // X O X / X O O / O X X: full, nobody won.
+      const xs = (1 << 0) | (1 << 2) | (1 << 3) | (1 << 7) | (1 << 8);
+      const os = (1 << 1) | (1 << 4) | (1 << 5) | (1 << 6);
+      const full = state(9n, xs, os, pot(ONE, ONE), true);
+      await expect(
+        app.validTransition(channel, full, state(10n, xs, os, pot(ONE, ONE), true), 0),
+      ).to.be.revertedWithCustomError(app, "TicTacToeGameOver");
+    });
+
+    it("refuses a mover who takes back one of its own cells while placing another", async function () {
+      const { app, channel } = await setup();
+      // X (participant 1) holds 0 and 4, O holds 1 and 2; X's turn: X moves its 0 to 3.
+      const from = state(4n, 0x011, 0x006, pot(2n * ONE, 0n));
+      await expect(
+        app.validTransition(channel, from, state(5n, 0x018, 0x006, pot(0n, 2n * ONE)), 1),
+      ).to.be.revertedWithCustomError(app, "TicTacToeBadMove");
+    });
+
+    it("refuses board data that is no position: an X player other than 0 or 1, cells past the ninth", async function () {
+      const { app, channel } = await setup();
+      const raw = (xPlayer: bigint, xs: bigint, os: bigint) =>
+        ethers.AbiCoder.defaultAbiCoder().encode(
+          ["uint256", "uint256", "uint256"],
+          [xPlayer, xs, os],
+        );
+      const s0 = state(0n, 0, 0);
+      const s1 = state(1n, 0x010, 0, pot(0n, 2n * ONE));
+      for (const appData of [raw(2n, 0n, 0n), raw(1n, 0x200n, 0n), raw(1n, 0n, 0x400n)]) {
+        await expect(
+          app.validTransition(channel, { ...s0, appData }, s1, 1),
+          appData,
+        ).to.be.revertedWithCustomError(app, "TicTacToeBadData");
+      }
+    });
+
     it("splits the pot on a full board without a win", async function () {
       const { app, channel } = await setup();
       // X O X / X O O / O X X: X at 0,2,3,7,8 and O at 1,4,5,6; X's last move is 8.
@@ -163,6 +209,9 @@ describe("channel apps", function () {
       const before = state(8n, xsFull & ~(1 << 8), os, pot(2n * ONE, 0n));
       const draw = state(9n, xsFull, os, pot(ONE, ONE), true);
       expect(await app.validTransition(channel, before, draw, 1)).to.equal(true);
+      await expect(
+        app.validTransition(channel, before, { ...draw, isFinal: false }, 1),
+      ).to.be.revertedWithCustomError(app, "TicTacToeUnclaimedEnd");
       await expect(app.validTransition(channel, before, { ...draw, outcome: pot(0n, 2n * ONE) }, 1))
         .to.be.revertedWithCustomError(app, "TicTacToeBadOutcome")
         .withArgs(0, 0n, ONE);
@@ -183,6 +232,14 @@ describe("channel apps", function () {
       ).to.be.revertedWithCustomError(app, "TicTacToeBadPot");
       await expect(
         app.validTransition(channel, s0, { ...s1, outcome: [...s1.outcome, ...s1.outcome] }, 1),
+      ).to.be.revertedWithCustomError(app, "TicTacToeBadPot");
+      await expect(
+        app.validTransition(
+          channel,
+          s0,
+          { ...s1, outcome: [{ asset: ETH, amounts: [0n, 2n * ONE, 0n], locks: [] }] },
+          1,
+        ),
       ).to.be.revertedWithCustomError(app, "TicTacToeBadPot");
       const lock = {
         amount: 1n,

@@ -41,6 +41,17 @@ describe("FloatCodec (Solidity)", function () {
       }
     });
 
+    it(`${name}: tryDecode reports too-wide and non-canonical packings as not ok, without reverting`, async function () {
+      const { codec } = await loadFixture(fixture);
+      const tryFn = fn === "decodeAmount" ? "tryDecodeAmount" : "tryDecodeFee";
+      for (const packed of v.badWidth)
+        expect(await codec[tryFn](packed)).to.deep.equal([false, 0n]);
+      for (const { packed } of v.nonCanonical)
+        expect(await codec[tryFn](packed)).to.deep.equal([false, 0n]);
+      for (const { packed, value } of v.canonical.slice(0, 20))
+        expect(await codec[tryFn](packed)).to.deep.equal([true, BigInt(value)]);
+    });
+
     it(`${name}: agrees with the TypeScript codec on random packings`, async function () {
       const { codec } = await loadFixture(fixture);
       await fc.assert(

@@ -153,6 +153,13 @@ describe("SparseMerkle (Solidity) and operator/lib/sparse-merkle (TypeScript)", 
     await expect(mock.computeRootCompressed(ethers.ZeroHash, 0n, 257n, 0n, []))
       .to.be.revertedWithCustomError(mock, "SparseMerkleBadDepth")
       .withArgs(257n);
+    // With no leaves there is no index to check the depth against: it is checked on its own.
+    for (const depth of [0n, 257n]) {
+      await expect(mock.rootOfLeaves([], depth))
+        .to.be.revertedWithCustomError(mock, "SparseMerkleBadDepth")
+        .withArgs(depth);
+    }
+    expect(await mock.rootOfLeaves([], 20)).to.equal(SparseMerkleTree.emptyRoot(20));
     expect(() => new SparseMerkleTree(0)).to.throw(/depth/);
     expect(() => new SparseMerkleTree(257)).to.throw(/depth/);
   });

@@ -6,6 +6,7 @@ import type { Hex } from "../../../operator/lib/sparse-merkle";
 import { hardhatDevKey } from "../../../operator/core/l1";
 import { encodeBlobs, ethersKzg, versionedHash } from "../../../operator/optimistic/blob";
 import { answer, maxMoves, NO_CLAIM } from "../../../operator/optimistic/game";
+import { makeHostile } from "../../helpers/hostile";
 import { doctored, fundedFixture, load, position, TEST_PARAMS } from "../../helpers/optimistic";
 
 const ETH = ethers.parseEther;
@@ -203,6 +204,23 @@ describe("ChallengeGame", function () {
       expect(f.sim.state.balance(f.sim.state.indexOf(f.bob.address)!, 0)).to.equal(ETH("5.55"));
     });
 
+    it("keeps the challenger's winnings when its account refuses ETH, until it takes them", async function () {
+      const f = await load(wonFixture);
+      const restore = await makeHostile(f.challenger.address, false);
+      try {
+        await expect(f.game.connect(f.challenger).withdraw())
+          .to.be.revertedWithCustomError(f.game, "GamePaymentFailed")
+          .withArgs(f.challenger.address, TEST_PARAMS.challengerBond);
+      } finally {
+        await restore();
+      }
+      expect(await f.game.balanceOf(f.challenger.address)).to.equal(TEST_PARAMS.challengerBond);
+      await expect(f.game.connect(f.challenger).withdraw()).to.changeEtherBalance(
+        f.challenger,
+        TEST_PARAMS.challengerBond,
+      );
+    });
+
     it("ends the game: no move, step or timeout afterwards", async function () {
       const f = await load(wonFixture);
       await expect(f.game.connect(f.owner).move(f.gameId, true, NO_CLAIM))
@@ -236,6 +254,23 @@ describe("ChallengeGame", function () {
       expect(await f.rollup.finalizedCount()).to.equal(f.batch.position + 1n);
     });
 
+    it("loses at the last step when it disputes only the batch's final root, the defender's own claim", async function () {
+      const f = await load(fundedFixture);
+      const batch = await sixStepBatch(f);
+      const lies = doctored(batch.honest, 5, "lie");
+      const { gameId, proof } = await f.sim.dispute(batch, f.owner, f.challenger, lies);
+      const g = await f.game.gameOf(gameId);
+      expect(position(g.position)).to.deep.equal({ lo: 5, hi: 6 });
+      // The disputed step's end is still the root the defender posted with the batch.
+      expect(g.hiOwner).to.equal(DEFENDER);
+      expect(g.hiRoot).to.equal(batch.claimed[6]);
+      await expect(f.game.step(gameId, proof))
+        .to.emit(f.game, "StepProven")
+        .withArgs(gameId, 5n, batch.honest[6], DEFENDER)
+        .and.to.emit(f.game, "GameResolved")
+        .withArgs(gameId, STATUS.DefenderWon, f.owner.address);
+    });
+
     it("cannot bend the one-step proof: a forged record or entry is refused", async function () {
       const f = await load(honestBatchFixture);
       const { proof } = f;
@@ -251,6 +286,37 @@ describe("ChallengeGame", function () {
           .to.be.revertedWithCustomError(f.game, "GameBadRecordProof")
           .withArgs(lo - 2);
       }
+    });
+  });
+
+  describe("the one-step proof", function () {
+    it("must carry the inbox entry the batch consumed at that step", async function () {
+      const f = await load(fundedFixture);
+      const batch = await sixStepBatch(f, 0);
+      const { gameId, proof } = await f.sim.dispute(batch, f.owner, f.challenger);
+      expect(position((await f.game.gameOf(gameId)).position).lo).to.equal(0);
+      const inboxIndex = (await f.rollup.batchById(batch.id)).inboxStart;
+      const forged = { ...proof, entry: { ...proof.entry, amount: proof.entry.amount + 1n } };
+      await expect(f.game.step(gameId, forged))
+        .to.be.revertedWithCustomError(f.game, "GameBadInboxEntry")
+        .withArgs(inboxIndex);
+      await expect(f.game.step(gameId, proof)).to.emit(f.game, "StepProven");
+    });
+
+    it("must prove the record with a path of the record tree's full depth", async function () {
+      const f = await load(fraudFixture);
+      const { gameId, proof } = await f.sim.dispute(f.batch, f.owner, f.challenger);
+      // Step 3 of the batch is record 1 (after its 2 inbox entries).
+      expect(position((await f.game.gameOf(gameId)).position).lo).to.equal(3);
+      for (const recordSiblings of [
+        proof.recordSiblings.slice(1),
+        [...proof.recordSiblings, ethers.ZeroHash],
+      ]) {
+        await expect(f.game.step(gameId, { ...proof, recordSiblings }))
+          .to.be.revertedWithCustomError(f.game, "GameBadRecordProof")
+          .withArgs(1n);
+      }
+      await expect(f.game.step(gameId, proof)).to.emit(f.game, "StepProven");
     });
   });
 
@@ -314,6 +380,18 @@ describe("ChallengeGame", function () {
       const g = await f.game.gameOf(f.gameId);
       return (g.defenderClock & ((1n << 64n) - 1n)) + TEST_PARAMS.clockBudget;
     }
+
+    it("counts the mover's time left down to 0 at its deadline, and never below", async function () {
+      const f = await load(openFixture);
+      const deadline = await defenderDeadline(f);
+      expect(await f.game.timeLeft(f.gameId)).to.equal(deadline - BigInt(await time.latest()));
+      await time.increaseTo(deadline - 10n);
+      expect(await f.game.timeLeft(f.gameId)).to.equal(10n);
+      await time.increaseTo(deadline);
+      expect(await f.game.timeLeft(f.gameId)).to.equal(0n);
+      await time.increase(1000);
+      expect(await f.game.timeLeft(f.gameId)).to.equal(0n);
+    });
 
     it("accepts a move at the deadline itself", async function () {
       const f = await load(openFixture);

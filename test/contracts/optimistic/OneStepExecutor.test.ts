@@ -1,6 +1,6 @@
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
-import { TypedDataEncoder, Wallet, id } from "ethers";
+import { TypedDataEncoder, Wallet, ZeroAddress, getAddress, id } from "ethers";
 import fc from "fast-check";
 import { ethers } from "hardhat";
 import { AMOUNT } from "../../../operator/lib/float";
@@ -10,6 +10,8 @@ import {
   EMPTY_BALANCES_ROOT,
   GENESIS_ROOT,
   InboxKind,
+  MAX_NONCE,
+  MAX_UINT256,
   rollupDomain,
   stateRoot,
   type InboxEntry,
@@ -130,6 +132,41 @@ async function executeOnChain(
   );
 }
 
+/** Four wallets funded on L2, then wallet 0 pays wallet 1: that transfer's witness and states. */
+async function witnessFixture() {
+  const f = await deployFixture();
+  const state = new L2State();
+  const ctx: StepContext = { feeAccount: 0n, domain: f.domain };
+  for (const w of WALLETS) {
+    applyStep(
+      state,
+      {
+        inbox: {
+          kind: InboxKind.Deposit,
+          from: w.address,
+          to: w.address,
+          token: 0,
+          amount: 10n ** 18n,
+        },
+      },
+      ctx,
+    );
+  }
+  const preRoot = state.root;
+  const record = await signTransfer(WALLETS[0], f.domain, {
+    from: 0n,
+    to: 1n,
+    toAddress: WALLETS[1].address,
+    token: 0,
+    amount: 1000n,
+    fee: 0n,
+    nonce: 0n,
+  });
+  const result = applyStep(state, { record }, ctx);
+  expect(result.valid).to.equal(true);
+  return { ...f, preRoot, record, witness: result.witness, state, ctx, postRoot: state.root };
+}
+
 describe("OneStepExecutor (Solidity) and operator/optimistic/transition (TypeScript)", function () {
   this.timeout(300_000);
 
@@ -189,41 +226,105 @@ describe("OneStepExecutor (Solidity) and operator/optimistic/transition (TypeScr
     expect(invalid).to.be.greaterThan(40);
   });
 
-  describe("refuses witnesses that do not match the pre-state", function () {
-    async function witnessFixture() {
+  describe("agree on edge states that random histories do not reach", function () {
+    /** alice (WALLETS[0], account 0) and bob (account 1) hold 1 ETH each on L2. */
+    async function edgeFixture() {
       const f = await deployFixture();
       const state = new L2State();
       const ctx: StepContext = { feeAccount: 0n, domain: f.domain };
-      for (const w of WALLETS) {
-        applyStep(
-          state,
-          {
-            inbox: {
-              kind: InboxKind.Deposit,
-              from: w.address,
-              to: w.address,
-              token: 0,
-              amount: 10n ** 18n,
-            },
-          },
-          ctx,
-        );
+      for (const w of WALLETS.slice(0, 2)) {
+        const deposit: InboxEntry = {
+          kind: InboxKind.Deposit,
+          from: w.address,
+          to: w.address,
+          token: 0,
+          amount: 10n ** 18n,
+        };
+        expect(applyStep(state, { inbox: deposit }, ctx).valid).to.equal(true);
       }
+      return { ...f, state, ctx };
+    }
+
+    /** Runs `step` in TypeScript and on chain; both must refuse it, leaving the root as it was. */
+    async function bothRefuse(
+      f: Awaited<ReturnType<typeof edgeFixture>>,
+      state: L2State,
+      step: Step,
+      reason: RegExp,
+    ): Promise<void> {
       const preRoot = state.root;
-      const record = await signTransfer(WALLETS[0], f.domain, {
-        from: 0n,
-        to: 1n,
-        toAddress: WALLETS[1].address,
+      const result = applyStep(state, step, f.ctx);
+      expect(result.valid, "refused in TypeScript").to.equal(false);
+      expect(result.reason).to.match(reason);
+      expect(result.root).to.equal(preRoot);
+      expect(await executeOnChain(f, preRoot, step, f.ctx, result.witness)).to.equal(preRoot);
+    }
+
+    const transfer = (
+      f: Awaited<ReturnType<typeof edgeFixture>>,
+      from: bigint,
+      to: bigint | string,
+      nonce = 0n,
+    ) =>
+      signTransfer(WALLETS[0], f.domain, {
+        from,
+        to,
+        toAddress: typeof to === "string" ? to : WALLETS[1].address,
         token: 0,
         amount: 1000n,
         fee: 0n,
-        nonce: 0n,
+        nonce,
       });
-      const result = applyStep(state, { record }, ctx);
-      expect(result.valid).to.equal(true);
-      return { ...f, preRoot, record, witness: result.witness };
-    }
 
+    it("a record from an account index that holds no account", async function () {
+      const f = await loadFixture(edgeFixture);
+      const state = f.state.clone();
+      await bothRefuse(f, state, { record: await transfer(f, 9n, 1n) }, /no account 9/);
+    });
+
+    it("a sender whose nonce is exhausted (2^64 - 1)", async function () {
+      const f = await loadFixture(edgeFixture);
+      const state = f.state.clone();
+      const alice = state.account(0n)!;
+      state.updateAccount(alice, 0, state.balance(0n, 0), MAX_NONCE);
+      await bothRefuse(
+        f,
+        state,
+        { record: await transfer(f, 0n, 1n, MAX_NONCE) },
+        /nonce exhausted/,
+      );
+    });
+
+    it("a transfer to the zero address, and a deposit to it", async function () {
+      const f = await loadFixture(edgeFixture);
+      const state = f.state.clone();
+      await bothRefuse(f, state, { record: await transfer(f, 0n, ZeroAddress) }, /zero address/);
+      const deposit: InboxEntry = {
+        kind: InboxKind.Deposit,
+        from: WALLETS[0].address,
+        to: ZeroAddress,
+        token: 0,
+        amount: 1n,
+      };
+      await bothRefuse(f, state, { inbox: deposit }, /zero address/);
+    });
+
+    it("a credit that would take the recipient's balance past 2^256 - 1", async function () {
+      const f = await loadFixture(edgeFixture);
+      const state = f.state.clone();
+      const bob = state.account(1n)!;
+      state.updateAccount(bob, 0, MAX_UINT256 - 5n);
+      await bothRefuse(f, state, { record: await transfer(f, 0n, 1n) }, /would overflow/);
+      await bothRefuse(
+        f,
+        state,
+        { record: await transfer(f, 0n, WALLETS[1].address) },
+        /would overflow/,
+      );
+    });
+  });
+
+  describe("refuses witnesses that do not match the pre-state", function () {
     it("a header that is not the pre-state root's preimage", async function () {
       const f = await loadFixture(witnessFixture);
       const header = { ...f.witness.header, accountCount: 99n };
@@ -260,6 +361,101 @@ describe("OneStepExecutor (Solidity) and operator/optimistic/transition (TypeScr
         .withArgs(0n, 0n);
     });
 
+    it("an address witness that is missing or proves another leaf", async function () {
+      const f = await loadFixture(witnessFixture);
+      const newcomer = POOL[5];
+      const deposit: InboxEntry = {
+        kind: InboxKind.Deposit,
+        from: newcomer,
+        to: newcomer,
+        token: 0,
+        amount: 5n,
+      };
+      const state = f.state.clone();
+      const result = applyStep(state, { inbox: deposit }, f.ctx);
+      expect(result.valid).to.equal(true);
+      const witness = result.witness;
+      await expect(f.executor.executeInbox(f.postRoot, deposit, { ...witness, addresses: [] }))
+        .to.be.revertedWithCustomError(f.executor, "ExecutorMissingWitness")
+        .withArgs(1n, 0n);
+      // Claiming the new address already has account 0 (leaf 1): not what the tree holds.
+      const lying = { ...witness.addresses[0], leaf: 1n };
+      await expect(f.executor.executeInbox(f.postRoot, deposit, { ...witness, addresses: [lying] }))
+        .to.be.revertedWithCustomError(f.executor, "ExecutorBadAddressWitness")
+        .withArgs(0n, getAddress(newcomer));
+      expect(await f.executor.executeInbox(f.postRoot, deposit, witness)).to.equal(result.root);
+    });
+
+    it("a withdrawal witness that is missing or not of the next empty slot", async function () {
+      const f = await loadFixture(witnessFixture);
+      const exit: InboxEntry = {
+        kind: InboxKind.ForcedWithdraw,
+        from: WALLETS[1].address,
+        to: WALLETS[1].address,
+        token: 0,
+        amount: 5n,
+      };
+      const state = f.state.clone();
+      const result = applyStep(state, { inbox: exit }, f.ctx);
+      expect(result.valid).to.equal(true);
+      const witness = result.witness;
+      await expect(f.executor.executeInbox(f.postRoot, exit, { ...witness, withdrawals: [] }))
+        .to.be.revertedWithCustomError(f.executor, "ExecutorMissingWitness")
+        .withArgs(2n, 0n);
+      const [slot] = witness.withdrawals;
+      // A proof claiming slot 0's neighbour (slot 1) is occupied: not the tree the header names.
+      const wrong = {
+        ...slot,
+        bitmap: slot.bitmap | 1n,
+        siblings: [id("a leaf"), ...slot.siblings],
+      };
+      expect(slot.bitmap & 1n).to.equal(0n);
+      await expect(f.executor.executeInbox(f.postRoot, exit, { ...witness, withdrawals: [wrong] }))
+        .to.be.revertedWithCustomError(f.executor, "ExecutorBadWithdrawalWitness")
+        .withArgs(0n);
+      expect(await f.executor.executeInbox(f.postRoot, exit, witness)).to.equal(result.root);
+    });
+
+    it("an account to create over a slot that is taken, under a header whose count lies", async function () {
+      const f = await loadFixture(witnessFixture);
+      const state = f.state.clone();
+      const newcomer = POOL[5];
+      const deposit = (to: string): InboxEntry => ({
+        kind: InboxKind.Deposit,
+        from: to,
+        to,
+        token: 0,
+        amount: 5n,
+      });
+      // Witnesses that are true of the real state: the newcomer has no address leaf, and
+      // account 0 (a wallet) holds its leaf with its balance proof.
+      const absent = applyStep(state.clone(), { inbox: deposit(newcomer) }, f.ctx).witness;
+      const taken = applyStep(state.clone(), { inbox: deposit(WALLETS[0].address) }, f.ctx).witness;
+      expect(absent.addresses[0].leaf).to.equal(0n);
+      // A header claiming no account exists yet: the next account would be 0, which is taken.
+      const header = { ...state.header, accountCount: 0n };
+      const lying = {
+        header,
+        accounts: [taken.accounts[0]],
+        addresses: [absent.addresses[0]],
+        withdrawals: [],
+      };
+      await expect(f.executor.executeInbox(stateRoot(header), deposit(newcomer), lying))
+        .to.be.revertedWithCustomError(f.executor, "ExecutorBadAccountWitness")
+        .withArgs(0n, 0n);
+    });
+
+    it("a record that is empty, or of a known kind but the wrong length", async function () {
+      const f = await loadFixture(witnessFixture);
+      await expect(f.executor.executeRecord(f.preRoot, "0x", 0n, f.domainSeparator, f.witness))
+        .to.be.revertedWithCustomError(f.executor, "ExecutorBadRecord")
+        .withArgs(0n, 0n);
+      const short = f.record.slice(0, f.record.length - 1);
+      await expect(f.executor.executeRecord(f.preRoot, short, 0n, f.domainSeparator, f.witness))
+        .to.be.revertedWithCustomError(f.executor, "ExecutorBadRecord")
+        .withArgs(BigInt(f.record[0]), BigInt(short.length));
+    });
+
     it("a witness list that stops short, and a record of no known kind", async function () {
       const f = await loadFixture(witnessFixture);
       await expect(
@@ -273,6 +469,54 @@ describe("OneStepExecutor (Solidity) and operator/optimistic/transition (TypeScr
       await expect(f.executor.executeRecord(f.preRoot, "0x09", 0n, f.domainSeparator, f.witness))
         .to.be.revertedWithCustomError(f.executor, "ExecutorBadRecord")
         .withArgs(9n, 1n);
+    });
+  });
+
+  describe("at the trees' capacity", function () {
+    it("a header at capacity (2^32 accounts or withdrawals): new accounts and withdrawals are no-ops", async function () {
+      const f = await loadFixture(witnessFixture);
+      const state = f.state.clone();
+      const newcomer = POOL[5];
+      const deposit: InboxEntry = {
+        kind: InboxKind.Deposit,
+        from: newcomer,
+        to: newcomer,
+        token: 0,
+        amount: 5n,
+      };
+      const exit: InboxEntry = {
+        kind: InboxKind.ForcedWithdraw,
+        from: WALLETS[1].address,
+        to: WALLETS[1].address,
+        token: 0,
+        amount: 5n,
+      };
+      // A signed transfer to the newcomer's address, which would create its account.
+      const record = await signTransfer(WALLETS[1], f.domain, {
+        from: 1n,
+        to: newcomer,
+        toAddress: newcomer,
+        token: 0,
+        amount: 1000n,
+        fee: 0n,
+        nonce: 0n,
+      });
+      const run = (root: string, step: Step, witness: unknown) =>
+        executeOnChain(f, root, step, f.ctx, witness);
+      // Each step is valid on the real state; only the header's counts say the trees are full.
+      const fullAccounts = { ...state.header, accountCount: 1n << 32n };
+      const fullWithdrawals = { ...state.header, withdrawalCount: 1n << 32n };
+      for (const [header, step] of [
+        [fullAccounts, { inbox: deposit }],
+        [fullAccounts, { record }],
+        [fullWithdrawals, { inbox: exit }],
+      ] as const) {
+        const result = applyStep(state.clone(), step, f.ctx);
+        expect(result.valid, result.reason).to.equal(true);
+        expect(await run(state.root, step, result.witness)).to.equal(result.root);
+        const full = stateRoot(header);
+        expect(await run(full, step, { ...result.witness, header })).to.equal(full);
+      }
     });
   });
 });

@@ -11,6 +11,7 @@ import {
   RecordKind,
 } from "../../../operator/optimistic/protocol";
 import { fundedFixture, load, optimisticFixture, TEST_PARAMS } from "../../helpers/optimistic";
+import { expectReentriesRefused, hostileToken } from "../../helpers/reentrancy";
 
 const ETH = ethers.parseEther;
 
@@ -32,7 +33,10 @@ describe("OptimisticRollup", function () {
       for (const bad of [
         { ...TEST_PARAMS, challengeWindow: 0n },
         { ...TEST_PARAMS, batchBond: 0n },
+        { ...TEST_PARAMS, challengerBond: 0n },
+        { ...TEST_PARAMS, clockBudget: 0n, clockExtension: 0n },
         { ...TEST_PARAMS, clockExtension: TEST_PARAMS.clockBudget + 1n },
+        { ...TEST_PARAMS, forceDelay: 0n },
       ]) {
         await expect(
           factory.deploy(f.owner.address, await f.executor.getAddress(), bad),
@@ -76,6 +80,24 @@ describe("OptimisticRollup", function () {
       await expect(f.rollup.registerToken(address))
         .to.be.revertedWithCustomError(f.rollup, "RollupTokenRegistered")
         .withArgs(address, 1n);
+    });
+
+    it("maps ids and addresses both ways, ETH being id 0 at the zero address", async function () {
+      const f = await load(optimisticFixture);
+      const token = await (await ethers.getContractFactory("NoReturnToken")).deploy();
+      const address = await token.getAddress();
+      await f.rollup.registerToken(address);
+      expect(await f.rollup.tokenCount()).to.equal(2n);
+      expect(await f.rollup.tokenAddress(0)).to.equal(ethers.ZeroAddress);
+      expect(await f.rollup.tokenAddress(1)).to.equal(address);
+      expect(await f.rollup.tokenIdOf(ethers.ZeroAddress)).to.equal(0n);
+      expect(await f.rollup.tokenIdOf(address)).to.equal(1n);
+      await expect(f.rollup.tokenAddress(2))
+        .to.be.revertedWithCustomError(f.rollup, "RollupUnknownToken")
+        .withArgs(2n);
+      await expect(f.rollup.tokenIdOf(f.alice.address))
+        .to.be.revertedWithCustomError(f.rollup, "RollupNotAToken")
+        .withArgs(f.alice.address);
     });
 
     it("refuses ETH's zero address and accounts without code", async function () {
@@ -145,6 +167,27 @@ describe("OptimisticRollup", function () {
       await expect(f.rollup.connect(f.alice).depositERC20(1, f.alice.address, 0n))
         .to.be.revertedWithCustomError(f.rollup, "RollupBadAmount")
         .withArgs(0n);
+    });
+
+    it("cannot be re-entered from inside a token transfer, to deposit, withdraw bond or claim", async function () {
+      const f = await load(optimisticFixture);
+      const token = await hostileToken();
+      const address = await token.getAddress();
+      await f.rollup.registerToken(address);
+      await token.mint(f.alice.address, 1000n);
+      await token.connect(f.alice).approve(await f.rollup.getAddress(), 1000n);
+      const r = f.rollup.interface;
+      await expectReentriesRefused(
+        token,
+        await f.rollup.getAddress(),
+        {
+          depositERC20: r.encodeFunctionData("depositERC20", [1n, f.alice.address, 1n]),
+          withdrawBond: r.encodeFunctionData("withdrawBond", [0n]),
+          claim: r.encodeFunctionData("claim", [0n]),
+        },
+        () => f.rollup.connect(f.alice).depositERC20(1, f.alice.address, 10n),
+      );
+      expect(await f.rollup.inboxLength()).to.equal(3n);
     });
 
     it("credits what a fee-on-transfer token actually delivers", async function () {
@@ -305,7 +348,30 @@ describe("OptimisticRollup", function () {
     });
   });
 
+  describe("chain views", function () {
+    it("count the genesis batch (id 0) alive, and know no position past the head", async function () {
+      const f = await load(fundedFixture);
+      expect(await f.rollup.isAlive(0)).to.equal(true);
+      expect(await f.rollup.isAlive(f.genesisBatch.id)).to.equal(true);
+      expect(await f.rollup.isAlive(f.genesisBatch.id + 1n)).to.equal(false);
+      const count = await f.rollup.batchCount();
+      expect((await f.rollup.batchAt(count - 1n)).id).to.equal(f.genesisBatch.id);
+      await expect(f.rollup.batchAt(count))
+        .to.be.revertedWithCustomError(f.rollup, "RollupUnknownBatch")
+        .withArgs(count);
+    });
+  });
+
   describe("bonds", function () {
+    it("release no bond of a batch that was never posted or is still in the chain", async function () {
+      const f = await load(fundedFixture);
+      for (const id of [f.genesisBatch.id, 999n]) {
+        await expect(f.rollup.releaseBond(id))
+          .to.be.revertedWithCustomError(f.rollup, "RollupBondNotReleasable")
+          .withArgs(id);
+      }
+    });
+
     it("returns free bond and keeps locked bond", async function () {
       const f = await load(fundedFixture);
       const free = await f.rollup.freeBond(f.owner.address);
@@ -469,6 +535,52 @@ describe("OptimisticRollup", function () {
       expect(await f.rollup.claimable(address, 0)).to.equal(ETH("1"));
       await expect(f.rollup.connect(f.alice).claim(0)).to.changeEtherBalance(f.alice, ETH("1"));
     });
+  });
+
+  it("slashes a sequencer the owner already removed, without removing it again", async function () {
+    const f = await load(fundedFixture);
+    await f.sim.depositETH(f.carol, f.carol.address, ETH("3"));
+    const fraud = await f.sim.post([], { fraudAt: 0 });
+    const { gameId, proof } = await f.sim.dispute(fraud, f.owner, f.challenger);
+    await (await f.rollup.setSequencer(f.owner.address, false)).wait();
+    const stepped = f.game.step(gameId, proof);
+    await expect(stepped)
+      .to.emit(f.rollup, "SequencerSlashed")
+      .withArgs(
+        f.owner.address,
+        fraud.id,
+        f.challenger.address,
+        TEST_PARAMS.batchBond / 2n,
+        TEST_PARAMS.batchBond / 2n,
+      );
+    await expect(stepped).to.not.emit(f.rollup, "SequencerSet");
+    expect(await f.rollup.isSequencer(f.owner.address)).to.equal(false);
+  });
+
+  it("ignores a second win reported on a batch that already left the chain", async function () {
+    const f = await load(fundedFixture);
+    await f.sim.depositETH(f.carol, f.carol.address, ETH("3"));
+    const fraud = await f.sim.post([], { fraudAt: 0 });
+    const { gameId, proof } = await f.sim.dispute(fraud, f.owner, f.challenger);
+    await (await f.game.step(gameId, proof)).wait();
+    const burned = await f.rollup.burnedBonds();
+    const count = await f.rollup.batchCount();
+    // The game never reports twice (it checks isAlive first); the hook holds on its own.
+    const game = await f.game.getAddress();
+    await ethers.provider.send("hardhat_impersonateAccount", [game]);
+    await ethers.provider.send("hardhat_setBalance", [game, ethers.toBeHex(ETH("1"))]);
+    const asGame = f.rollup.connect(await ethers.getSigner(game));
+    expect(await asGame.onChallengerWon.staticCall(fraud.id, f.challenger2.address)).to.equal(
+      false,
+    );
+    await expect(asGame.onChallengerWon(fraud.id, f.challenger2.address)).to.not.emit(
+      f.rollup,
+      "SequencerSlashed",
+    );
+    await ethers.provider.send("hardhat_stopImpersonatingAccount", [game]);
+    expect(await f.rollup.claimable(f.challenger2.address, 0)).to.equal(0n);
+    expect(await f.rollup.burnedBonds()).to.equal(burned);
+    expect(await f.rollup.batchCount()).to.equal(count);
   });
 
   it("never finalises a discarded batch nor pays a withdrawal it made", async function () {

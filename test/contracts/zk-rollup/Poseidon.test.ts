@@ -45,13 +45,16 @@ describe("PoseidonT5/T6/T7 (generated Solidity) against poseidon-lite (= circoml
   });
 
   it("rejects an input that is not a field element, naming it", async function () {
-    const { t5, t6 } = await loadFixture(fixture);
+    const { t5, t6, t7 } = await loadFixture(fixture);
     await expect(t5.hash([1n, P, 2n, 3n]))
       .to.be.revertedWithCustomError(t5, "PoseidonInputOutOfField")
       .withArgs(1n, P);
     await expect(t6.hash([0n, 0n, 0n, 0n, 2n ** 256n - 1n]))
       .to.be.revertedWithCustomError(t6, "PoseidonInputOutOfField")
       .withArgs(4n, 2n ** 256n - 1n);
+    await expect(t7.hash([P - 1n, 0n, P + 1n, 0n, 0n, 0n]))
+      .to.be.revertedWithCustomError(t7, "PoseidonInputOutOfField")
+      .withArgs(2n, P + 1n);
   });
 
   it("is committed exactly as scripts/gen/poseidon.ts generates it", function () {

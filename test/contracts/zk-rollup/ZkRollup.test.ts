@@ -7,9 +7,10 @@ import { buildBatch, ZkState } from "../../../operator/zk/batch";
 import { circuitShape } from "../../../operator/zk/circuits";
 import { ZkKey } from "../../../operator/zk/keys";
 import { proveBatch } from "../../../operator/zk/prover";
-import { DEPOSIT_CREATE, DEPOSIT_CREDIT } from "../../../operator/zk/protocol";
+import { DEPOSIT_CREATE, DEPOSIT_CREDIT, pubdataBytes } from "../../../operator/zk/protocol";
 import { BatchSubmitter } from "../../../operator/zk/submitter";
 import { REPO_ROOT } from "../../../operator/zk/setup/compile";
+import { expectReentriesRefused, hostileToken } from "../../helpers/reentrancy";
 
 const BUILD = path.join(REPO_ROOT, "circuits", "build");
 const CIRCUIT = {
@@ -270,6 +271,12 @@ describe("ZkRollup (contract, with real Groth16 proofs of the test circuit)", fu
       await expect(rollup.depositETH(0, P, 1, { value: 1 }))
         .to.be.revertedWithCustomError(rollup, "ZkRollupBadPublicKey")
         .withArgs(P, 1n);
+      await expect(rollup.depositETH(0, 1, 0, { value: 1 }))
+        .to.be.revertedWithCustomError(rollup, "ZkRollupBadPublicKey")
+        .withArgs(1n, 0n);
+      await expect(rollup.depositETH(0, 1, P, { value: 1 }))
+        .to.be.revertedWithCustomError(rollup, "ZkRollupBadPublicKey")
+        .withArgs(1n, P);
       await expect(rollup.depositETH(9, 0, 0, { value: 1 }))
         .to.be.revertedWithCustomError(rollup, "ZkRollupUnknownAccount")
         .withArgs(9n);
@@ -284,10 +291,72 @@ describe("ZkRollup (contract, with real Groth16 proofs of the test circuit)", fu
       await expect(rollup.depositERC20(9, 1, 0, aliceKey.ax, aliceKey.ay))
         .to.be.revertedWithCustomError(rollup, "ZkRollupUnknownToken")
         .withArgs(9n);
+      // ETH (token 0) only comes in through depositETH, with its value.
+      await expect(rollup.depositERC20(ETH, 1, 0, aliceKey.ax, aliceKey.ay))
+        .to.be.revertedWithCustomError(rollup, "ZkRollupUnknownToken")
+        .withArgs(0n);
       await ethers.provider.send("hardhat_setBalance", [alice.address, ethers.toBeHex(2n ** 129n)]);
       await expect(rollup.connect(alice).depositETH(1, 0, 0, { value: 2n ** 128n }))
         .to.be.revertedWithCustomError(rollup, "ZkRollupAmountTooLarge")
         .withArgs(2n ** 128n);
+    });
+
+    it("record each queued deposit: depositor, token, amount and time", async function () {
+      const { rollup, token, alice } = await loadFixture(fixture);
+      await token.mint(alice.address, 600n);
+      await token.connect(alice).approve(await rollup.getAddress(), 600n);
+      await rollup.connect(alice).depositERC20(1, 600n, 0, aliceKey.ax, aliceKey.ay);
+      const queued = await rollup.queuedDeposit(1);
+      expect(queued.depositor).to.equal(alice.address);
+      expect(queued.token).to.equal(1n);
+      expect(queued.amount).to.equal(600n);
+      expect(queued.queuedAt).to.equal(BigInt(await time.latest()));
+      expect((await rollup.queuedDeposit(2)).depositor).to.equal(ethers.ZeroAddress);
+    });
+
+    it("cannot be re-entered from inside a token transfer, to deposit or withdraw again", async function () {
+      const { rollup, alice } = await loadFixture(fixture);
+      const token = await hostileToken();
+      await rollup.registerToken(await token.getAddress());
+      const tokenId = (await rollup.tokenCount()) - 1n;
+      await token.mint(alice.address, 1000n);
+      await token.connect(alice).approve(await rollup.getAddress(), 1000n);
+      const r = rollup.interface;
+      await expectReentriesRefused(
+        token,
+        await rollup.getAddress(),
+        {
+          depositERC20: r.encodeFunctionData("depositERC20", [
+            tokenId,
+            1n,
+            0n,
+            aliceKey.ax,
+            aliceKey.ay,
+          ]),
+          withdraw: r.encodeFunctionData("withdraw", [tokenId]),
+        },
+        () => rollup.connect(alice).depositERC20(tokenId, 500n, 0, aliceKey.ax, aliceKey.ay),
+      );
+      expect(await rollup.depositCount()).to.equal(2n);
+      expect((await rollup.queuedDeposit(2)).amount).to.equal(500n);
+    });
+
+    it("are taken by a batch at most as many as the shape has slots, and only those queued", async function () {
+      const { rollup } = await loadFixture(fixture);
+      const pubdata = new Uint8Array(pubdataBytes(SHAPE));
+      const proof = Array<bigint>(8).fill(0n);
+      await rollup.depositETH(0, aliceKey.ax, aliceKey.ay, { value: 1 });
+      // One queued: taking two is asking for more than is available.
+      await expect(rollup.submitBatch(SHAPE_ID, 0, 2, pubdata, proof))
+        .to.be.revertedWithCustomError(rollup, "ZkRollupTooManyDeposits")
+        .withArgs(2n, 1n);
+      for (let i = 0; i < SHAPE.depositSlots; i++)
+        await rollup.depositETH(0, aliceKey.ax, aliceKey.ay, { value: 1 });
+      // More queued than slots: the shape is the limit.
+      const over = BigInt(SHAPE.depositSlots + 1);
+      await expect(rollup.submitBatch(SHAPE_ID, 0, over, pubdata, proof))
+        .to.be.revertedWithCustomError(rollup, "ZkRollupTooManyDeposits")
+        .withArgs(over, BigInt(SHAPE.depositSlots));
     });
 
     it("stop when the queue is full, until a batch takes deposits", async function () {
@@ -384,7 +453,39 @@ describe("ZkRollup (contract, with real Groth16 proofs of the test circuit)", fu
       await expect(rollup.exodusWithdraw(1, a.nonce, a.balance, a.ax, a.ay, siblings.slice(1)))
         .to.be.revertedWithCustomError(rollup, "ZkRollupBadExodusProof")
         .withArgs(1n);
+      // Leaf fields the circuit could never have written: a balance over 128 bits, a nonce
+      // over 40 bits.
+      await expect(rollup.exodusWithdraw(1, a.nonce, 2n ** 128n, a.ax, a.ay, siblings))
+        .to.be.revertedWithCustomError(rollup, "ZkRollupBadExodusProof")
+        .withArgs(1n);
+      await expect(rollup.exodusWithdraw(1, 2n ** 40n, a.balance, a.ax, a.ay, siblings))
+        .to.be.revertedWithCustomError(rollup, "ZkRollupBadExodusProof")
+        .withArgs(1n);
       await expect(rollup.activateExodus()).to.be.revertedWithCustomError(rollup, "ZkRollupExodus");
+    });
+
+    it("refunds an unprocessed ERC-20 deposit in its token, and only deposits that exist", async function () {
+      const { rollup, token, alice } = await loadFixture(fixture);
+      await token.mint(alice.address, 500n);
+      await token.connect(alice).approve(await rollup.getAddress(), 500n);
+      await rollup.connect(alice).depositERC20(1, 500n, 0, aliceKey.ax, aliceKey.ay);
+      await time.increase(DEADLINE + 1);
+      await rollup.activateExodus();
+      await expect(rollup.refundDeposit(2))
+        .to.be.revertedWithCustomError(rollup, "ZkRollupNotRefundable")
+        .withArgs(2n);
+      await expect(rollup.refundDeposit(1))
+        .to.emit(rollup, "DepositRefunded")
+        .withArgs(1n, alice.address, 1n, 500n);
+      expect(await rollup.pendingWithdrawals(alice.address, ETH)).to.equal(0n);
+      await expect(rollup.connect(alice).withdraw(1)).to.changeTokenBalances(
+        token,
+        [alice, rollup],
+        [500n, -500n],
+      );
+      await expect(rollup.connect(alice).withdraw(1))
+        .to.be.revertedWithCustomError(rollup, "ZkRollupNothingToWithdraw")
+        .withArgs(alice.address, 1n);
     });
 
     it("exits and refunds only in exodus mode", async function () {
@@ -456,10 +557,18 @@ describe("ZkRollup (contract, with real Groth16 proofs of the test circuit)", fu
       await expect(rollup.connect(mallory).registerShape(1, shape))
         .to.be.revertedWithCustomError(rollup, "OwnableUnauthorizedAccount")
         .withArgs(mallory.address);
-      await expect(rollup.registerShape(1, { ...shape, txSlots: 0 })).to.be.revertedWithCustomError(
-        rollup,
-        "ZkRollupBadShape",
-      );
+      for (const bad of [
+        { txSlots: 0 },
+        { withdrawSlots: 0 },
+        { depositSlots: 0 },
+        { feeSlots: 0 },
+        { verifier: ethers.ZeroAddress },
+      ]) {
+        await expect(
+          rollup.registerShape(1, { ...shape, ...bad }),
+          JSON.stringify(bad),
+        ).to.be.revertedWithCustomError(rollup, "ZkRollupBadShape");
+      }
       await expect(rollup.registerShape(1, shape))
         .to.emit(rollup, "ShapeRegistered")
         .withArgs(1n, 1n, 1n, 1n, 1n, mallory.address);
@@ -473,6 +582,11 @@ describe("ZkRollup (contract, with real Groth16 proofs of the test circuit)", fu
         .to.be.revertedWithCustomError(rollup, "ZkRollupNotAToken")
         .withArgs(mallory.address);
       expect(await rollup.tokenIdOf(await token.getAddress())).to.equal(1n);
+      expect(await rollup.tokenIdOf(ethers.ZeroAddress)).to.equal(0n);
+      await expect(rollup.tokenIdOf(mallory.address))
+        .to.be.revertedWithCustomError(rollup, "ZkRollupNotAToken")
+        .withArgs(mallory.address);
+      expect(await rollup.tokenCount()).to.equal(2n);
       await expect(rollup.tokenAddress(5))
         .to.be.revertedWithCustomError(rollup, "ZkRollupUnknownToken")
         .withArgs(5n);
