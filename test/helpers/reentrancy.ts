@@ -5,15 +5,23 @@
  * check that happens to fail too.
  */
 import { expect } from "chai";
-import type { ContractTransactionResponse } from "ethers";
+import type { ContractTransactionResponse, Signer } from "ethers";
 import { ethers } from "hardhat";
 import type { HostileToken } from "../../typechain-types";
 
 /** The revert data of OpenZeppelin's `ReentrancyGuardReentrantCall()` (both guard variants). */
 export const REENTRANT_CALL = ethers.id("ReentrancyGuardReentrantCall()").slice(0, 10);
 
-export async function hostileToken(): Promise<HostileToken> {
-  return (await ethers.getContractFactory("HostileToken")).deploy();
+/** A fresh `HostileToken` (unarmed, nobody blocked): `holder` holds `amount`, all approved to `spender`. */
+export async function hostileToken(
+  holder: Signer,
+  spender: string,
+  amount: bigint,
+): Promise<{ token: HostileToken; asset: string }> {
+  const token = await (await ethers.getContractFactory("HostileToken")).deploy();
+  await (await token.mint(await holder.getAddress(), amount)).wait();
+  await (await token.connect(holder).approve(spender, amount)).wait();
+  return { token, asset: await token.getAddress() };
 }
 
 /**

@@ -157,27 +157,6 @@ describe("Adjudicator", function () {
         .to.be.reverted; // the token's own revert: alice has nothing left
     });
 
-    it("is not re-entered by a token calling back during the transfer", async function () {
-      const f = await load();
-      const channel = await paymentChannel(f);
-      const id = idOf(f, channel);
-      const token = await (await ethers.getContractFactory("ReentrantToken")).deploy();
-      const tokenAddress = await token.getAddress();
-      await (await token.mint(f.alice.address, 1000n)).wait();
-      await (await token.connect(f.alice).approve(f.domain.verifyingContract, 1000n)).wait();
-      const reenter = f.adjudicator.interface.encodeFunctionData("deposit", [
-        id,
-        tokenAddress,
-        0n,
-        1n,
-      ]);
-      await (await token.arm(f.domain.verifyingContract, reenter)).wait();
-      await (await f.adjudicator.connect(f.alice).deposit(id, tokenAddress, 0n, 10n)).wait();
-      expect(await token.reentries()).to.equal(1n);
-      expect(await token.lastReentrySucceeded()).to.equal(false);
-      expect(await f.adjudicator.holdings(id, tokenAddress)).to.equal(10n);
-    });
-
     it("refuses deposits into a finalised channel", async function () {
       const f = await load();
       const { channel, id } = await funded(f);
@@ -542,7 +521,7 @@ describe("Adjudicator", function () {
       const { channel, id } = await funded(f);
       // A token whose transfer calls back into `payout` during the payout: the call must fail.
       const last = paymentState(1n, [ONE, 4n * ONE], { isFinal: true });
-      const attacker = await (await ethers.getContractFactory("ReentrantToken")).deploy();
+      const attacker = await (await ethers.getContractFactory("HostileToken")).deploy();
       const token = await attacker.getAddress();
       await (await attacker.mint(f.alice.address, 10n)).wait();
       await (await attacker.connect(f.alice).approve(f.domain.verifyingContract, 10n)).wait();
@@ -554,7 +533,7 @@ describe("Adjudicator", function () {
       const reenter = f.adjudicator.interface.encodeFunctionData("payout", [channel, tokenLast]);
       await (await attacker.arm(f.domain.verifyingContract, reenter)).wait();
       await (await f.adjudicator.conclude(channel, proof(sign(f, channel, tokenLast)))).wait();
-      expect(await attacker.lastReentrySucceeded()).to.equal(false);
+      expect(await attacker.lastCallSucceeded()).to.equal(false);
       // Each got its share exactly once: pushed, or owed when the token's callback outspent the
       // push's gas cap.
       for (const [who, share] of [
@@ -713,10 +692,7 @@ describe("Adjudicator", function () {
   describe("hostile tokens", function () {
     it("cannot re-enter any entry point that moves money, from inside a token transfer", async function () {
       const f = await load();
-      const token = await hostileToken();
-      const asset = await token.getAddress();
-      await (await token.mint(f.alice.address, 1000n)).wait();
-      await (await token.connect(f.alice).approve(f.domain.verifyingContract, 1000n)).wait();
+      const { token, asset } = await hostileToken(f.alice, f.domain.verifyingContract, 1000n);
       const channel = await paymentChannel(f);
       const id = idOf(f, channel);
       const last = paymentState(1n, [3n, 7n], { isFinal: true, asset });

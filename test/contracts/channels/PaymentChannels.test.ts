@@ -64,6 +64,14 @@ const balance = (version: bigint, paidToB: bigint, isFinal = false): Balance => 
   isFinal,
 });
 
+/** A token burning 1 % of every transfer: alice holds `amount`, all approved to the contract. */
+async function feeToken(f: F, amount: bigint) {
+  const token = await (await ethers.getContractFactory("FeeOnTransferToken")).deploy();
+  await (await token.mint(f.alice.address, amount)).wait();
+  await (await token.connect(f.alice).approve(f.domain.verifyingContract, amount)).wait();
+  return { token, asset: await token.getAddress() };
+}
+
 /** A channel funded with 3 ETH by alice and 2 ETH by bob in one transaction. */
 async function funded(f: F, over: Partial<PaymentChannelParams> = {}) {
   const c = params(f, over);
@@ -142,10 +150,7 @@ describe("PaymentChannels (lean two-party payment channels)", function () {
 
     it("credits a fee-taking token with what arrived (a's side first) and pays ERC-20s out", async function () {
       const f = await load();
-      const token = await (await ethers.getContractFactory("FeeOnTransferToken")).deploy();
-      const asset = await token.getAddress();
-      await (await token.mint(f.alice.address, 1000n)).wait();
-      await (await token.connect(f.alice).approve(f.domain.verifyingContract, 1000n)).wait();
+      const { token, asset } = await feeToken(f, 1000n);
       const c = params(f, { asset });
       const id = paymentChannelId(f.domain, c);
       const before = await token.balanceOf(f.domain.verifyingContract);
@@ -164,10 +169,7 @@ describe("PaymentChannels (lean two-party payment channels)", function () {
 
     it("credits a's side only what arrived when a fee-taking token delivers less than a's amount", async function () {
       const f = await load();
-      const token = await (await ethers.getContractFactory("FeeOnTransferToken")).deploy();
-      const asset = await token.getAddress();
-      await (await token.mint(f.alice.address, 1000n)).wait();
-      await (await token.connect(f.alice).approve(f.domain.verifyingContract, 1000n)).wait();
+      const { token, asset } = await feeToken(f, 1000n);
       const c = params(f, { asset });
       const id = paymentChannelId(f.domain, c);
       // 604 sent, 1% (6) burnt on the way: 598 arrived, less than a's 600.
@@ -220,21 +222,6 @@ describe("PaymentChannels (lean two-party payment channels)", function () {
       await expect(f.pc.connect(f.alice).fund(c, MAX_NET, 0n, { value: MAX_NET }))
         .to.be.revertedWithCustomError(f.pc, "PaymentChannelAmountOutOfRange")
         .withArgs(MAX_NET + 10n);
-    });
-
-    it("is not re-entered by a token calling back during the transfer", async function () {
-      const f = await load();
-      const token = await (await ethers.getContractFactory("ReentrantToken")).deploy();
-      const asset = await token.getAddress();
-      await (await token.mint(f.alice.address, 1000n)).wait();
-      await (await token.connect(f.alice).approve(f.domain.verifyingContract, 1000n)).wait();
-      const c = params(f, { asset });
-      const reenter = f.pc.interface.encodeFunctionData("fund", [c, 1n, 0n]);
-      await (await token.arm(f.domain.verifyingContract, reenter)).wait();
-      await (await f.pc.connect(f.alice).fund(c, 10n, 0n)).wait();
-      expect(await token.reentries()).to.equal(1n);
-      expect(await token.lastReentrySucceeded()).to.equal(false);
-      expect((await f.pc.fundsOf(paymentChannelId(f.domain, c)))[0]).to.equal(10n);
     });
   });
 
@@ -477,10 +464,7 @@ describe("PaymentChannels (lean two-party payment channels)", function () {
   describe("hostile tokens", function () {
     it("cannot re-enter any entry point that moves money, from inside a token transfer", async function () {
       const f = await load();
-      const token = await hostileToken();
-      const asset = await token.getAddress();
-      await (await token.mint(f.alice.address, 1000n)).wait();
-      await (await token.connect(f.alice).approve(f.domain.verifyingContract, 1000n)).wait();
+      const { token, asset } = await hostileToken(f.alice, f.domain.verifyingContract, 1000n);
       const c = params(f, { asset });
       const [b, sigA, sigB] = signed(f, c, balance(1n, 0n, true));
       const pc = f.pc.interface;
@@ -501,10 +485,7 @@ describe("PaymentChannels (lean two-party payment channels)", function () {
 
     it("owes a payout the token refuses to deliver, and its receiver takes it elsewhere", async function () {
       const f = await load();
-      const token = await hostileToken();
-      const asset = await token.getAddress();
-      await (await token.mint(f.alice.address, 1000n)).wait();
-      await (await token.connect(f.alice).approve(f.domain.verifyingContract, 1000n)).wait();
+      const { token, asset } = await hostileToken(f.alice, f.domain.verifyingContract, 1000n);
       const c = params(f, { asset });
       const id = paymentChannelId(f.domain, c);
       await (await f.pc.connect(f.alice).fund(c, 600n, 400n)).wait();

@@ -132,25 +132,18 @@ async function executeOnChain(
   );
 }
 
+/** An inbox entry moving `amount` wei from `from` to `to` (by default to itself). */
+function ethEntry(kind: InboxKind, from: string, amount: bigint, to = from): InboxEntry {
+  return { kind, from, to, token: 0, amount };
+}
+
 /** Four wallets funded on L2, then wallet 0 pays wallet 1: that transfer's witness and states. */
 async function witnessFixture() {
   const f = await deployFixture();
   const state = new L2State();
   const ctx: StepContext = { feeAccount: 0n, domain: f.domain };
   for (const w of WALLETS) {
-    applyStep(
-      state,
-      {
-        inbox: {
-          kind: InboxKind.Deposit,
-          from: w.address,
-          to: w.address,
-          token: 0,
-          amount: 10n ** 18n,
-        },
-      },
-      ctx,
-    );
+    applyStep(state, { inbox: ethEntry(InboxKind.Deposit, w.address, 10n ** 18n) }, ctx);
   }
   const preRoot = state.root;
   const record = await signTransfer(WALLETS[0], f.domain, {
@@ -233,13 +226,7 @@ describe("OneStepExecutor (Solidity) and operator/optimistic/transition (TypeScr
       const state = new L2State();
       const ctx: StepContext = { feeAccount: 0n, domain: f.domain };
       for (const w of WALLETS.slice(0, 2)) {
-        const deposit: InboxEntry = {
-          kind: InboxKind.Deposit,
-          from: w.address,
-          to: w.address,
-          token: 0,
-          amount: 10n ** 18n,
-        };
+        const deposit = ethEntry(InboxKind.Deposit, w.address, 10n ** 18n);
         expect(applyStep(state, { inbox: deposit }, ctx).valid).to.equal(true);
       }
       return { ...f, state, ctx };
@@ -299,13 +286,7 @@ describe("OneStepExecutor (Solidity) and operator/optimistic/transition (TypeScr
       const f = await loadFixture(edgeFixture);
       const state = f.state.clone();
       await bothRefuse(f, state, { record: await transfer(f, 0n, ZeroAddress) }, /zero address/);
-      const deposit: InboxEntry = {
-        kind: InboxKind.Deposit,
-        from: WALLETS[0].address,
-        to: ZeroAddress,
-        token: 0,
-        amount: 1n,
-      };
+      const deposit = ethEntry(InboxKind.Deposit, WALLETS[0].address, 1n, ZeroAddress);
       await bothRefuse(f, state, { inbox: deposit }, /zero address/);
     });
 
@@ -364,13 +345,7 @@ describe("OneStepExecutor (Solidity) and operator/optimistic/transition (TypeScr
     it("an address witness that is missing or proves another leaf", async function () {
       const f = await loadFixture(witnessFixture);
       const newcomer = POOL[5];
-      const deposit: InboxEntry = {
-        kind: InboxKind.Deposit,
-        from: newcomer,
-        to: newcomer,
-        token: 0,
-        amount: 5n,
-      };
+      const deposit = ethEntry(InboxKind.Deposit, newcomer, 5n);
       const state = f.state.clone();
       const result = applyStep(state, { inbox: deposit }, f.ctx);
       expect(result.valid).to.equal(true);
@@ -388,13 +363,7 @@ describe("OneStepExecutor (Solidity) and operator/optimistic/transition (TypeScr
 
     it("a withdrawal witness that is missing or not of the next empty slot", async function () {
       const f = await loadFixture(witnessFixture);
-      const exit: InboxEntry = {
-        kind: InboxKind.ForcedWithdraw,
-        from: WALLETS[1].address,
-        to: WALLETS[1].address,
-        token: 0,
-        amount: 5n,
-      };
+      const exit = ethEntry(InboxKind.ForcedWithdraw, WALLETS[1].address, 5n);
       const state = f.state.clone();
       const result = applyStep(state, { inbox: exit }, f.ctx);
       expect(result.valid).to.equal(true);
@@ -420,13 +389,7 @@ describe("OneStepExecutor (Solidity) and operator/optimistic/transition (TypeScr
       const f = await loadFixture(witnessFixture);
       const state = f.state.clone();
       const newcomer = POOL[5];
-      const deposit = (to: string): InboxEntry => ({
-        kind: InboxKind.Deposit,
-        from: to,
-        to,
-        token: 0,
-        amount: 5n,
-      });
+      const deposit = (to: string) => ethEntry(InboxKind.Deposit, to, 5n);
       // Witnesses that are true of the real state: the newcomer has no address leaf, and
       // account 0 (a wallet) holds its leaf with its balance proof.
       const absent = applyStep(state.clone(), { inbox: deposit(newcomer) }, f.ctx).witness;
@@ -477,20 +440,8 @@ describe("OneStepExecutor (Solidity) and operator/optimistic/transition (TypeScr
       const f = await loadFixture(witnessFixture);
       const state = f.state.clone();
       const newcomer = POOL[5];
-      const deposit: InboxEntry = {
-        kind: InboxKind.Deposit,
-        from: newcomer,
-        to: newcomer,
-        token: 0,
-        amount: 5n,
-      };
-      const exit: InboxEntry = {
-        kind: InboxKind.ForcedWithdraw,
-        from: WALLETS[1].address,
-        to: WALLETS[1].address,
-        token: 0,
-        amount: 5n,
-      };
+      const deposit = ethEntry(InboxKind.Deposit, newcomer, 5n);
+      const exit = ethEntry(InboxKind.ForcedWithdraw, WALLETS[1].address, 5n);
       // A signed transfer to the newcomer's address, which would create its account.
       const record = await signTransfer(WALLETS[1], f.domain, {
         from: 1n,

@@ -171,11 +171,8 @@ describe("OptimisticRollup", function () {
 
     it("cannot be re-entered from inside a token transfer, to deposit, withdraw bond or claim", async function () {
       const f = await load(optimisticFixture);
-      const token = await hostileToken();
-      const address = await token.getAddress();
-      await f.rollup.registerToken(address);
-      await token.mint(f.alice.address, 1000n);
-      await token.connect(f.alice).approve(await f.rollup.getAddress(), 1000n);
+      const { token, asset } = await hostileToken(f.alice, await f.rollup.getAddress(), 1000n);
+      await f.rollup.registerToken(asset);
       const r = f.rollup.interface;
       await expectReentriesRefused(
         token,

@@ -454,7 +454,7 @@ describe("PlasmaChain", function () {
 
     it("is not re-entered by a token calling back while it is paid", async function () {
       const f = await load();
-      const token = await (await ethers.getContractFactory("ReentrantToken")).deploy();
+      const token = await (await ethers.getContractFactory("HostileToken")).deploy();
       const asset = await token.getAddress();
       await (await token.mint(f.alice.address, 100n)).wait();
       await (await token.connect(f.alice).approve(f.domain.verifyingContract, 100n)).wait();
@@ -474,7 +474,7 @@ describe("PlasmaChain", function () {
       const reenter = f.plasma.interface.encodeFunctionData("processExits", [asset, 10n]);
       await (await token.arm(f.domain.verifyingContract, reenter)).wait();
       await (await f.plasma.processExits(asset, 10n)).wait();
-      expect(await token.lastReentrySucceeded()).to.equal(false);
+      expect(await token.lastCallSucceeded()).to.equal(false);
       // Each exit paid once: pushed, or owed when the callback outspent the push's gas cap.
       const received = await token.balanceOf(f.alice.address);
       expect(received + (await f.plasma.owed(f.alice.address, asset))).to.equal(100n);
@@ -482,10 +482,7 @@ describe("PlasmaChain", function () {
 
     it("owes a token exit the token refuses to deliver; its owner takes it elsewhere, the bond is paid", async function () {
       const f = await load();
-      const token = await hostileToken();
-      const asset = await token.getAddress();
-      await (await token.mint(f.alice.address, 70n)).wait();
-      await (await token.connect(f.alice).approve(f.domain.verifyingContract, 70n)).wait();
+      const { token, asset } = await hostileToken(f.alice, f.domain.verifyingContract, 70n);
       await (await f.plasma.connect(f.alice).deposit(asset, 70n)).wait();
       const out: Transaction = {
         inputs: [],
@@ -511,10 +508,7 @@ describe("PlasmaChain", function () {
 
     it("cannot be re-entered at any entry point from inside a token transfer", async function () {
       const f = await load();
-      const token = await hostileToken();
-      const asset = await token.getAddress();
-      await (await token.mint(f.alice.address, 100n)).wait();
-      await (await token.connect(f.alice).approve(f.domain.verifyingContract, 100n)).wait();
+      const { token, asset } = await hostileToken(f.alice, f.domain.verifyingContract, 100n);
       const d = await depositETH(f);
       const p = f.plasma.interface;
       await expectReentriesRefused(

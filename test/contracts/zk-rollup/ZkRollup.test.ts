@@ -316,11 +316,9 @@ describe("ZkRollup (contract, with real Groth16 proofs of the test circuit)", fu
 
     it("cannot be re-entered from inside a token transfer, to deposit or withdraw again", async function () {
       const { rollup, alice } = await loadFixture(fixture);
-      const token = await hostileToken();
-      await rollup.registerToken(await token.getAddress());
+      const { token, asset } = await hostileToken(alice, await rollup.getAddress(), 1000n);
+      await rollup.registerToken(asset);
       const tokenId = (await rollup.tokenCount()) - 1n;
-      await token.mint(alice.address, 1000n);
-      await token.connect(alice).approve(await rollup.getAddress(), 1000n);
       const r = rollup.interface;
       await expectReentriesRefused(
         token,
