@@ -164,7 +164,7 @@ contract ReenteringPayee is ITokenHook {
         return ITokenHook.onTokenReceived.selector;
     }
 
-    /// @notice Called by ReentrantToken in the middle of its transfers.
+    /// @notice Called by HostileToken (armed) in the middle of its transfers.
     function reenter() external {
         _reenter();
     }

@@ -5,7 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IPayouts} from "../../../../contracts/interfaces/IPayouts.sol";
 import {FeeOnTransferToken} from "../../../../contracts/mocks/FeeOnTransferToken.sol";
 import {NoReturnToken} from "../../../../contracts/mocks/NoReturnToken.sol";
-import {ReentrantToken} from "../../../../contracts/mocks/ReentrantToken.sol";
+import {HostileToken} from "../../../../contracts/mocks/HostileToken.sol";
 import {Base} from "../../utils/Base.sol";
 import {
     BlocklistToken,
@@ -119,7 +119,7 @@ contract PayoutsHandler is Base {
         _assets.push(address(new FalseReturningToken()));
         _assets.push(address(new BlocklistToken()));
         _assets.push(address(new HookToken()));
-        ReentrantToken reentrant = new ReentrantToken();
+        HostileToken reentrant = new HostileToken();
         _assets.push(address(reentrant));
 
         reenterer = new ReenteringPayee(harness);
