@@ -35,6 +35,7 @@ import {
 } from "../../helpers/channels";
 import { makeHostile } from "../../helpers/hostile";
 import { expectReentriesRefused, hostileToken } from "../../helpers/reentrancy";
+import { pinNextTimestamp } from "../../helpers/time";
 
 const MAX_UINT48 = (1n << 48n) - 1n;
 const MAX_UINT64 = (1n << 64n) - 1n;
@@ -430,8 +431,7 @@ describe("Adjudicator", function () {
       const f = await load();
       const { channel } = await funded(f, { challengeDuration: MAX_UINT48 });
       const s = sign(f, channel, paymentState(1n, [ONE, 4n * ONE]));
-      const next = BigInt(await time.latest()) + 1n;
-      await time.setNextBlockTimestamp(next);
+      const next = await pinNextTimestamp();
       await expect(f.adjudicator.challenge(channel, proof(s)))
         .to.be.revertedWithCustomError(f.adjudicator, "ChannelTimeoutOverflow")
         .withArgs(next + MAX_UINT48);

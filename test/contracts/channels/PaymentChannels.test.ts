@@ -16,6 +16,7 @@ import type { Eip712Domain } from "../../../operator/lib/eip712";
 import { DigestSigner } from "../../../operator/lib/secp256k1";
 import { makeHostile } from "../../helpers/hostile";
 import { expectReentriesRefused, hostileToken } from "../../helpers/reentrancy";
+import { pinNextTimestamp } from "../../helpers/time";
 
 const ETH = ethers.ZeroAddress;
 const ONE = ethers.parseEther("1");
@@ -387,9 +388,10 @@ describe("PaymentChannels (lean two-party payment channels)", function () {
       const f = await load();
       const { c, id } = await funded(f);
       // bob closes with version 3 (alice had paid him 1 ETH); alice holds version 8 (2 ETH).
+      const at = await pinNextTimestamp();
       await expect(f.pc.connect(f.bob).dispute(c, ...signed(f, c, balance(3n, ONE))))
         .to.emit(f.pc, "Disputed")
-        .withArgs(id, 3n, BigInt(await time.latest()) + 1n + DURATION);
+        .withArgs(id, 3n, at + DURATION);
       const [, deadline] = await f.pc.disputeOf(id);
       await time.increase(DURATION / 2n);
       await expect(f.pc.connect(f.alice).dispute(c, ...signed(f, c, balance(8n, -2n * ONE))))
@@ -449,9 +451,10 @@ describe("PaymentChannels (lean two-party payment channels)", function () {
       const far = params(f, { challengeDuration: (1n << 48n) - 1n });
       const farId = paymentChannelId(f.domain, far);
       await (await f.pc.connect(f.alice).fund(far, 1n, 0n, { value: 1n })).wait();
+      const at = await pinNextTimestamp();
       await expect(f.pc.dispute(far, ...signed(f, far, balance(1n, 0n))))
         .to.be.revertedWithCustomError(f.pc, "PaymentChannelTimeoutOverflow")
-        .withArgs(BigInt(await time.latest()) + 1n + (1n << 48n) - 1n);
+        .withArgs(at + (1n << 48n) - 1n);
       // Such a channel still closes cooperatively.
       await expect(f.pc.conclude(far, ...signed(f, far, balance(2n, 0n, true)))).to.emit(
         f.pc,

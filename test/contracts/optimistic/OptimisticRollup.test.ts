@@ -12,6 +12,7 @@ import {
 } from "../../../operator/optimistic/protocol";
 import { fundedFixture, load, optimisticFixture, TEST_PARAMS } from "../../helpers/optimistic";
 import { expectReentriesRefused, hostileToken } from "../../helpers/reentrancy";
+import { pinNextTimestamp } from "../../helpers/time";
 
 const ETH = ethers.parseEther;
 
@@ -114,17 +115,10 @@ describe("OptimisticRollup", function () {
   describe("inbox", function () {
     it("queues a deposit under the hash the one-step executor checks", async function () {
       const f = await load(optimisticFixture);
+      const at = await pinNextTimestamp();
       await expect(f.rollup.connect(f.alice).depositETH(f.bob.address, { value: 1234n }))
         .to.emit(f.rollup, "InboxQueued")
-        .withArgs(
-          0n,
-          InboxKind.Deposit,
-          f.alice.address,
-          f.bob.address,
-          0,
-          1234n,
-          (await time.latest()) + 1,
-        );
+        .withArgs(0n, InboxKind.Deposit, f.alice.address, f.bob.address, 0, 1234n, at);
       const stored = await f.rollup.inboxEntry(0);
       expect(stored.hash).to.equal(
         inboxEntryHash({
@@ -193,17 +187,10 @@ describe("OptimisticRollup", function () {
       await f.rollup.registerToken(await token.getAddress());
       await token.mint(f.alice.address, 1000n);
       await token.connect(f.alice).approve(await f.rollup.getAddress(), 1000n);
+      const at = await pinNextTimestamp();
       await expect(f.rollup.connect(f.alice).depositERC20(1, f.alice.address, 1000n))
         .to.emit(f.rollup, "InboxQueued")
-        .withArgs(
-          0n,
-          InboxKind.Deposit,
-          f.alice.address,
-          f.alice.address,
-          1,
-          990n,
-          (await time.latest()) + 1,
-        );
+        .withArgs(0n, InboxKind.Deposit, f.alice.address, f.alice.address, 1, 990n, at);
     });
   });
 

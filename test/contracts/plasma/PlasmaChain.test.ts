@@ -17,6 +17,7 @@ import {
 import type { PlasmaChain } from "../../../typechain-types";
 import { makeHostile } from "../../helpers/hostile";
 import { expectReentriesRefused, hostileToken } from "../../helpers/reentrancy";
+import { pinNextTimestamp } from "../../helpers/time";
 
 const MEP = 1000n;
 const BOND = ethers.parseEther("0.1");
@@ -90,9 +91,10 @@ describe("PlasmaChain", function () {
     it("takes child blocks in order from the operator only", async function () {
       const f = await load();
       const root = ethers.id("block 1000");
+      const at = await pinNextTimestamp();
       await expect(f.plasma.submitBlock(1000n, root))
         .to.emit(f.plasma, "BlockSubmitted")
-        .withArgs(1000n, root, BigInt(await time.latest()) + 1n);
+        .withArgs(1000n, root, at);
       expect((await f.plasma.blockAt(1000n))[0]).to.equal(root);
       expect(await f.plasma.nextChildBlock()).to.equal(2000n);
       expect(await f.plasma.nextDepositBlock()).to.equal(1001n);
