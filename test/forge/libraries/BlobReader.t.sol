@@ -15,29 +15,15 @@ pragma solidity ^0.8.28;
 
 import {Base} from "../utils/Base.sol";
 import {BlobReader} from "../../../contracts/libraries/BlobReader.sol";
-
-contract BlobReaderHarness {
-    function read(
-        bytes32[] memory versionedHashes,
-        uint256 offset,
-        uint256 length,
-        BlobReader.Chunk[] calldata chunks
-    ) external view returns (bytes memory) {
-        return BlobReader.read(versionedHashes, offset, length, chunks);
-    }
-
-    function evaluationPoint(uint256 i) external view returns (uint256) {
-        return BlobReader.evaluationPoint(i);
-    }
-}
+import {BlobReaderMock} from "../../../contracts/mocks/BlobReaderMock.sol";
 
 contract BlobReaderFuzz is Base {
     uint256 internal constant R = BlobReader.BLS_MODULUS;
 
-    BlobReaderHarness internal reader;
+    BlobReaderMock internal reader;
 
     function setUp() public {
-        reader = new BlobReaderHarness();
+        reader = new BlobReaderMock();
     }
 
     function _pow(uint256 base, uint256 exponent) internal pure returns (uint256 result) {

@@ -17,14 +17,15 @@ pragma solidity ^0.8.28;
 
 import {Base} from "../utils/Base.sol";
 import {ExitQueue} from "../../../contracts/libraries/ExitQueue.sol";
-import {ExitQueueHandler, ExitQueueHarness} from "./handlers/ExitQueueHandler.sol";
+import {ExitQueueHandler} from "./handlers/ExitQueueHandler.sol";
+import {ExitQueueMock} from "../../../contracts/mocks/ExitQueueMock.sol";
 
 contract ExitQueueInvariants is Base {
-    ExitQueueHarness internal queue;
+    ExitQueueMock internal queue;
     ExitQueueHandler internal handler;
 
     function setUp() public {
-        queue = new ExitQueueHarness();
+        queue = new ExitQueueMock();
         handler = new ExitQueueHandler(queue);
         targetContract(address(handler));
         bytes4[] memory selectors = new bytes4[](4);
@@ -101,10 +102,10 @@ contract ExitQueueInvariants is Base {
 }
 
 contract ExitQueueFuzz is Base {
-    ExitQueueHarness internal queue;
+    ExitQueueMock internal queue;
 
     function setUp() public {
-        queue = new ExitQueueHarness();
+        queue = new ExitQueueMock();
     }
 
     /// @notice Inserting any values (ties, 0 and max included) and popping until empty returns

@@ -3,38 +3,10 @@ pragma solidity ^0.8.28;
 
 import {Base} from "../../utils/Base.sol";
 import {ExitQueue} from "../../../../contracts/libraries/ExitQueue.sol";
-
-/// @notice One `ExitQueue.Heap` in storage behind external functions, as PlasmaChain keeps one per
-///         token (the library is internal, so a contract must hold the heap for a test to call it).
-contract ExitQueueHarness {
-    using ExitQueue for ExitQueue.Heap;
-
-    ExitQueue.Heap private _heap;
-
-    function insert(uint256 value) external {
-        _heap.insert(value);
-    }
-
-    function pop() external returns (uint256) {
-        return _heap.pop();
-    }
-
-    function top() external view returns (uint256) {
-        return _heap.top();
-    }
-
-    function size() external view returns (uint256) {
-        return _heap.size();
-    }
-
-    /// @notice The heap's array as stored (index 0 is the root; the children of i are 2i+1, 2i+2).
-    function items() external view returns (uint256[] memory) {
-        return _heap.items;
-    }
-}
+import {ExitQueueMock} from "../../../../contracts/mocks/ExitQueueMock.sol";
 
 /// @title ExitQueueHandler
-/// @notice Drives random inserts and pops against `ExitQueueHarness` and keeps the reference
+/// @notice Drives random inserts and pops against `ExitQueueMock` and keeps the reference
 ///         model: every value ever inserted and not yet popped, as an array sorted in descending
 ///         order (so the minimum is its last element). Inserted values favour what breaks heaps:
 ///         0, type(uint256).max, duplicates of queued values, a handful of small values (many
@@ -42,7 +14,7 @@ contract ExitQueueHarness {
 /// @dev A handler that reverts is only counted as a revert (fail_on_revert = false), so what a
 ///      call observes is recorded in `violation` and checked by the invariants.
 contract ExitQueueHandler is Base {
-    ExitQueueHarness public immutable queue;
+    ExitQueueMock public immutable queue;
 
     /// @dev The reference multiset, sorted descending: `_model[_model.length - 1]` is the minimum.
     uint256[] private _model;
@@ -55,7 +27,7 @@ contract ExitQueueHandler is Base {
     /// @notice The first thing a call saw that the model says cannot happen ("" while none).
     string public violation;
 
-    constructor(ExitQueueHarness queue_) {
+    constructor(ExitQueueMock queue_) {
         queue = queue_;
     }
 
