@@ -16,7 +16,13 @@ include "quadtree.circom";
 // with token < 2^32, nonce < 2^40, balance < 2^128 and (ax, ay) its BabyJubJub public key.
 // Index 0 is never an account: a transaction slot with from = 0 is a no-op.
 
-// AccountLeaf(): the leaf hash of an account.
+// AccountLeaf(): the leaf hash of an account, from its fields, each constrained to its range:
+// token < 2^32, nonce < 2^40, balance < 2^128. Every leaf the circuit reads or writes goes through
+// this template, so the packing token + nonce * 2^32 is injective wherever a leaf appears: no
+// prover can read a leaf of one token as a leaf of another by choosing the nonce
+// (nonce = (packed - W) / 2^32 mod p is not a 40-bit number), and no leaf is ever written with a
+// field out of range. 201 constraints beyond the hash. (ax, ay) are hashed as whole field elements
+// and need no range.
 template AccountLeaf() {
     signal input token;
     signal input nonce;
@@ -24,6 +30,12 @@ template AccountLeaf() {
     signal input ax;
     signal input ay;
     signal output out;
+    component tokenBits = Num2Bits(32);
+    tokenBits.in <== token;
+    component nonceBits = Num2Bits(40);
+    nonceBits.in <== nonce;
+    component balanceBits = Num2Bits(128);
+    balanceBits.in <== balance;
     out <== Poseidon(4)([token + nonce * (1 << 32), balance, ax, ay]);
 }
 
@@ -63,7 +75,8 @@ template SignedDebit(levels, F) {
     signal input sigR8x;
     signal input sigR8y;
     signal input sigS;
-    // The sender (its token and nonce are the transaction's, which membership proves).
+    // The sender (its token and nonce are the transaction's: membership of a range-checked
+    // leaf proves them).
     signal input balance;
     signal input ax;
     signal input ay;
@@ -77,12 +90,11 @@ template SignedDebit(levels, F) {
     signal output amountBytes[40];
     signal output feeBytes[8];
 
+    // Ranges: from < 4^levels here; token < 2^32 and nonce < 2^40 by the sender's AccountLeaf,
+    // which every slot computes (enabled or not). With them the message's packed fields below
+    // are injective.
     component fromBits = Num2Bits(2 * levels);
     fromBits.in <== fromIdx;
-    component tokenBits = Num2Bits(32);
-    tokenBits.in <== token;
-    component nonceBits = Num2Bits(40);
-    nonceBits.in <== nonce;
 
     signal isNoop <== IsZero()(fromIdx);
     enabled <== 1 - isNoop;
@@ -115,9 +127,8 @@ template SignedDebit(levels, F) {
     signal senderRoot <== QuadMerkleRoot(levels)(senderLeaf, fromBits.out, siblings);
     (senderRoot - rootIn) * enabled === 0;
     signal senderBalance <== balance - amountFloat.out - feeFloat.out;
-    // INVARIANT: no overdraft: the new balance is a 128-bit number.
-    component senderBalanceBits = Num2Bits(128);
-    senderBalanceBits.in <== senderBalance * enabled;
+    // INVARIANT: no overdraft and no nonce past 2^40 - 1: the leaf after is range-checked, so
+    // balance - amount - fee is a 128-bit number (amount + fee < 2^139, far from wrapping p).
     signal senderLeafAfter <== AccountLeaf()(token, nonce + 1, senderBalance, ax, ay);
     signal rootAfter <== QuadMerkleRoot(levels)(senderLeafAfter, fromBits.out, siblings);
     rootOut <== rootIn + enabled * (rootAfter - rootIn);
@@ -160,7 +171,7 @@ template TransferSlot(levels, F) {
     signal input ax;
     signal input ay;
     signal input senderSiblings[levels][4];
-    // The receiver (its token is the transaction's, which membership proves).
+    // The receiver (its token is the transaction's: membership of a range-checked leaf proves it).
     signal input rNonce;
     signal input rBalance;
     signal input rAx;
@@ -200,9 +211,7 @@ template TransferSlot(levels, F) {
     signal receiverRoot <== QuadMerkleRoot(levels)(receiverLeaf, toBits.out, receiverSiblings);
     (receiverRoot - debit.rootOut) * debit.enabled === 0;
     signal receiverBalance <== rBalance + debit.amount;
-    // INVARIANT: no overflow: the receiver's new balance is a 128-bit number.
-    component receiverBalanceBits = Num2Bits(128);
-    receiverBalanceBits.in <== receiverBalance * debit.enabled;
+    // INVARIANT: no overflow: the receiver's leaf after is range-checked (balance < 2^128).
     signal receiverLeafAfter <== AccountLeaf()(token, rNonce, receiverBalance, rAx, rAy);
     signal rootAfter <== QuadMerkleRoot(levels)(receiverLeafAfter, toBits.out, receiverSiblings);
     rootOut <== debit.rootOut + debit.enabled * (rootAfter - debit.rootOut);
@@ -267,13 +276,22 @@ template WithdrawSlot(levels, F) {
     for (var m = 0; m < 8; m++) pubdata[IB + 40 + m] <== debit.feeBytes[m];
 }
 
-// DepositSlot(levels): one deposit from the L1 queue, taken in order (`active` slots form a
-// prefix). Each deposit extends the queue's hash chain exactly as the contract does:
+// DepositSlot(levels): one entry of the L1 priority queue, taken in order (`active` slots form
+// a prefix). Each entry extends the queue's hash chain exactly as the contract does:
 //   chain' = Poseidon(chain, toIdx + token * 2^32 + kind * 2^64, amount, ax, ay)
-// kind 1 creates the account at toIdx (the contract assigned a fresh index); kind 0 credits an
-// existing account of the same token. A deposit that cannot apply (create on a used index,
-// credit to a missing account, another token, or a balance overflow) is a no-op with
-// applied = 0, and the contract refunds it. It never makes the batch unprovable.
+// kind 1 (create) creates the account at toIdx (the contract assigned a fresh index); kind 0
+// (credit) credits an existing account of the same token; kind 2 (exit, a forced full exit the
+// account's L1 owner requested) withdraws the account's whole balance: the balance becomes 0 and
+// `exitAmount` (pubdata) is what the contract pays the owner.
+//
+// `applied` is a function of the state before, proven here, never the prover's choice:
+//   create: applied iff the leaf at toIdx is empty;
+//   credit: applied iff the leaf is an account of `token` and balance + amount < 2^128;
+//   exit:   applied iff the leaf is an account of `token` (its balance is paid out).
+// A deposit that is not applied is refunded by the contract; an exit that is not applied pays 0.
+// Whether the leaf is empty (wasEmpty) is proven by membership of 0 or of the range-checked
+// leaf (oToken, oNonce, oBalance, oAx, oAy) at toIdx, so the prover cannot misreport the
+// account's token or balance. An entry never makes the batch unprovable.
 template DepositSlot(levels) {
     signal input rootIn;
     signal input chainIn;
@@ -284,7 +302,7 @@ template DepositSlot(levels) {
     signal input amount;
     signal input ax;
     signal input ay;
-    // The account at toIdx before the deposit: empty, or these fields.
+    // The account at toIdx before the entry: empty, or these fields.
     signal input wasEmpty;
     signal input oToken;
     signal input oNonce;
@@ -296,11 +314,17 @@ template DepositSlot(levels) {
     signal output rootOut;
     signal output chainOut;
     signal output applied;
+    signal output exitBytes[128];
 
     active * (1 - active) === 0;
-    kind * (1 - kind) === 0;
     wasEmpty * (1 - wasEmpty) === 0;
-    // The contract guarantees these ranges for every queued deposit.
+    // kind is 0, 1 or 2: isCreate and isExit are its indicators and kind = isCreate + 2 isExit.
+    signal isCreate <== IsEqual()([kind, 1]);
+    signal isExit <== IsEqual()([kind, 2]);
+    kind === isCreate + 2 * isExit;
+    signal isCredit <== 1 - isCreate - isExit;
+    // The contract guarantees these ranges for every queued entry; with them the chain's packed
+    // field is injective.
     component toBits = Num2Bits(2 * levels);
     toBits.in <== toIdx;
     component tokenBits = Num2Bits(32);
@@ -311,25 +335,42 @@ template DepositSlot(levels) {
     signal chainNext <== Poseidon(5)([chainIn, toIdx + token * (1 << 32) + kind * (1 << 64), amount, ax, ay]);
     chainOut <== chainIn + active * (chainNext - chainIn);
 
-    // The account before: membership of its leaf (0 when empty).
+    // The account before: membership of its range-checked leaf, or of 0 when empty.
     signal existingLeaf <== AccountLeaf()(oToken, oNonce, oBalance, oAx, oAy);
     signal oldLeaf <== existingLeaf * (1 - wasEmpty);
     signal oldRoot <== QuadMerkleRoot(levels)(oldLeaf, toBits.out, siblings);
     (oldRoot - rootIn) * active === 0;
 
-    // Validity.
+    // Validity, from the proven state only.
     signal sameToken <== IsEqual()([oToken, token]);
+    // oBalance < 2^128 (its leaf) and amount < 2^128: the sum is below 2^129.
     signal fits <== LessThan(129)([oBalance + amount, 1 << 128]);
-    signal creditOk <== (1 - wasEmpty) * sameToken;
-    signal creditValid <== creditOk * fits;
-    signal kindValid <== kind * (wasEmpty - creditValid) + creditValid;
-    applied <== active * kindValid;
+    signal accountOk <== (1 - wasEmpty) * sameToken;
+    signal creditValid <== accountOk * fits;
+    signal createValid <== isCreate * wasEmpty;
+    signal creditApplies <== isCredit * creditValid;
+    signal exitApplies <== isExit * accountOk;
+    applied <== active * (createValid + creditApplies + exitApplies);
 
-    signal createdLeaf <== AccountLeaf()(token, 0, amount, ax, ay);
-    signal creditedLeaf <== AccountLeaf()(oToken, oNonce, oBalance + amount, oAx, oAy);
-    signal newLeaf <== creditedLeaf + kind * (createdLeaf - creditedLeaf);
+    // The leaf after (written only when applied): create -> (token, 0, amount, ax, ay);
+    // credit -> balance + amount; exit -> balance 0. Range-checked like every leaf.
+    signal newToken <== oToken + isCreate * (token - oToken);
+    signal newNonce <== oNonce - isCreate * oNonce;
+    signal createdBalance <== isCreate * amount;
+    signal creditedBalance <== isCredit * (oBalance + amount);
+    signal newBalance <== applied * (createdBalance + creditedBalance);
+    signal newAx <== oAx + isCreate * (ax - oAx);
+    signal newAy <== oAy + isCreate * (ay - oAy);
+    signal newLeaf <== AccountLeaf()(newToken, newNonce, newBalance, newAx, newAy);
     signal newRoot <== QuadMerkleRoot(levels)(newLeaf, toBits.out, siblings);
     rootOut <== rootIn + applied * (newRoot - rootIn);
+
+    // What an applied exit pays out: the whole balance; 0 for every other entry.
+    signal exitPaid <== active * exitApplies;
+    signal exitAmount <== exitPaid * oBalance;
+    component exitBits = Num2Bits(128);
+    exitBits.in <== exitAmount;
+    exitBytes <== BigEndianBits(128, 128)(exitBits.out);
 }
 
 // FeeSlot(levels): credits the fees collected in the batch to the fee account `feeIdx`, whose
@@ -355,26 +396,30 @@ template FeeSlot(levels) {
     used <== 1 - unused;
     collected * (1 - used) === 0;
 
-    signal leaf <== AccountLeaf()(feeToken, nonce, balance, ax, ay);
+    // An unused slot's token is NO_FEE_TOKEN (2^32, no real token), so the leaves take
+    // feeToken * used: a used slot's token is range-checked like every leaf's.
+    signal leafToken <== feeToken * used;
+    signal leaf <== AccountLeaf()(leafToken, nonce, balance, ax, ay);
     signal root <== QuadMerkleRoot(levels)(leaf, bits.out, siblings);
     (root - rootIn) * used === 0;
+    // INVARIANT: no overflow: the leaf after is range-checked (balance < 2^128).
     signal newBalance <== balance + collected;
-    component newBalanceBits = Num2Bits(128);
-    newBalanceBits.in <== newBalance * used;
-    signal newLeaf <== AccountLeaf()(feeToken, nonce, newBalance, ax, ay);
+    signal newLeaf <== AccountLeaf()(leafToken, nonce, newBalance, ax, ay);
     signal newRoot <== QuadMerkleRoot(levels)(newLeaf, bits.out, siblings);
     rootOut <== rootIn + used * (newRoot - rootIn);
 }
 
-// Rollup(levels, T, W, D, F): a batch of D deposits, then T transfers, then W withdrawals, then
-// F fee credits.
+// Rollup(levels, T, W, D, F): a batch of D priority-queue entries (deposits and forced exits),
+// then T transfers, then W withdrawals, then F fee credits.
 //
 // One public input:
 //   inputHash = Poseidon(oldRoot, newRoot, chainBefore, chainAfter, domain, sha256(pubdata) >> 3)
 // where pubdata = T transfer records (TransferSlot) ++ W withdrawal records (WithdrawSlot) ++ the
-// deposits' applied bits (bit i of a ceil(D/8)-byte big-endian number is deposit i) ++ the F fee
+// queue entries' applied bits (bit i of a ceil(D/8)-byte big-endian number is entry i) ++ the D
+// entries' exit amounts (16 bytes each, big-endian; 0 unless an applied forced exit) ++ the F fee
 // account indices (whole bytes each). The contract recomputes inputHash from its stored root and
-// chain, the calldata and its domain; it reads only the withdrawal records and the applied bits.
+// chain, the calldata and its domain; it reads the withdrawal records, the applied bits and the
+// exit amounts.
 template Rollup(levels, T, W, D, F) {
     assert(levels >= 1 && levels <= 16);
     assert(T >= 1 && W >= 1 && D >= 1 && F >= 1);
@@ -384,7 +429,8 @@ template Rollup(levels, T, W, D, F) {
     var DEPOSIT_BITS = (D + 7) \ 8 * 8;
     var WITHDRAW_AT = T * TRANSFER_BITS;
     var DEPOSIT_AT = WITHDRAW_AT + W * WITHDRAW_BITS;
-    var FEE_AT = DEPOSIT_AT + DEPOSIT_BITS;
+    var EXIT_AT = DEPOSIT_AT + DEPOSIT_BITS;
+    var FEE_AT = EXIT_AT + D * 128;
     var PUBDATA_BITS = FEE_AT + F * IB;
 
     signal input inputHash;
@@ -480,6 +526,7 @@ template Rollup(levels, T, W, D, F) {
         deposits[i].siblings <== depSiblings[i];
         roots[i + 1] <== deposits[i].rootOut;
         chains[i + 1] <== deposits[i].chainOut;
+        for (var m = 0; m < 128; m++) pubdata[EXIT_AT + i * 128 + m] <== deposits[i].exitBytes[m];
     }
 
     // Transfers, then withdrawals; fees are summed per fee slot.

@@ -73,16 +73,19 @@ interface IZkRollup {
         IRollupVerifier verifier;
     }
 
-    /// @notice An L1 deposit waiting in (or taken from) the queue.
-    /// @param depositor Who deposited; refunds go to it.
+    /// @notice An entry of the L1 priority queue (a deposit or a forced exit), waiting or taken.
+    /// @param depositor Who queued it: the depositor (refunds go to it), or for a forced exit the
+    ///        account's owner (the exit is paid to it).
     /// @param token The token id.
     /// @param queuedAt When it was queued (the exodus deadline counts from here).
-    /// @param amount What was credited (what arrived, for a fee-taking token).
+    /// @param amount What was credited (what arrived, for a fee-taking token); 0 for an exit.
+    /// @param kind 0: credit an account; 1: create one; 2: forced full exit.
     struct QueuedDeposit {
         address depositor;
         uint32 token;
         uint64 queuedAt;
         uint128 amount;
+        uint8 kind;
     }
 
     /// @notice The L1 side of a rollup account: who is paid its withdrawals, and its token.
@@ -141,8 +144,13 @@ interface IZkRollup {
     error ZkRollupAlreadyExited(uint256 accountIndex);
     /// @notice The Merkle proof does not lead to the last verified root.
     error ZkRollupBadExodusProof(uint256 accountIndex);
-    /// @notice Only unprocessed deposits are refunded in exodus mode, and only once.
+    /// @notice Only unprocessed deposits are refunded in exodus mode, and only once (a forced
+    ///         exit holds nothing to refund).
     error ZkRollupNotRefundable(uint256 depositNumber);
+    /// @notice Only the account's L1 owner may request its forced exit.
+    error ZkRollupNotAccountOwner(uint256 accountIndex, address caller);
+    /// @notice The account has a forced exit waiting in the queue already.
+    error ZkRollupExitPending(uint256 accountIndex, uint256 entryNumber);
     /// @notice Bad constructor parameter.
     error ZkRollupBadParameter(string name, uint256 value);
 
@@ -174,16 +182,18 @@ interface IZkRollup {
         address verifier
     );
 
-    /// @notice A deposit was queued; `kind` 1 creates account `accountIndex`, 0 credits it.
+    /// @notice An entry joined the priority queue: a deposit (`kind` 1 creates account
+    ///         `accountIndex`, 0 credits it) or a forced exit (`kind` 2, also announced by
+    ///         `ForcedExitRequested`). Every queue entry emits this event, in queue order.
     /// @param depositNumber Its position in the queue (from 1).
-    /// @param accountIndex The account created or credited.
-    /// @param kind 1: creates the account; 0: credits an existing one.
-    /// @param tokenId The token deposited.
-    /// @param amount What was credited (what arrived, for a fee-taking token).
-    /// @param ax The new account's public key, x (0 for a credit).
-    /// @param ay The new account's public key, y (0 for a credit).
-    /// @param depositor Who deposited (and owns the account it created).
-    /// @param chain The queue's hash chain after this deposit.
+    /// @param accountIndex The account created, credited or exited.
+    /// @param kind 1: creates the account; 0: credits an existing one; 2: forced full exit.
+    /// @param tokenId The token deposited (for an exit, the account's token).
+    /// @param amount What was credited (what arrived, for a fee-taking token); 0 for an exit.
+    /// @param ax The new account's public key, x (0 for a credit or an exit).
+    /// @param ay The new account's public key, y (0 for a credit or an exit).
+    /// @param depositor Who queued it (owns the account it created; the exit is paid to it).
+    /// @param chain The queue's hash chain after this entry.
     event DepositQueued(
         uint256 indexed depositNumber,
         uint256 indexed accountIndex,
@@ -234,6 +244,35 @@ interface IZkRollup {
     event DepositRefunded(
         uint256 indexed depositNumber,
         address indexed depositor,
+        uint256 tokenId,
+        uint256 amount
+    );
+
+    /// @notice The owner of account `accountIndex` asked for its whole balance on L1; the request
+    ///         is queue entry `entryNumber` and must be processed like a deposit, before the
+    ///         deadline, or anyone may start exodus mode.
+    /// @param entryNumber Its position in the queue.
+    /// @param accountIndex The account to empty.
+    /// @param owner The account's owner, who is paid.
+    event ForcedExitRequested(
+        uint256 indexed entryNumber,
+        uint256 indexed accountIndex,
+        address indexed owner
+    );
+
+    /// @notice A verified batch processed a forced exit: its owner may claim `amount`, the
+    ///         account's whole balance (0 if the account held nothing).
+    /// @param batchNumber The batch that processed it.
+    /// @param entryNumber The request's position in the queue.
+    /// @param accountIndex The account emptied.
+    /// @param owner Its owner, credited.
+    /// @param tokenId The account's token.
+    /// @param amount The balance credited.
+    event ForcedExitCredited(
+        uint256 indexed batchNumber,
+        uint256 indexed entryNumber,
+        uint256 indexed accountIndex,
+        address owner,
         uint256 tokenId,
         uint256 amount
     );
@@ -312,15 +351,31 @@ interface IZkRollup {
         uint256 ay
     ) external returns (uint256 index);
 
+    /// @notice Asks for the whole balance of account `accountIndex` on L1, without the operator's
+    ///         cooperation: the request joins the priority queue behind the deposits already in
+    ///         it. A batch must process it in order (the circuit withdraws the balance and the
+    ///         contract credits it to the caller's `pendingWithdrawals`); if it waits past the
+    ///         deadline, anyone may start exodus mode. Only the account's owner may call it,
+    ///         with at most one request per account waiting, never in exodus mode.
+    /// @param accountIndex The caller's account.
+    /// @return entryNumber The request's position in the queue.
+    function forceExit(uint256 accountIndex) external returns (uint256 entryNumber);
+
+    /// @notice The queue position of account `accountIndex`'s waiting forced exit, 0 if none.
+    /// @param accountIndex The account asked about.
+    /// @return entryNumber The waiting request's position, or 0.
+    function pendingForcedExit(uint256 accountIndex) external view returns (uint256 entryNumber);
+
     // ---- batches ----
 
     /// @notice Submits a proven batch of shape `shapeId` that takes the next `depositsTaken`
-    ///         deposits and moves the state from the current root to `newRoot`. Registered
-    ///         operators only, never in exodus mode. Its withdrawals become claimable at once
-    ///         and its deposits that did not apply on L2 are refunded.
+    ///         queue entries and moves the state from the current root to `newRoot`. Registered
+    ///         operators only, never in exodus mode. Its withdrawals and forced exits become
+    ///         claimable at once and its deposits that did not apply on L2 are refunded.
     /// @param shapeId The registered shape the proof is for.
     /// @param newRoot The state root after the batch.
-    /// @param depositsTaken How many queued deposits the batch takes, in queue order.
+    /// @param depositsTaken How many queue entries (deposits, forced exits) the batch takes, in
+    ///        queue order.
     /// @param pubdata The batch's data (docs/zk-rollup.md#pubdata): what anyone needs to rebuild
     ///        the state.
     /// @param proof Groth16 proof (a.x, a.y, b.x1, b.x0, b.y1, b.y0, c.x, c.y).
@@ -341,8 +396,8 @@ interface IZkRollup {
 
     // ---- exodus ----
 
-    /// @notice Starts exodus mode when the oldest unprocessed deposit waited past the deadline.
-    ///         Anyone may call it; exodus mode never ends.
+    /// @notice Starts exodus mode when the oldest unprocessed queue entry (a deposit or a forced
+    ///         exit) waited past the deadline. Anyone may call it; exodus mode never ends.
     function activateExodus() external;
 
     /// @notice In exodus mode, credits account `accountIndex`'s balance to its owner, once, given
@@ -364,6 +419,8 @@ interface IZkRollup {
     ) external;
 
     /// @notice In exodus mode, makes an unprocessed deposit claimable by its depositor, once.
+    ///         Anyone may call it for any deposit; a forced exit is not refundable (its account
+    ///         exits with `exodusWithdraw`).
     /// @param depositNumber The deposit's position in the queue.
     function refundDeposit(uint256 depositNumber) external;
 

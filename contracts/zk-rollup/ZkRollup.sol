@@ -18,7 +18,8 @@ import {FloatCodec} from "../libraries/FloatCodec.sol";
 /// @notice A ZK rollup of ETH and ERC-20 transfers. Operators submit batches with a Groth16 proof;
 ///         the contract checks that the batch starts from its current state root, verifies the
 ///         proof, and moves to the new root. Withdrawals in a verified batch are claimable at once.
-///         L1 deposits wait in a hash-chained queue that batches consume in order; if one waits
+///         L1 deposits and forced exits (an owner's request for its account's whole balance) wait
+///         in one hash-chained priority queue that batches consume in order; if an entry waits
 ///         longer than the deadline, anyone can switch the rollup to exodus mode, where every
 ///         account exits once with a Merkle proof against the last verified root and unprocessed
 ///         deposits are refunded. Protocol, parameters and trust assumptions: docs/zk-rollup.md.
@@ -35,6 +36,9 @@ contract ZkRollup is IZkRollup, Ownable2Step, ReentrancyGuard {
     uint256 internal constant _MAX_TOKENS = type(uint32).max;
     uint256 internal constant _KIND_CREDIT = 0;
     uint256 internal constant _KIND_CREATE = 1;
+    uint256 internal constant _KIND_EXIT = 2;
+    /// @dev Bytes of a queue entry's exit amount in pubdata.
+    uint256 internal constant _EXIT_AMOUNT_BYTES = 16;
 
     /// @inheritdoc IZkRollup
     uint256 public constant MAX_PENDING_DEPOSITS = 1024;
@@ -73,10 +77,14 @@ contract ZkRollup is IZkRollup, Ownable2Step, ReentrancyGuard {
     mapping(uint256 accountIndex => bool) public exited;
     /// @inheritdoc IZkRollup
     mapping(uint256 depositNumber => bool) public depositRefunded;
+    /// @inheritdoc IZkRollup
+    mapping(uint256 accountIndex => uint256 entryNumber) public pendingForcedExit;
 
     mapping(uint256 depositNumber => uint256) internal _depositChain;
     mapping(uint256 depositNumber => QueuedDeposit) internal _deposits;
     mapping(uint256 accountIndex => AccountInfo) internal _accounts;
+    /// @dev The account of each forced-exit queue entry.
+    mapping(uint256 entryNumber => uint256 accountIndex) internal _exitAccount;
     mapping(uint256 shapeId => BatchShape) internal _shapes;
     address[] internal _tokens;
     mapping(address token => uint256) internal _tokenIdPlusOne;
@@ -189,8 +197,6 @@ contract ZkRollup is IZkRollup, Ownable2Step, ReentrancyGuard {
     ) internal returns (uint256 index) {
         if (exodusMode) revert ZkRollupExodus();
         if (amount > _MAX_BALANCE) revert ZkRollupAmountTooLarge(amount);
-        uint256 pending = depositCount - depositsProcessed;
-        if (pending >= MAX_PENDING_DEPOSITS) revert ZkRollupQueueFull(pending);
         uint256 kind;
         if (accountIndex == 0) {
             if (ax == 0 || ay == 0 || ax >= _P || ay >= _P) revert ZkRollupBadPublicKey(ax, ay);
@@ -208,7 +214,23 @@ contract ZkRollup is IZkRollup, Ownable2Step, ReentrancyGuard {
             index = accountIndex;
             (ax, ay) = (0, 0);
         }
-        uint256 number = depositCount + 1;
+        _append(kind, index, tokenId, amount, ax, ay);
+    }
+
+    /// @dev Appends an entry to the priority queue and its hash chain (the circuit's DepositSlot
+    ///      extends the chain the same way). The caller has checked the ranges the circuit
+    ///      relies on: index < capacity, tokenId < 2^32, amount < 2^128, ax and ay below p.
+    function _append(
+        uint256 kind,
+        uint256 index,
+        uint256 tokenId,
+        uint256 amount,
+        uint256 ax,
+        uint256 ay
+    ) internal returns (uint256 number) {
+        uint256 pending = depositCount - depositsProcessed;
+        if (pending >= MAX_PENDING_DEPOSITS) revert ZkRollupQueueFull(pending);
+        number = depositCount + 1;
         uint256 chain = _poseidon5.hash(
             [_depositChain[number - 1], index + (tokenId << 32) + (kind << 64), amount, ax, ay]
         );
@@ -219,9 +241,25 @@ contract ZkRollup is IZkRollup, Ownable2Step, ReentrancyGuard {
             token: uint32(tokenId),
             // Safe: timestamps fit 64 bits for billions of years.
             queuedAt: uint64(block.timestamp),
-            amount: uint128(amount)
+            amount: uint128(amount),
+            kind: uint8(kind)
         });
         emit DepositQueued(number, index, kind, tokenId, amount, ax, ay, msg.sender, chain);
+    }
+
+    /// @inheritdoc IZkRollup
+    function forceExit(uint256 accountIndex) external returns (uint256 entryNumber) {
+        if (exodusMode) revert ZkRollupExodus();
+        if (accountIndex == 0 || accountIndex >= nextAccountIndex)
+            revert ZkRollupUnknownAccount(accountIndex);
+        AccountInfo memory info = _accounts[accountIndex];
+        if (info.owner != msg.sender) revert ZkRollupNotAccountOwner(accountIndex, msg.sender);
+        uint256 waiting = pendingForcedExit[accountIndex];
+        if (waiting != 0) revert ZkRollupExitPending(accountIndex, waiting);
+        entryNumber = _append(_KIND_EXIT, accountIndex, info.token, 0, 0, 0);
+        pendingForcedExit[accountIndex] = entryNumber;
+        _exitAccount[entryNumber] = accountIndex;
+        emit ForcedExitRequested(entryNumber, accountIndex, msg.sender);
     }
 
     // ------------------------------------------------------------------ batches
@@ -269,17 +307,19 @@ contract ZkRollup is IZkRollup, Ownable2Step, ReentrancyGuard {
         _payOut(batchShape, batchNumber, processed, depositsTaken, pubdata);
     }
 
-    /// @dev Offsets of the withdrawal records and of the deposit bits; checks the total length.
+    /// @dev Offsets of the withdrawal records, the applied bits and the exit amounts; checks the
+    ///      total length.
     function _layout(
         BatchShape memory batchShape,
         uint256 length
-    ) internal view returns (uint256 withdrawalsAt, uint256 depositBitsAt) {
+    ) internal view returns (uint256 withdrawalsAt, uint256 depositBitsAt, uint256 exitsAt) {
         uint256 ib = _indexBytes;
         withdrawalsAt = uint256(batchShape.txSlots) * (2 * ib + 6);
         depositBitsAt = withdrawalsAt + uint256(batchShape.withdrawSlots) * (ib + 6);
+        exitsAt = depositBitsAt + (uint256(batchShape.depositSlots) + 7) / 8;
         uint256 expected =
-            depositBitsAt +
-                (uint256(batchShape.depositSlots) + 7) / 8 +
+            exitsAt +
+                uint256(batchShape.depositSlots) * _EXIT_AMOUNT_BYTES +
                 uint256(batchShape.feeSlots) * ib;
         if (length != expected) revert ZkRollupBadPubdataLength(expected, length);
     }
@@ -318,7 +358,8 @@ contract ZkRollup is IZkRollup, Ownable2Step, ReentrancyGuard {
             );
     }
 
-    /// @dev Credits the batch's withdrawals to the accounts' owners and refunds unapplied deposits.
+    /// @dev Credits the batch's withdrawals and forced exits to the accounts' owners and refunds
+    ///      unapplied deposits.
     function _payOut(
         BatchShape memory batchShape,
         uint256 batchNumber,
@@ -326,7 +367,10 @@ contract ZkRollup is IZkRollup, Ownable2Step, ReentrancyGuard {
         uint256 depositsTaken,
         bytes calldata pubdata
     ) internal {
-        (uint256 withdrawalsAt, uint256 depositBitsAt) = _layout(batchShape, pubdata.length);
+        (uint256 withdrawalsAt, uint256 depositBitsAt, uint256 exitsAt) = _layout(
+            batchShape,
+            pubdata.length
+        );
         uint256 ib = _indexBytes;
         for (uint256 w; w < batchShape.withdrawSlots; ++w) {
             uint256 at = withdrawalsAt + w * (ib + 6);
@@ -342,9 +386,36 @@ contract ZkRollup is IZkRollup, Ownable2Step, ReentrancyGuard {
         // deposit slots is more than one word) reads the bits the proof committed to.
         uint256 lastBitByte = depositBitsAt + (uint256(batchShape.depositSlots) + 7) / 8 - 1;
         for (uint256 i; i < depositsTaken; ++i) {
+            uint256 number = processed + 1 + i;
+            if (_deposits[number].kind == _KIND_EXIT) {
+                // The circuit proves the amount: the account's whole balance (0 if not applied).
+                _creditExit(
+                    batchNumber,
+                    number,
+                    _readUint(pubdata, exitsAt + i * _EXIT_AMOUNT_BYTES, _EXIT_AMOUNT_BYTES)
+                );
+                continue;
+            }
             uint256 bits = _readUint(pubdata, lastBitByte - i / 8, 1);
-            if ((bits >> (i % 8)) & 1 == 0) _refund(processed + 1 + i);
+            if ((bits >> (i % 8)) & 1 == 0) _refund(number);
         }
+    }
+
+    /// @dev Pays a processed forced exit to the owner who requested it.
+    function _creditExit(uint256 batchNumber, uint256 number, uint256 amount) internal {
+        QueuedDeposit memory request = _deposits[number];
+        // The queue's hash chain binds the account index, so the proof's amount is its balance.
+        uint256 accountIndex = _exitAccount[number];
+        delete pendingForcedExit[accountIndex];
+        pendingWithdrawals[request.depositor][request.token] += amount;
+        emit ForcedExitCredited(
+            batchNumber,
+            number,
+            accountIndex,
+            request.depositor,
+            request.token,
+            amount
+        );
     }
 
     function _refund(uint256 number) internal {
@@ -392,7 +463,8 @@ contract ZkRollup is IZkRollup, Ownable2Step, ReentrancyGuard {
         uint256 next = depositsProcessed + 1;
         uint256 queuedAt = _deposits[next].queuedAt;
         uint256 deadline = queuedAt + depositDeadline;
-        // INVARIANT: never before the deadline, and only with a deposit actually waiting.
+        // INVARIANT: never before the deadline, and only with an entry (a deposit or a forced
+        // exit) actually waiting.
         if (next > depositCount || block.timestamp <= deadline) {
             revert ZkRollupDeadlineNotReached(
                 next > depositCount ? type(uint256).max : deadline,
@@ -440,7 +512,8 @@ contract ZkRollup is IZkRollup, Ownable2Step, ReentrancyGuard {
         if (
             depositNumber <= depositsProcessed ||
             depositNumber > depositCount ||
-            depositRefunded[depositNumber]
+            depositRefunded[depositNumber] ||
+            _deposits[depositNumber].kind == _KIND_EXIT
         ) {
             revert ZkRollupNotRefundable(depositNumber);
         }

@@ -19,7 +19,9 @@ export const ZK_ROLLUP_ABI = [
   "function depositRefunded(uint256 depositNumber) view returns (bool)",
   "function pendingWithdrawals(address owner, uint256 tokenId) view returns (uint256)",
   "function shapeOf(uint256 shapeId) view returns (tuple(uint16 txSlots, uint16 withdrawSlots, uint16 depositSlots, uint16 feeSlots, address verifier))",
-  "function queuedDeposit(uint256 depositNumber) view returns (tuple(address depositor, uint32 token, uint64 queuedAt, uint128 amount))",
+  "function queuedDeposit(uint256 depositNumber) view returns (tuple(address depositor, uint32 token, uint64 queuedAt, uint128 amount, uint8 kind))",
+  "function pendingForcedExit(uint256 accountIndex) view returns (uint256)",
+  "function forceExit(uint256 accountIndex) returns (uint256)",
   "function accountInfo(uint256 accountIndex) view returns (tuple(address owner, uint32 token))",
   "function tokenAddress(uint256 tokenId) view returns (address)",
   "function tokenIdOf(address token) view returns (uint256)",
@@ -35,6 +37,8 @@ export const ZK_ROLLUP_ABI = [
   "event WithdrawalCredited(uint256 indexed batchNumber, uint256 indexed accountIndex, address indexed owner, uint256 tokenId, uint256 amount)",
   "event DepositRefunded(uint256 indexed depositNumber, address indexed depositor, uint256 tokenId, uint256 amount)",
   "event ExodusActivated(uint256 depositNumber, uint256 queuedAt, uint256 lastRoot)",
+  "event ForcedExitRequested(uint256 indexed entryNumber, uint256 indexed accountIndex, address indexed owner)",
+  "event ForcedExitCredited(uint256 indexed batchNumber, uint256 indexed entryNumber, uint256 indexed accountIndex, address owner, uint256 tokenId, uint256 amount)",
   "error ZkRollupNotOperator(address caller)",
   "error ZkRollupExodus()",
   "error ZkRollupNotExodus()",
@@ -59,6 +63,8 @@ export const ZK_ROLLUP_ABI = [
   "error ZkRollupAlreadyExited(uint256 accountIndex)",
   "error ZkRollupBadExodusProof(uint256 accountIndex)",
   "error ZkRollupNotRefundable(uint256 depositNumber)",
+  "error ZkRollupNotAccountOwner(uint256 accountIndex, address caller)",
+  "error ZkRollupExitPending(uint256 accountIndex, uint256 entryNumber)",
   "error ZkRollupBadParameter(string name, uint256 value)",
 ] as const;
 

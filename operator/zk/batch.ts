@@ -10,7 +10,9 @@ import {
   accountLeaf,
   checkShape,
   DEPOSIT_CREATE,
+  DEPOSIT_CREDIT,
   depositChainNext,
+  FORCED_EXIT,
   encodePubdata,
   MAX_BALANCE,
   MAX_NONCE,
@@ -86,7 +88,7 @@ export class BatchTxError extends L2kitError {
 }
 
 export interface BatchOps {
-  /** The next deposits of the L1 queue, in order (at most depositSlots). */
+  /** The next entries of the L1 queue (deposits, forced exits), in order (at most depositSlots). */
   deposits: readonly QueuedDeposit[];
   /**
    * Signed transactions: transfers (to > 0, at most txSlots) and withdrawals (to = 0, at most
@@ -114,6 +116,8 @@ export interface BuiltBatch {
   pubdata: Uint8Array;
   publicInput: bigint;
   depositApplied: boolean[];
+  /** Per deposit slot: the balance an applied forced exit pays out (0 otherwise). */
+  exitAmounts: bigint[];
   /** Fees collected per fee slot. */
   feesCollected: bigint[];
   /** The state after the batch (the input state is not modified). */
@@ -194,6 +198,8 @@ export function buildBatch(
 
   // Deposits.
   const depositApplied: boolean[] = [];
+  /** Per deposit slot: what an applied forced exit pays its owner on L1. */
+  const exitAmounts: bigint[] = [];
   for (let i = 0; i < shape.depositSlots; i++) {
     const d = ops.deposits[i];
     if (d === undefined) {
@@ -219,14 +225,18 @@ export function buildBatch(
         push(k, v);
       push("depSiblings", siblingsOf(0n));
       depositApplied.push(false);
+      exitAmounts.push(0n);
       continue;
     }
     const old = state.account(d.to);
     const siblings = siblingsOf(d.to);
+    // The circuit's rules (DepositSlot): each is a function of the state before.
     let applied: boolean;
     if (d.kind === DEPOSIT_CREATE) applied = old === undefined;
-    else
+    else if (d.kind === DEPOSIT_CREDIT)
       applied = old !== undefined && old.token === d.token && old.balance + d.amount <= MAX_BALANCE;
+    else applied = old !== undefined && old.token === d.token;
+    const exitAmount = d.kind === FORCED_EXIT && applied ? (old as Account).balance : 0n;
     push("depActive", 1);
     push("depKind", d.kind);
     push("depToIdx", d.to);
@@ -243,7 +253,8 @@ export function buildBatch(
     push("depOAy", o.ay);
     push("depSiblings", siblings);
     if (applied) {
-      if (d.kind === DEPOSIT_CREATE)
+      if (d.kind === FORCED_EXIT) state.setAccount(d.to, { ...(old as Account), balance: 0n });
+      else if (d.kind === DEPOSIT_CREATE)
         state.setAccount(d.to, {
           token: d.token,
           nonce: 0n,
@@ -260,6 +271,7 @@ export function buildBatch(
     state.depositChain = depositChainNext(state.depositChain, d);
     state.depositsConsumed++;
     depositApplied.push(applied);
+    exitAmounts.push(exitAmount);
   }
 
   // Transactions: transfers fill the transfer slots, withdrawals (to = 0) the withdrawal slots,
@@ -402,6 +414,7 @@ export function buildBatch(
     transfers: [...transfers],
     withdrawals: [...withdrawals],
     depositApplied,
+    exitAmounts,
     feeAccounts: [...ops.feeAccounts],
   });
   const newRoot = state.root;
@@ -432,6 +445,7 @@ export function buildBatch(
     pubdata,
     publicInput,
     depositApplied,
+    exitAmounts,
     feesCollected: collected,
     state,
     circuitInput,

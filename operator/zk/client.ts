@@ -11,7 +11,7 @@ import { zkRollupAt, zkRollupInterface } from "./abi";
 import { AMOUNT, FEE } from "../lib/float";
 import type { SignedTx } from "./batch";
 import type { ZkKey } from "./keys";
-import type { BatchShape } from "./protocol";
+import { FORCED_EXIT, type BatchShape } from "./protocol";
 import { rebuildFromL1 } from "./reconstruct";
 
 /** An operator API answer other than success, with its status and body. */
@@ -223,14 +223,78 @@ export class ZkClient {
     return (await this.post("/v1/transactions", txRequestBody(signed))) as { hash: string };
   }
 
+  // ------------------------------------------------------------------------------ forced exit
+
+  /**
+   * Asks on L1 for the whole balance of account `accountIndex` (yours), without the operator:
+   * the request joins the priority queue, a batch must process it before the deadline (its
+   * balance becomes claimable with `claim`), or anyone may start exodus mode.
+   */
+  async forceExit(accountIndex: bigint): Promise<{ entryNumber: bigint; l1Tx: string }> {
+    const receipt = await l1("forceExit", async () =>
+      (await this.rollup.forceExit(accountIndex)).wait(),
+    );
+    for (const log of receipt?.logs ?? []) {
+      const parsed = zkRollupInterface.parseLog(log);
+      if (parsed?.name === "ForcedExitRequested")
+        return { entryNumber: parsed.args.entryNumber as bigint, l1Tx: receipt?.hash as string };
+    }
+    throw new L2kitError("ZK_FORCE_EXIT_NO_EVENT", "forceExit emitted no ForcedExitRequested");
+  }
+
+  /**
+   * Waits until forced exit `entryNumber` of account `accountIndex` is processed (what it paid is
+   * then claimable) or exodus mode starts (then exit with `exodus`). Polls L1 every
+   * `intervalMs`; `signal` interrupts it.
+   */
+  async waitForForcedExit(
+    accountIndex: bigint,
+    entryNumber: bigint,
+    opts: { intervalMs?: number; signal?: AbortSignal; onWait?: (deadline: bigint) => void } = {},
+  ): Promise<
+    | { status: "processed"; amount: bigint; token: number; batch: bigint }
+    | { status: "exodus"; deadline: bigint }
+  > {
+    const interval = opts.intervalMs ?? 2_000;
+    const queued = (await this.rollup.queuedDeposit(entryNumber)) as { queuedAt: bigint };
+    const deadline = queued.queuedAt + ((await this.rollup.depositDeadline()) as bigint);
+    for (;;) {
+      if (opts.signal?.aborted === true)
+        throw new L2kitError("ZK_INTERRUPTED", "stopped waiting for the forced exit");
+      if (((await this.rollup.depositsProcessed()) as bigint) >= entryNumber) {
+        const logs = await this.rollup.queryFilter(
+          this.rollup.filters.ForcedExitCredited(null, entryNumber, accountIndex),
+        );
+        const e = logs[0] as unknown as
+          { args: { amount: bigint; tokenId: bigint; batchNumber: bigint } } | undefined;
+        if (e === undefined)
+          throw new L2kitError("ZK_FORCE_EXIT_NO_EVENT", "processed, but no ForcedExitCredited");
+        return {
+          status: "processed",
+          amount: e.args.amount,
+          token: Number(e.args.tokenId),
+          batch: e.args.batchNumber,
+        };
+      }
+      if ((await this.rollup.exodusMode()) as boolean) return { status: "exodus", deadline };
+      opts.onWait?.(deadline);
+      await new Promise((r) => setTimeout(r, interval));
+    }
+  }
+
   // ------------------------------------------------------------------------------ exodus
 
   /**
-   * Exits account `accountIndex` in exodus mode using L1 data alone: starts exodus mode if a
-   * deposit has waited past the deadline, rebuilds the state from L1, proves the account's leaf
-   * against the last verified root, and credits its balance for `claim`.
+   * Leaves the rollup in exodus mode using L1 data alone: starts exodus mode if a queue entry
+   * has waited past the deadline, rebuilds the state from L1, exits account `accountIndex` (or,
+   * without it, every account your L1 address owns that has not exited) with a Merkle proof
+   * against the last verified root, and refunds every unprocessed deposit you made. What it
+   * credits is paid out by `claim`, per token.
    */
-  async exodusExit(accountIndex: bigint): Promise<{ amount: bigint; token: number }> {
+  async exodus(accountIndex?: bigint): Promise<{
+    exits: { account: bigint; token: number; amount: bigint }[];
+    refunds: { deposit: number; token: number; amount: bigint }[];
+  }> {
     if (!((await this.rollup.exodusMode()) as boolean))
       await l1("activateExodus", async () => (await this.rollup.activateExodus()).wait());
     const provider = this.opts.signer.provider;
@@ -249,29 +313,58 @@ export class ZkClient {
         `the state rebuilt from L1 has root ${rebuilt.state.root}, the rollup ${onChainRoot}`,
       );
     }
-    const account = rebuilt.state.account(accountIndex);
-    if (account === undefined)
-      throw new L2kitError(
-        "ZK_NO_ACCOUNT",
-        `account ${accountIndex} is not in the verified state`,
-        {
-          accountIndex,
-        },
+    const me = (await this.opts.signer.getAddress()).toLowerCase();
+    const mine = (d: { depositor: string }): boolean => d.depositor.toLowerCase() === me;
+    // The accounts to exit: the one asked for, or every verified account this address created.
+    let accounts: bigint[];
+    if (accountIndex !== undefined) {
+      if (rebuilt.state.account(accountIndex) === undefined)
+        throw new L2kitError(
+          "ZK_NO_ACCOUNT",
+          `account ${accountIndex} is not in the verified state (an unprocessed deposit that would create it is refunded by zk exit without --account)`,
+          { accountIndex },
+        );
+      accounts = [accountIndex];
+    } else {
+      accounts = [];
+      for (const d of rebuilt.deposits)
+        if (d.kind === 1 && mine(d) && rebuilt.state.account(d.to) !== undefined)
+          if (!((await this.rollup.exited(d.to)) as boolean)) accounts.push(d.to);
+    }
+    const exits: { account: bigint; token: number; amount: bigint }[] = [];
+    for (const i of accounts) {
+      const account = rebuilt.state.account(i)!;
+      const { siblings } = rebuilt.state.tree.proof(i);
+      await l1("exodusWithdraw", async () =>
+        (
+          await this.rollup.exodusWithdraw(
+            i,
+            account.nonce,
+            account.balance,
+            account.ax,
+            account.ay,
+            siblings,
+          )
+        ).wait(),
       );
-    const { siblings } = rebuilt.state.tree.proof(accountIndex);
-    await l1("exodusWithdraw", async () =>
-      (
-        await this.rollup.exodusWithdraw(
-          accountIndex,
-          account.nonce,
-          account.balance,
-          account.ax,
-          account.ay,
-          siblings,
-        )
-      ).wait(),
-    );
-    return { amount: account.balance, token: account.token };
+      exits.push({ account: i, token: account.token, amount: account.balance });
+    }
+    // Refunds: every deposit of this address no batch took (forced exits hold nothing).
+    const refunds: { deposit: number; token: number; amount: bigint }[] = [];
+    const processed = Number(await this.rollup.depositsProcessed());
+    for (let n = processed + 1; n <= rebuilt.deposits.length; n++) {
+      const d = rebuilt.deposits[n - 1];
+      if (!mine(d) || d.kind === FORCED_EXIT) continue;
+      if ((await this.rollup.depositRefunded(n)) as boolean) continue;
+      await l1("refundDeposit", async () => (await this.rollup.refundDeposit(n)).wait());
+      refunds.push({ deposit: n, token: d.token, amount: d.amount });
+    }
+    if (exits.length === 0 && refunds.length === 0)
+      throw new L2kitError(
+        "ZK_EXODUS_NOTHING",
+        `${me} has no account left to exit and no unprocessed deposit to refund`,
+      );
+    return { exits, refunds };
   }
 
   // ------------------------------------------------------------------------------ HTTP

@@ -47,6 +47,9 @@ export function checkShape(shape: BatchShape): void {
   }
 }
 
+/** Bytes of a queue entry's exit amount in pubdata (a 128-bit balance, big-endian). */
+export const EXIT_AMOUNT_BYTES = 16;
+
 /** Bytes of an account index in pubdata. */
 export function indexBytes(levels: number): number {
   return Math.ceil((2 * levels) / 8);
@@ -66,15 +69,18 @@ export function withdrawPubdataBytes(levels: number): number {
 export function pubdataLayout(shape: BatchShape): {
   withdrawalsAt: number;
   depositBitsAt: number;
+  exitsAt: number;
   feesAt: number;
   bytes: number;
 } {
   const withdrawalsAt = shape.txSlots * transferPubdataBytes(shape.levels);
   const depositBitsAt = withdrawalsAt + shape.withdrawSlots * withdrawPubdataBytes(shape.levels);
-  const feesAt = depositBitsAt + Math.ceil(shape.depositSlots / 8);
+  const exitsAt = depositBitsAt + Math.ceil(shape.depositSlots / 8);
+  const feesAt = exitsAt + shape.depositSlots * EXIT_AMOUNT_BYTES;
   return {
     withdrawalsAt,
     depositBitsAt,
+    exitsAt,
     feesAt,
     bytes: feesAt + shape.feeSlots * indexBytes(shape.levels),
   };
@@ -122,16 +128,32 @@ export function txMessage(domain: bigint, tx: TxData): bigint {
 
 export const DEPOSIT_CREDIT = 0;
 export const DEPOSIT_CREATE = 1;
+/** A forced full exit, requested on L1 by the account's owner (amount, ax and ay are 0). */
+export const FORCED_EXIT = 2;
+export type QueueKind = typeof DEPOSIT_CREDIT | typeof DEPOSIT_CREATE | typeof FORCED_EXIT;
 
-/** An L1 deposit as the contract queued it. */
+/**
+ * An entry of the L1 priority queue as the contract queued it: a deposit, or a forced exit.
+ * (The name is historical: every entry, exits included, is a `DepositQueued` event.)
+ */
 export interface QueuedDeposit {
-  /** 1: create the account at `to` (the contract assigned it); 0: credit the existing account. */
-  kind: typeof DEPOSIT_CREDIT | typeof DEPOSIT_CREATE;
+  /**
+   * 1: create the account at `to` (the contract assigned it); 0: credit the existing account;
+   * 2: withdraw the whole balance of account `to` to its L1 owner.
+   */
+  kind: QueueKind;
   to: bigint;
   token: number;
   amount: bigint;
   ax: bigint;
   ay: bigint;
+}
+
+function queueKind(kind: bigint): QueueKind {
+  if (kind === 0n) return DEPOSIT_CREDIT;
+  if (kind === 1n) return DEPOSIT_CREATE;
+  if (kind === 2n) return FORCED_EXIT;
+  throw new InputError("kind", `unknown queue entry kind ${kind}`);
 }
 
 /** A queued deposit from the fields of a `DepositQueued` event. */
@@ -144,7 +166,7 @@ export function depositFromEvent(a: {
   ay: bigint;
 }): QueuedDeposit {
   return {
-    kind: Number(a.kind) === DEPOSIT_CREATE ? DEPOSIT_CREATE : DEPOSIT_CREDIT,
+    kind: queueKind(a.kind),
     to: a.accountIndex,
     token: Number(a.tokenId),
     amount: a.amount,
@@ -240,6 +262,8 @@ export interface PubdataContent {
   withdrawals: (TxData | undefined)[];
   /** One entry per deposit slot. */
   depositApplied: boolean[];
+  /** One entry per deposit slot: what an applied forced exit pays (0 otherwise; missing: 0). */
+  exitAmounts?: bigint[];
   /** One entry per fee slot; 0 when unused. */
   feeAccounts: bigint[];
 }
@@ -266,6 +290,10 @@ export function encodePubdata(shape: BatchShape, content: PubdataContent): Uint8
     if (applied) bits |= 1n << BigInt(i);
   });
   out.set(beBytes(bits, Math.ceil(shape.depositSlots / 8)), layout.depositBitsAt);
+  for (let i = 0; i < shape.depositSlots; i++) {
+    const amount = content.exitAmounts?.[i] ?? 0n;
+    out.set(beBytes(amount, EXIT_AMOUNT_BYTES), layout.exitsAt + i * EXIT_AMOUNT_BYTES);
+  }
   for (let j = 0; j < shape.feeSlots; j++)
     out.set(beBytes(content.feeAccounts[j] ?? 0n, ib), layout.feesAt + j * ib);
   return out;
@@ -276,6 +304,7 @@ export interface DecodedPubdata {
   transfers: ({ from: bigint; to: bigint; amount: bigint; fee: bigint } | undefined)[];
   withdrawals: ({ from: bigint; amount: bigint; fee: bigint } | undefined)[];
   depositApplied: boolean[];
+  exitAmounts: bigint[];
   feeAccounts: bigint[];
 }
 
@@ -312,8 +341,11 @@ export function decodePubdata(shape: BatchShape, pubdata: Uint8Array): DecodedPu
     { length: shape.depositSlots },
     (_, i) => ((bits >> BigInt(i)) & 1n) === 1n,
   );
+  const exitAmounts = Array.from({ length: shape.depositSlots }, (_, i) =>
+    read(layout.exitsAt + i * EXIT_AMOUNT_BYTES, EXIT_AMOUNT_BYTES),
+  );
   const feeAccounts = Array.from({ length: shape.feeSlots }, (_, j) =>
     read(layout.feesAt + j * ib, ib),
   );
-  return { transfers, withdrawals, depositApplied, feeAccounts };
+  return { transfers, withdrawals, depositApplied, exitAmounts, feeAccounts };
 }

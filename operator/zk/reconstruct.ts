@@ -38,9 +38,12 @@ export interface Rebuilt {
   batches: RebuiltBatch[];
   /** Queued deposits no batch has taken yet. */
   pending: QueuedDeposit[];
-  /** Every queued deposit, in queue order, with the block it was queued in. */
-  deposits: (QueuedDeposit & { blockNumber: number })[];
+  /** Every queue entry, in queue order, with the block it was queued in and who queued it. */
+  deposits: RebuiltEntry[];
 }
+
+/** A queue entry (a deposit or a forced exit) as rebuilt from its `DepositQueued` event. */
+export type RebuiltEntry = QueuedDeposit & { blockNumber: number; depositor: string };
 
 /**
  * Replays every verified batch of the rollup at `rollup` up to block `toBlock`.
@@ -67,7 +70,7 @@ export async function rebuildFromL1(opts: {
       [iface.getEvent("DepositQueued")!.topicHash, iface.getEvent("BatchVerified")!.topicHash],
     ],
   });
-  const deposits: (QueuedDeposit & { blockNumber: number })[] = [];
+  const deposits: RebuiltEntry[] = [];
   const batches: {
     batchNumber: bigint;
     shapeId: number;
@@ -90,6 +93,7 @@ export async function rebuildFromL1(opts: {
       deposits.push({
         ...depositFromEvent(a as unknown as Parameters<typeof depositFromEvent>[0]),
         blockNumber: log.blockNumber,
+        depositor: a.depositor as string,
       });
     } else {
       const a = parsed.args;
@@ -186,10 +190,11 @@ export async function rebuildFromL1(opts: {
     if (
       built.depositApplied
         .slice(0, taken.length)
-        .some((applied, i) => applied !== content.depositApplied[i])
+        .some((applied, i) => applied !== content.depositApplied[i]) ||
+      built.exitAmounts.some((amount, i) => amount !== content.exitAmounts[i])
     ) {
       throw new ReconstructionError(
-        `batch ${b.batchNumber}: deposit outcomes differ from the pubdata`,
+        `batch ${b.batchNumber}: deposit or forced-exit outcomes differ from the pubdata`,
         { batch: b.batchNumber },
       );
     }

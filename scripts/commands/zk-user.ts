@@ -1,5 +1,5 @@
 /**
- * `npx l2kit zk key|deposit|transfer|withdraw|claim|account|status|exit|rebuild`: the ZK rollup's
+ * `npx l2kit zk key|deposit|transfer|withdraw|claim|account|status|force-exit|exit|rebuild`: the ZK rollup's
  * user client and the operator's rebuild, over `operator/zk/client.ts` and `reconstruct.ts`.
  * Amounts are base units (wei for ETH); every command prints one JSON object.
  */
@@ -150,14 +150,49 @@ export function zkUserCommands(io: Io): Command[] {
     io.out(json(await c.status(hash)));
   });
 
-  const exit = user(
-    "exit",
-    "Exodus: when the operator has stopped processing deposits past the deadline, exit an account with a proof built from L1 data alone (then claim).",
-  ).requiredOption("--account <index>", "the account to exit");
-  exit.action(async (opts: Record<string, unknown>) => {
+  const forceExit = user(
+    "force-exit",
+    "Ask on L1 for your account's whole balance, without the operator: a batch must pay it before the deposit deadline, or anyone may start exodus (then run zk exit). Claim it with zk claim.",
+  )
+    .requiredOption("--account <index>", "your account (your L1 address must own it)")
+    .option("--wait", "wait until a batch processes it, or exodus starts", false);
+  forceExit.action(async (opts: Record<string, unknown>) => {
     const index = indexOf("--account", opts.account);
     const c = await openClient(opts);
-    io.out(json(await c.exodusExit(index)));
+    const requested = await c.forceExit(index);
+    if (opts.wait !== true) {
+      io.out(json({ ...requested, status: "queued" }));
+      return;
+    }
+    const abort = new AbortController();
+    const onSignal = (): void => abort.abort();
+    process.once("SIGINT", onSignal);
+    let told = false;
+    try {
+      const outcome = await c.waitForForcedExit(index, requested.entryNumber, {
+        signal: abort.signal,
+        onWait: (deadline) => {
+          if (told) return;
+          told = true;
+          io.err(
+            `waiting for a batch to process forced exit ${requested.entryNumber}; if none does by ${new Date(Number(deadline) * 1000).toISOString()}, run zk exit`,
+          );
+        },
+      });
+      io.out(json({ ...requested, ...outcome }));
+    } finally {
+      process.off("SIGINT", onSignal);
+    }
+  });
+
+  const exit = user(
+    "exit",
+    "Exodus: when the operator has left a deposit or a forced exit unprocessed past the deadline, exit your accounts with proofs built from L1 data alone and refund your unprocessed deposits (then claim).",
+  ).option("--account <index>", "exit only this account (default: every account you own)");
+  exit.action(async (opts: Record<string, unknown>) => {
+    const index = opts.account === undefined ? undefined : indexOf("--account", opts.account);
+    const c = await openClient(opts);
+    io.out(json(await c.exodus(index)));
   });
 
   const rebuildSpec = { ...clientSpec, dataDir: coreSettings.dataDir };
@@ -237,5 +272,5 @@ export function zkUserCommands(io: Io): Command[] {
     );
   });
 
-  return [key, deposit, transfer, withdraw, claim, account, status, exit, rebuild];
+  return [key, deposit, transfer, withdraw, claim, account, status, forceExit, exit, rebuild];
 }

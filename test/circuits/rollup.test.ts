@@ -55,17 +55,18 @@ function at(template: string, statement: string, source = "rollup.circom"): RegE
 
 const SENDER_MEMBERSHIP = at("SignedDebit", "(senderRoot - rootIn) * enabled === 0;");
 const SIGNATURE = /Error in template EdDSAPoseidonVerifier_\d+/;
+const LEAF_BALANCE_RANGE = at("AccountLeaf", "balanceBits.in <== balance;");
 
 /** Expects the witness to fail at `where` (see `at`). */
 async function expectFail(
   circuit: LoadedCircuit,
   input: Record<string, unknown>,
-  where: RegExp,
+  ...where: RegExp[]
 ): Promise<void> {
   const err = await circuit.witness(input).catch((e: unknown) => e);
   expect(err, "the witness should not exist").to.be.instanceOf(Error);
   expect(String(err)).to.match(/Assert Failed/);
-  expect(String(err), String(err)).to.match(where);
+  for (const w of where) expect(String(err), String(err)).to.match(w);
 }
 
 function patched(batch: BuiltBatch, patch: Record<string, unknown>): Record<string, unknown> {
@@ -279,7 +280,8 @@ describe("circuits/src/rollup.circom Rollup against operator/zk/batch.ts", funct
       await expectFail(
         circuit,
         batch.circuitInput,
-        at("SignedDebit", "senderBalanceBits.in <== senderBalance * enabled;"),
+        LEAF_BALANCE_RANGE,
+        at("SignedDebit", "signal senderLeafAfter <== AccountLeaf()"),
       );
     });
 
@@ -315,7 +317,8 @@ describe("circuits/src/rollup.circom Rollup against operator/zk/batch.ts", funct
           feeAccounts: [],
           dishonest: true,
         }).circuitInput,
-        at("TransferSlot", "receiverBalanceBits.in <== receiverBalance * debit.enabled;"),
+        LEAF_BALANCE_RANGE,
+        at("TransferSlot", "signal receiverLeafAfter <== AccountLeaf()"),
       );
     });
 

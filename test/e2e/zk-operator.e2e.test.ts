@@ -1,8 +1,11 @@
 /**
  * End to end with real processes: a `npx hardhat node`, the operator process
  * (`npx l2kit zk operator`), and three users driving it over HTTP. The operator is killed with
- * SIGKILL mid-run and restarted; final balances on L2 and L1 must be exact. Then the operator
- * stops for good, a deposit times out, and a user exits with the CLI client alone.
+ * SIGKILL mid-run and restarted; final balances on L2 and L1 must be exact. A user leaves with a
+ * forced exit requested on L1 with the CLI, which the running operator must process. Then the
+ * operator stops for good (to L1, indistinguishable from an operator censoring everyone): a
+ * forced exit and a deposit time out, and every user leaves with the CLI client alone, exact to
+ * the wei, until the rollup holds nothing.
  */
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -213,7 +216,51 @@ describe("ZK rollup end to end: operator process, three users, kill -9, exodus",
     );
   });
 
-  it("exodus: the operator stops, a deposit times out, a user exits with the CLI client alone", async function () {
+  it("forced exit: a user asks on L1 with the CLI; the running operator pays the whole balance", async function () {
+    const zk = zkRollupAt(rollup, node.provider);
+    const l1Flags = ["--network", "localhost", "--localhost-url", node.url, "--rollup", rollup];
+    const carol = [...l1Flags, "--private-key", node.wallet(3).privateKey, "--key-seed", seeds[2]];
+    const balance = (await users[2].account(index[2])).balance;
+    expect(balance).to.be.greaterThan(0n);
+    // Someone else cannot ask for Carol's account.
+    const stranger = [...l1Flags, "--private-key", node.wallet(1).privateKey];
+    const refused = await runCli([
+      "zk",
+      "force-exit",
+      "--account",
+      index[2].toString(),
+      ...stranger,
+    ]);
+    expect(refused.code).to.equal(1);
+    expect(refused.stderr).to.match(/forceExit reverted: ZkRollupNotAccountOwner\(4, 0x/);
+    const claimableBefore = await users[2].claimable(0);
+    const run = await runCli([
+      "zk",
+      "force-exit",
+      "--account",
+      index[2].toString(),
+      "--wait",
+      ...carol,
+    ]);
+    expect(run.code, run.stderr).to.equal(0);
+    const out = JSON.parse(run.stdout) as { status: string; amount: string; token: number };
+    expect(out.status).to.equal("processed");
+    expect(BigInt(out.amount)).to.equal(balance);
+    expect(await zk.pendingForcedExit(index[2])).to.equal(0n);
+    // L2: the account is empty; L1: exactly its balance is claimable, and is paid.
+    await pollUntil(
+      "the operator to show the exit",
+      async () => (await users[2].account(index[2])).balance === 0n,
+      { timeoutMs: 60_000, intervalMs: 200, retryErrors: true },
+    );
+    expect(await users[2].claimable(0)).to.equal(claimableBefore + balance);
+    const claim = await runCli(["zk", "claim", ...carol]);
+    expect(claim.code, claim.stderr).to.equal(0);
+    expect(BigInt(JSON.parse(claim.stdout).amount as string)).to.equal(claimableBefore + balance);
+    expect((await status()).lastError).to.equal(null);
+  });
+
+  it("exodus: the operator stops, a forced exit and a deposit time out, every user leaves with the CLI client alone, exact to the wei", async function () {
     const zk = zkRollupAt(rollup, node.provider);
     const aliceBalance = (await users[0].account(index[0])).balance;
     expect(await operator!.stop()).to.equal(0);
@@ -240,21 +287,71 @@ describe("ZK rollup end to end: operator process, three users, kill -9, exodus",
     );
     const aliceFinal = aliceBalance + E15;
     expect((await users[0].account(index[0])).balance).to.equal(aliceFinal);
+    const bobFinal = (await users[1].account(index[1])).balance;
+    const fees = (await users[0].account(1n)).balance;
     expect(await operator.stop()).to.equal(0);
-    // Carol's deposit is never processed.
+    const cli = (wallet: number, seed?: string): string[] => [
+      ...l1Flags,
+      "--private-key",
+      node.wallet(wallet).privateKey,
+      ...(seed === undefined ? [] : ["--key-seed", seed]),
+    ];
+    const [alice, bob, carol, feeOwner] = [
+      cli(1, seeds[0]),
+      cli(2, seeds[1]),
+      cli(3, seeds[2]),
+      cli(0),
+    ];
+    // Carol's deposit into her (empty) account is never processed.
     await users[2].deposit({ amount: E18, accountIndex: index[2] });
+    // Bob is censored: his forced exit is never processed either.
+    const forced = await runCli(["zk", "force-exit", "--account", index[1].toString(), ...bob]);
+    expect(forced.code, forced.stderr).to.equal(0);
+    expect(JSON.parse(forced.stdout).status).to.equal("queued");
+    const again0 = await runCli(["zk", "force-exit", "--account", index[1].toString(), ...bob]);
+    expect(again0.stderr).to.match(/ZkRollupExitPending\(3, \d+\)/);
     await node.rpc("evm_increaseTime", [3601]);
     await node.rpc("evm_mine");
-    const common = [...l1Flags, "--private-key", node.wallet(1).privateKey, "--key-seed", seeds[0]];
-    const exit = await runCli(["zk", "exit", "--account", index[0].toString(), ...common]);
-    expect(exit.code, exit.stderr).to.equal(0);
-    expect(JSON.parse(exit.stdout).amount).to.equal(aliceFinal.toString());
+    const exit = async (who: string[], extra: string[] = []): Promise<Record<string, unknown>> => {
+      const r = await runCli(["zk", "exit", ...extra, ...who]);
+      expect(r.code, r.stderr).to.equal(0);
+      return JSON.parse(r.stdout) as Record<string, unknown>;
+    };
+    const claim = async (who: string[]): Promise<bigint> => {
+      const r = await runCli(["zk", "claim", ...who]);
+      expect(r.code, r.stderr).to.equal(0);
+      return BigInt(JSON.parse(r.stdout).amount as string);
+    };
+    const held = async (): Promise<bigint> => node.provider.getBalance(rollup);
+    const heldBefore = await held();
+    // Alice: by account; exodus starts on the way.
+    expect(await exit(alice, ["--account", index[0].toString()])).to.deep.equal({
+      exits: [{ account: index[0].toString(), token: 0, amount: aliceFinal.toString() }],
+      refunds: [],
+    });
     expect(await zk.exodusMode()).to.equal(true);
-    const claim = await runCli(["zk", "claim", ...common]);
-    expect(claim.code, claim.stderr).to.equal(0);
-    expect(JSON.parse(claim.stdout).amount).to.equal(aliceFinal.toString());
-    const again = await runCli(["zk", "exit", "--account", index[0].toString(), ...common]);
+    expect(await claim(alice)).to.equal(aliceFinal);
+    const again = await runCli(["zk", "exit", "--account", index[0].toString(), ...alice]);
     expect(again.code).to.equal(1);
     expect(again.stderr).to.match(/exodusWithdraw reverted: ZkRollupAlreadyExited\(2\)/);
+    // Bob, whose forced exit was ignored: every account he owns, found from L1 alone.
+    expect(await exit(bob)).to.deep.equal({
+      exits: [{ account: index[1].toString(), token: 0, amount: bobFinal.toString() }],
+      refunds: [],
+    });
+    expect(await claim(bob)).to.equal(bobFinal);
+    // Carol: her emptied account exits with 0, and her unprocessed deposit is refunded.
+    const carolOut = await exit(carol);
+    expect(carolOut.refunds).to.deep.equal([{ deposit: 6, token: 0, amount: E18.toString() }]);
+    expect(carolOut.exits).to.deep.equal([{ account: index[2].toString(), token: 0, amount: "0" }]);
+    expect(await claim(carol)).to.equal(E18);
+    const nothing = await runCli(["zk", "exit", ...carol]);
+    expect(nothing.code).to.equal(1);
+    expect(nothing.stderr).to.match(/ZK_EXODUS_NOTHING/);
+    // The fee account's owner last: then the rollup holds exactly nothing.
+    await exit(feeOwner);
+    expect(await claim(feeOwner)).to.equal(fees);
+    expect(heldBefore).to.equal(aliceFinal + bobFinal + E18 + fees);
+    expect(await held()).to.equal(0n);
   });
 });

@@ -230,7 +230,7 @@ function batchFromRow(r: BatchRow): StoredBatch {
 function depositFromRow(r: DepositRow): StoredDeposit {
   return {
     number: r.number,
-    kind: r.kind === 1 ? 1 : 0,
+    kind: r.kind === 1 ? 1 : r.kind === 2 ? 2 : 0,
     to: BigInt(r.to_index),
     token: r.token,
     amount: BigInt(r.amount),

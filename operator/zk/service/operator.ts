@@ -28,7 +28,7 @@ import { Watcher, type WatchedEvent } from "../../core/watcher";
 import { zkRollupInterface } from "../abi";
 import { BatchTxError, buildBatch, ZkState, type BuiltBatch, type SignedTx } from "../batch";
 import { proveBatch } from "../prover";
-import type { Account, BatchShape } from "../protocol";
+import { depositFromEvent, FORCED_EXIT, type Account, type BatchShape } from "../protocol";
 import { ZkOperatorDb, type StoredBatch, type StoredDeposit, type StoredTx } from "./db";
 import { Mempool, TxRejectedError, type PendingTx } from "./mempool";
 import { InlineTxWriter, ThreadTxWriter, type TxWriter } from "./persist";
@@ -496,9 +496,10 @@ export class ZkOperator {
           { number, expected },
         );
       }
+      const entry = depositFromEvent(a as unknown as Parameters<typeof depositFromEvent>[0]);
       this.db.insertDeposit({
         number,
-        kind: Number(a.kind) === 1 ? 1 : 0,
+        kind: entry.kind,
         to: a.accountIndex as bigint,
         token: Number(a.tokenId),
         amount: a.amount as bigint,
@@ -507,11 +508,14 @@ export class ZkOperator {
         block: e.blockNumber,
         seenAt: Date.now(),
       });
-      this.log.info("deposit queued on L1", {
-        deposit: number,
-        account: a.accountIndex,
-        amount: a.amount,
-      });
+      if (entry.kind === FORCED_EXIT)
+        this.log.info("forced exit queued on L1", { entry: number, account: a.accountIndex });
+      else
+        this.log.info("deposit queued on L1", {
+          deposit: number,
+          account: a.accountIndex,
+          amount: a.amount,
+        });
     }
   }
 

@@ -357,11 +357,15 @@ describe("ZkRollup (contract, with real Groth16 proofs of the test circuit)", fu
         .withArgs(over, BigInt(SHAPE.depositSlots));
     });
 
-    it("stop when the queue is full, until a batch takes deposits", async function () {
-      const { rollup, h } = await funded();
+    it("stop when the queue is full (forced exits count), until a batch takes deposits", async function () {
+      const { rollup, alice, bob, h } = await funded();
       const max = await rollup.MAX_PENDING_DEPOSITS();
-      for (let i = 0n; i < max; i++) await rollup.depositETH(1, 0, 0, { value: 1 });
+      for (let i = 0n; i < max - 1n; i++) await rollup.depositETH(1, 0, 0, { value: 1 });
+      await rollup.connect(alice).forceExit(1);
       await expect(rollup.depositETH(1, 0, 0, { value: 1 }))
+        .to.be.revertedWithCustomError(rollup, "ZkRollupQueueFull")
+        .withArgs(max);
+      await expect(rollup.connect(bob).forceExit(2))
         .to.be.revertedWithCustomError(rollup, "ZkRollupQueueFull")
         .withArgs(max);
       await h.submit([]);
@@ -376,6 +380,113 @@ describe("ZkRollup (contract, with real Groth16 proofs of the test circuit)", fu
       await expect(rollup.depositETH(0, aliceKey.ax, aliceKey.ay, { value: 1 }))
         .to.be.revertedWithCustomError(rollup, "ZkRollupTreeFull")
         .withArgs(capacity);
+    });
+  });
+
+  describe("forced exits", function () {
+    it("are queued only by the account's owner, one at a time, never in exodus", async function () {
+      const { rollup, alice, mallory, h } = await funded();
+      await expect(rollup.connect(alice).forceExit(0))
+        .to.be.revertedWithCustomError(rollup, "ZkRollupUnknownAccount")
+        .withArgs(0n);
+      await expect(rollup.connect(alice).forceExit(4))
+        .to.be.revertedWithCustomError(rollup, "ZkRollupUnknownAccount")
+        .withArgs(4n);
+      await expect(rollup.connect(mallory).forceExit(1))
+        .to.be.revertedWithCustomError(rollup, "ZkRollupNotAccountOwner")
+        .withArgs(1n, mallory.address);
+      const chainBefore = await rollup.depositChain(3);
+      const { depositChainNext, FORCED_EXIT } = await import("../../../operator/zk/protocol");
+      const chain = depositChainNext(chainBefore, {
+        kind: FORCED_EXIT,
+        to: 1n,
+        token: ETH,
+        amount: 0n,
+        ax: 0n,
+        ay: 0n,
+      });
+      await expect(rollup.connect(alice).forceExit(1))
+        .to.emit(rollup, "ForcedExitRequested")
+        .withArgs(4n, 1n, alice.address)
+        .and.to.emit(rollup, "DepositQueued")
+        .withArgs(4n, 1n, FORCED_EXIT, ETH, 0n, 0n, 0n, alice.address, chain);
+      expect(await rollup.pendingForcedExit(1)).to.equal(4n);
+      expect((await rollup.queuedDeposit(4)).kind).to.equal(BigInt(FORCED_EXIT));
+      await expect(rollup.connect(alice).forceExit(1))
+        .to.be.revertedWithCustomError(rollup, "ZkRollupExitPending")
+        .withArgs(1n, 4n);
+      expect(h.state.account(1n)?.balance).to.equal(E18);
+      await time.increase(DEADLINE + 1);
+      await rollup.activateExodus();
+      await expect(rollup.connect(alice).forceExit(1)).to.be.revertedWithCustomError(
+        rollup,
+        "ZkRollupExodus",
+      );
+    });
+
+    it("a batch pays the whole balance to the owner, proven; a forged amount does not verify", async function () {
+      const { rollup, alice, bob, h } = await funded();
+      await rollup.connect(alice).forceExit(1);
+      await rollup.connect(bob).depositETH(2, 0, 0, { value: 7n });
+      await h.syncDeposits();
+      const batch = buildBatch(h.state, SHAPE, h.domain, {
+        deposits: h.queue,
+        txs: [],
+        feeAccounts: [],
+      });
+      expect(batch.exitAmounts).to.deep.equal([E18, 0n]);
+      expect(batch.depositApplied).to.deep.equal([true, true]);
+      const proof = await proveBatch(CIRCUIT, batch.circuitInput);
+      // The operator cannot pay the owner less (or more) than the proven balance.
+      const { pubdataLayout } = await import("../../../operator/zk/protocol");
+      const at = pubdataLayout(SHAPE).exitsAt;
+      for (const forged of [E18 - 1n, E18 + 1n, 0n]) {
+        const tampered = Uint8Array.from(batch.pubdata);
+        tampered.set(ethers.getBytes(ethers.toBeHex(forged, 16)), at);
+        await expect(rollup.submitBatch(SHAPE_ID, batch.newRoot, 2, tampered, proof.calldata))
+          .to.be.revertedWithCustomError(rollup, "ZkRollupInvalidProof")
+          .withArgs(3n);
+      }
+      await expect(rollup.submitBatch(SHAPE_ID, batch.newRoot, 2, batch.pubdata, proof.calldata))
+        .to.emit(rollup, "ForcedExitCredited")
+        .withArgs(3n, 4n, 1n, alice.address, ETH, E18);
+      expect(await rollup.pendingForcedExit(1)).to.equal(0n);
+      expect(await rollup.pendingWithdrawals(alice.address, ETH)).to.equal(E18);
+      expect(await rollup.depositRefunded(4)).to.equal(false);
+      expect(batch.state.account(1n)?.balance).to.equal(0n);
+      expect(batch.state.account(2n)?.balance).to.equal(E18 / 2n + 7n);
+      await expect(rollup.connect(alice).withdraw(ETH)).to.changeEtherBalance(alice, E18);
+      // The account stays usable: a second request pays its (now empty) balance, 0.
+      await rollup.connect(alice).forceExit(1);
+      h.state = batch.state;
+      h.queue = [];
+      const { receipt } = await h.submit([]);
+      const credited = receipt.logs
+        .map((l) => rollup.interface.parseLog(l))
+        .find((e) => e?.name === "ForcedExitCredited");
+      expect([...credited!.args]).to.deep.equal([4n, 6n, 1n, alice.address, BigInt(ETH), 0n]);
+    });
+
+    it("one left unprocessed past the deadline starts exodus; it is not refundable, the account exits", async function () {
+      const { rollup, alice, h } = await funded();
+      await rollup.connect(alice).forceExit(1);
+      const queuedAt = BigInt(await time.latest());
+      await time.setNextBlockTimestamp(queuedAt + BigInt(DEADLINE));
+      await expect(rollup.activateExodus()).to.be.revertedWithCustomError(
+        rollup,
+        "ZkRollupDeadlineNotReached",
+      );
+      await expect(rollup.activateExodus())
+        .to.emit(rollup, "ExodusActivated")
+        .withArgs(4n, queuedAt, h.state.root);
+      await expect(rollup.refundDeposit(4))
+        .to.be.revertedWithCustomError(rollup, "ZkRollupNotRefundable")
+        .withArgs(4n);
+      const a = h.state.account(1n)!;
+      const siblings = h.state.tree.proof(1n).siblings as [bigint, bigint, bigint, bigint][];
+      await expect(rollup.exodusWithdraw(1, a.nonce, a.balance, a.ax, a.ay, siblings))
+        .to.emit(rollup, "ExodusWithdrawal")
+        .withArgs(1n, alice.address, ETH, E18);
     });
   });
 

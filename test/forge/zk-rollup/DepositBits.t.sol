@@ -74,7 +74,8 @@ contract ZkRollupDepositBitsTest is Base {
 
     /// @dev Pubdata of shape (T=1, W=1, D, F=1) at levels 2: one empty transfer (8 bytes), one
     ///      withdrawal (from 1 byte, float40 amount, float8 fee), ceil(D/8) bytes of applied bits
-    ///      (bit i of the big-endian number = deposit i), one fee account byte.
+    ///      (bit i of the big-endian number = deposit i), D 16-byte exit amounts (all 0: these
+    ///      deposits are no forced exits), one fee account byte.
     function _pubdata(
         uint256 depositSlots,
         bool[] memory applied,
@@ -82,7 +83,7 @@ contract ZkRollupDepositBitsTest is Base {
         uint40 withdrawAmount
     ) internal pure returns (bytes memory p) {
         uint256 bitBytes = (depositSlots + 7) / 8;
-        p = new bytes(8 + 7 + bitBytes + 1);
+        p = new bytes(8 + 7 + bitBytes + 16 * depositSlots + 1);
         p[8] = bytes1(withdrawFrom);
         for (uint256 i; i < 5; ++i) p[9 + i] = bytes1(uint8(withdrawAmount >> (8 * (4 - i))));
         for (uint256 i; i < applied.length; ++i) {
