@@ -124,7 +124,12 @@ function shapeStruct(
  */
 export async function deployZkRollup(
   hre: HardhatRuntimeEnvironment,
-  params: { circuits: readonly string[]; depositDeadline?: number; zkBuildDir: string },
+  params: {
+    circuits: readonly string[];
+    depositDeadline?: number;
+    queueSpacing?: number;
+    zkBuildDir: string;
+  },
   options: DeployOptions = {},
 ): Promise<ZkRollupDeployment> {
   if (params.circuits.length === 0)
@@ -154,7 +159,13 @@ export async function deployZkRollup(
   }
   await prepareJournal(hre, options);
   const { rollup } = await hre.ignition.deploy(ZkRollupModule, {
-    parameters: { ZkRollup: { levels, depositDeadline: params.depositDeadline ?? 240 * 12 } },
+    parameters: {
+      ZkRollup: {
+        levels,
+        depositDeadline: params.depositDeadline ?? 240 * 12,
+        queueSpacing: params.queueSpacing ?? 60,
+      },
+    },
     displayUi: false,
   });
   const zk = rollup as unknown as ZkRollup;
@@ -217,7 +228,7 @@ async function deployArtifact(
 export async function deployZkRollupWithSigner(
   hre: Pick<HardhatRuntimeEnvironment, "artifacts">,
   signer: Signer,
-  options: { depositDeadline?: number; circuit?: string } = {},
+  options: { depositDeadline?: number; queueSpacing?: number; circuit?: string } = {},
 ): Promise<{ rollup: string; shapeId: number; deployBlock: number }> {
   const circuit = options.circuit ?? "test";
   const shape = circuitShape(circuit);
@@ -229,6 +240,7 @@ export async function deployZkRollupWithSigner(
     owner,
     shape.levels,
     options.depositDeadline ?? 240 * 12,
+    options.queueSpacing ?? 60,
     await deploy("PoseidonT5"),
     await deploy("PoseidonT6"),
     await deploy("PoseidonT7"),

@@ -80,12 +80,15 @@ interface IZkRollup {
     /// @param queuedAt When it was queued (the exodus deadline counts from here).
     /// @param amount What was credited (what arrived, for a fee-taking token); 0 for an exit.
     /// @param kind 0: credit an account; 1: create one; 2: forced full exit.
+    /// @param expiresAt When exodus may start (strictly after) if the entry is still unprocessed:
+    ///        queuedAt + depositDeadline + queueSpacing x (entries waiting ahead of it then).
     struct QueuedDeposit {
         address depositor;
         uint32 token;
         uint64 queuedAt;
         uint128 amount;
         uint8 kind;
+        uint64 expiresAt;
     }
 
     /// @notice The L1 side of a rollup account: who is paid its withdrawals, and its token.
@@ -100,6 +103,9 @@ interface IZkRollup {
 
     /// @notice Only a registered operator may submit batches.
     error ZkRollupNotOperator(address caller);
+    /// @notice A batch must be the transaction's own call, from an account with no code (no
+    ///         contract, no EIP-7702 delegation), so that its pubdata is in the calldata.
+    error ZkRollupSubmitterNotEoa(address caller);
     /// @notice The rollup is in exodus mode: no deposits or batches, only exits.
     error ZkRollupExodus();
     /// @notice The rollup is not in exodus mode.
@@ -126,7 +132,8 @@ interface IZkRollup {
     error ZkRollupZeroDeposit();
     /// @notice A new account needs a BabyJubJub public key (both coordinates field elements, not zero).
     error ZkRollupBadPublicKey(uint256 ax, uint256 ay);
-    /// @notice The deposit queue is full; the operator must process deposits first.
+    /// @notice The queue holds 1,024 entries already (forced exits are never refused for this);
+    ///         the operator must process some first.
     error ZkRollupQueueFull(uint256 pending);
     /// @notice Pubdata must have exactly the shape's length.
     error ZkRollupBadPubdataLength(uint256 expected, uint256 given);
@@ -138,7 +145,7 @@ interface IZkRollup {
     error ZkRollupNothingToWithdraw(address owner, uint256 tokenId);
     /// @notice The ETH transfer to the withdrawer failed.
     error ZkRollupEthTransferFailed(address to, uint256 amount);
-    /// @notice Exodus needs a deposit that waited past the deadline.
+    /// @notice Exodus needs a queue entry past its expiry (`QueuedDeposit.expiresAt`).
     error ZkRollupDeadlineNotReached(uint256 deadline, uint256 now_);
     /// @notice The account already exited in exodus mode.
     error ZkRollupAlreadyExited(uint256 accountIndex);
@@ -370,7 +377,9 @@ interface IZkRollup {
 
     /// @notice Submits a proven batch of shape `shapeId` that takes the next `depositsTaken`
     ///         queue entries and moves the state from the current root to `newRoot`. Registered
-    ///         operators only, never in exodus mode. Its withdrawals and forced exits become
+    ///         operators only, sending the transaction themselves from an account with no code
+    ///         (`ZkRollupSubmitterNotEoa`: the pubdata must be readable from the transaction's
+    ///         calldata alone), never in exodus mode. Its withdrawals and forced exits become
     ///         claimable at once and its deposits that did not apply on L2 are refunded.
     /// @param shapeId The registered shape the proof is for.
     /// @param newRoot The state root after the batch.
@@ -397,7 +406,7 @@ interface IZkRollup {
     // ---- exodus ----
 
     /// @notice Starts exodus mode when the oldest unprocessed queue entry (a deposit or a forced
-    ///         exit) waited past the deadline. Anyone may call it; exodus mode never ends.
+    ///         exit) is past its `expiresAt`. Anyone may call it; exodus mode never ends.
     function activateExodus() external;
 
     /// @notice In exodus mode, credits account `accountIndex`'s balance to its owner, once, given
@@ -441,6 +450,12 @@ interface IZkRollup {
     /// @notice How long a deposit may wait before anyone can start exodus mode.
     /// @return deadline Seconds.
     function depositDeadline() external view returns (uint256 deadline);
+
+    /// @notice The extra time a queue entry gets for each entry waiting ahead of it when it is
+    ///         queued: a burst gives the operator this long per entry, so flooding the queue
+    ///         cannot force exodus.
+    /// @return spacing Seconds.
+    function queueSpacing() external view returns (uint256 spacing);
 
     /// @notice What L2 signatures are bound to.
     /// @return signatureDomain keccak256("l2kit-zk-rollup", chain id, this contract) mod p.

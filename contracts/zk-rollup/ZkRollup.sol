@@ -50,6 +50,8 @@ contract ZkRollup is IZkRollup, Ownable2Step, ReentrancyGuard {
     /// @inheritdoc IZkRollup
     uint256 public immutable depositDeadline;
     /// @inheritdoc IZkRollup
+    uint256 public immutable queueSpacing;
+    /// @inheritdoc IZkRollup
     uint256 public immutable domain;
     IPoseidon4 internal immutable _poseidon4;
     IPoseidon5 internal immutable _poseidon5;
@@ -93,6 +95,9 @@ contract ZkRollup is IZkRollup, Ownable2Step, ReentrancyGuard {
     /// @param owner_ Governance: registers shapes (verifiers) and operators.
     /// @param levels_ 4-ary tree levels, 1..16 (must match the circuits).
     /// @param depositDeadline_ Seconds a deposit may wait before exodus may start.
+    /// @param queueSpacing_ Seconds the operator is given for each entry waiting ahead of a new
+    ///        one: an entry expires depositDeadline + queueSpacing x (entries waiting ahead of it)
+    ///        after it is queued (0 < queueSpacing_ <= depositDeadline_).
     /// @param poseidon4 PoseidonT5 contract.
     /// @param poseidon5 PoseidonT6 contract.
     /// @param poseidon6 PoseidonT7 contract.
@@ -100,15 +105,19 @@ contract ZkRollup is IZkRollup, Ownable2Step, ReentrancyGuard {
         address owner_,
         uint256 levels_,
         uint256 depositDeadline_,
+        uint256 queueSpacing_,
         IPoseidon4 poseidon4,
         IPoseidon5 poseidon5,
         IPoseidon6 poseidon6
     ) Ownable(owner_) {
         if (levels_ == 0 || levels_ > 16) revert ZkRollupBadParameter("levels", levels_);
         if (depositDeadline_ == 0) revert ZkRollupBadParameter("depositDeadline", depositDeadline_);
+        if (queueSpacing_ == 0 || queueSpacing_ > depositDeadline_)
+            revert ZkRollupBadParameter("queueSpacing", queueSpacing_);
         levels = levels_;
         capacity = 1 << (2 * levels_);
         depositDeadline = depositDeadline_;
+        queueSpacing = queueSpacing_;
         _poseidon4 = poseidon4;
         _poseidon5 = poseidon5;
         _poseidon6 = poseidon6;
@@ -197,6 +206,13 @@ contract ZkRollup is IZkRollup, Ownable2Step, ReentrancyGuard {
     ) internal returns (uint256 index) {
         if (exodusMode) revert ZkRollupExodus();
         if (amount > _MAX_BALANCE) revert ZkRollupAmountTooLarge(amount);
+        // Deposits are bounded; forced exits are not (one per account at a time bounds them), so
+        // nobody, the operator included, can keep a user from asking to leave by filling the
+        // queue with deposits.
+        {
+            uint256 pending = depositCount - depositsProcessed;
+            if (pending >= MAX_PENDING_DEPOSITS) revert ZkRollupQueueFull(pending);
+        }
         uint256 kind;
         if (accountIndex == 0) {
             if (ax == 0 || ay == 0 || ax >= _P || ay >= _P) revert ZkRollupBadPublicKey(ax, ay);
@@ -228,8 +244,14 @@ contract ZkRollup is IZkRollup, Ownable2Step, ReentrancyGuard {
         uint256 ax,
         uint256 ay
     ) internal returns (uint256 number) {
-        uint256 pending = depositCount - depositsProcessed;
-        if (pending >= MAX_PENDING_DEPOSITS) revert ZkRollupQueueFull(pending);
+        // An entry expires depositDeadline after it is queued, plus queueSpacing for each entry
+        // still waiting ahead of it: a burst of entries (a flood of zero-amount account
+        // creations, say) gives the operator queueSpacing per entry to catch up, so it cannot
+        // force exodus, however full the queue; an entry with nothing waiting ahead gets exactly
+        // depositDeadline, however busy the queue was before (entries already processed never
+        // push a deadline back).
+        uint256 expiresAt =
+            block.timestamp + depositDeadline + queueSpacing * (depositCount - depositsProcessed);
         number = depositCount + 1;
         uint256 chain = _poseidon5.hash(
             [_depositChain[number - 1], index + (tokenId << 32) + (kind << 64), amount, ax, ay]
@@ -242,7 +264,9 @@ contract ZkRollup is IZkRollup, Ownable2Step, ReentrancyGuard {
             // Safe: timestamps fit 64 bits for billions of years.
             queuedAt: uint64(block.timestamp),
             amount: uint128(amount),
-            kind: uint8(kind)
+            kind: uint8(kind),
+            // Safe: timestamps, deadlines and spacings are far below 2^64 s in any deployment.
+            expiresAt: uint64(expiresAt)
         });
         emit DepositQueued(number, index, kind, tokenId, amount, ax, ay, msg.sender, chain);
     }
@@ -273,6 +297,13 @@ contract ZkRollup is IZkRollup, Ownable2Step, ReentrancyGuard {
         uint256[8] calldata proof
     ) external {
         if (!isOperator[msg.sender]) revert ZkRollupNotOperator(msg.sender);
+        // Data availability: state reconstruction reads pubdata from the calldata of the
+        // transaction, so a batch must be that transaction's own call, sent by an account with
+        // no code. A contract operator, an EIP-7702-delegated one (it has code), or a
+        // constructor could hide the pubdata in an inner call no ordinary node serves.
+        // solhint-disable-next-line avoid-tx-origin
+        if (msg.sender != tx.origin || msg.sender.code.length != 0)
+            revert ZkRollupSubmitterNotEoa(msg.sender);
         if (exodusMode) revert ZkRollupExodus();
         BatchShape memory batchShape = _shapes[shapeId];
         if (address(batchShape.verifier) == address(0)) revert ZkRollupUnknownShape(shapeId);
@@ -462,7 +493,7 @@ contract ZkRollup is IZkRollup, Ownable2Step, ReentrancyGuard {
         if (exodusMode) revert ZkRollupExodus();
         uint256 next = depositsProcessed + 1;
         uint256 queuedAt = _deposits[next].queuedAt;
-        uint256 deadline = queuedAt + depositDeadline;
+        uint256 deadline = _deposits[next].expiresAt;
         // INVARIANT: never before the deadline, and only with an entry (a deposit or a forced
         // exit) actually waiting.
         if (next > depositCount || block.timestamp <= deadline) {

@@ -179,23 +179,6 @@ export function buildBatch(
   };
   const siblingsOf = (index: bigint): bigint[][] => state.tree.proof(index).siblings;
 
-  // Fee accounts and their tokens (needed by the transaction slots).
-  const feeTokens: bigint[] = [];
-  for (let j = 0; j < shape.feeSlots; j++) {
-    const idx = ops.feeAccounts[j];
-    if (idx === undefined || idx === 0n) {
-      feeTokens.push(NO_FEE_TOKEN);
-      continue;
-    }
-    const acc = state.account(idx);
-    if (acc === undefined)
-      throw new L2kitError("BATCH_FEE_ACCOUNT", `fee account ${idx} does not exist`, { idx });
-    if (feeTokens.includes(BigInt(acc.token))) {
-      throw new L2kitError("BATCH_FEE_ACCOUNT", `two fee accounts of token ${acc.token}`, { idx });
-    }
-    feeTokens.push(BigInt(acc.token));
-  }
-
   // Deposits.
   const depositApplied: boolean[] = [];
   /** Per deposit slot: what an applied forced exit pays its owner on L1. */
@@ -272,6 +255,24 @@ export function buildBatch(
     state.depositsConsumed++;
     depositApplied.push(applied);
     exitAmounts.push(exitAmount);
+  }
+
+  // Fee accounts and their tokens (needed by the transaction slots). Read after the deposits, as
+  // the circuit's fee slots are: a fee account may be created by this batch's own deposits.
+  const feeTokens: bigint[] = [];
+  for (let j = 0; j < shape.feeSlots; j++) {
+    const idx = ops.feeAccounts[j];
+    if (idx === undefined || idx === 0n) {
+      feeTokens.push(NO_FEE_TOKEN);
+      continue;
+    }
+    const acc = state.account(idx);
+    if (acc === undefined)
+      throw new L2kitError("BATCH_FEE_ACCOUNT", `fee account ${idx} does not exist`, { idx });
+    if (feeTokens.includes(BigInt(acc.token))) {
+      throw new L2kitError("BATCH_FEE_ACCOUNT", `two fee accounts of token ${acc.token}`, { idx });
+    }
+    feeTokens.push(BigInt(acc.token));
   }
 
   // Transactions: transfers fill the transfer slots, withdrawals (to = 0) the withdrawal slots,

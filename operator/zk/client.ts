@@ -256,8 +256,8 @@ export class ZkClient {
     | { status: "exodus"; deadline: bigint }
   > {
     const interval = opts.intervalMs ?? 2_000;
-    const queued = (await this.rollup.queuedDeposit(entryNumber)) as { queuedAt: bigint };
-    const deadline = queued.queuedAt + ((await this.rollup.depositDeadline()) as bigint);
+    const queued = (await this.rollup.queuedDeposit(entryNumber)) as { expiresAt: bigint };
+    const deadline = queued.expiresAt;
     for (;;) {
       if (opts.signal?.aborted === true)
         throw new L2kitError("ZK_INTERRUPTED", "stopped waiting for the forced exit");

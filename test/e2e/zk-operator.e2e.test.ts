@@ -310,7 +310,7 @@ describe("ZK rollup end to end: operator process, three users, kill -9, exodus",
     expect(JSON.parse(forced.stdout).status).to.equal("queued");
     const again0 = await runCli(["zk", "force-exit", "--account", index[1].toString(), ...bob]);
     expect(again0.stderr).to.match(/ZkRollupExitPending\(3, \d+\)/);
-    await node.rpc("evm_increaseTime", [3601]);
+    await node.rpc("evm_increaseTime", [3600 + 600]);
     await node.rpc("evm_mine");
     const exit = async (who: string[], extra: string[] = []): Promise<Record<string, unknown>> => {
       const r = await runCli(["zk", "exit", ...extra, ...who]);

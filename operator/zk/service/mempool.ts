@@ -33,6 +33,11 @@ export interface MempoolPolicy {
 /** The head state the pool checks against (accounts after every sealed batch). */
 export interface HeadState {
   account(index: bigint): Account | undefined;
+  /**
+   * Whether a forced exit of account `index` waits in the L1 queue: the batch that takes it
+   * empties the account before any transaction of the batch, so nothing may spend from it.
+   */
+  exitPending?(index: bigint): boolean;
 }
 
 export interface PendingTx {
@@ -144,6 +149,14 @@ export class Mempool {
         account: tx.from,
       });
     const s = sender as Account;
+    if (this.head.exitPending?.(tx.from) === true) {
+      reject(
+        "FORCED_EXIT_PENDING",
+        `account ${tx.from} has a forced exit waiting on L1; it will be emptied and can send nothing until then`,
+        { field: "from", account: tx.from },
+        409,
+      );
+    }
     if (s.token !== tx.token) {
       reject("TOKEN_MISMATCH", `account ${tx.from} holds token ${s.token}, not ${tx.token}`, {
         field: "token",

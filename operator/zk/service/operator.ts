@@ -101,6 +101,8 @@ export class ZkOperator {
   private finalState: ZkState;
   /** State after the last sealed batch (what the mempool checks against). */
   private head: ZkState;
+  /** Accounts whose forced exit waits in the L1 queue, untaken: they may send nothing. */
+  private pendingExits = new Set<bigint>();
   private readonly unfinished = new Map<number, Unfinished>();
   private nextTxId: number;
   private readonly writer: TxWriter;
@@ -131,13 +133,17 @@ export class ZkOperator {
     for (const stored of this.db.unfinishedBatches()) this.replay(stored);
     // The mempool reads whatever the head is at the time, so moving the head needs no re-wiring.
     this.mempool = new Mempool(
-      { account: (i) => this.head.account(i) },
+      {
+        account: (i) => this.head.account(i),
+        exitPending: (i) => this.pendingExits.has(i),
+      },
       {
         feeAccounts: config.feeAccounts,
         minFee: config.minFee,
         maxPending: config.maxPendingTxs,
       },
     );
+    this.refreshPendingExits();
     this.restorePending();
     this.nextTxId =
       (
@@ -318,6 +324,22 @@ export class ZkOperator {
     selection: { txs: PendingTx[]; feeAccounts: bigint[] },
     deposits: StoredDeposit[],
   ): number | undefined {
+    // A forced exit taken by this batch empties its account before the batch's transactions:
+    // the account's pending transactions (accepted before the exit was seen on L1) can never
+    // execute. Drop them, then seal without them on the next tick.
+    const exiting = new Set(deposits.filter((d) => d.kind === FORCED_EXIT).map((d) => d.to));
+    const doomed = selection.txs.filter((p) => exiting.has(p.tx.from));
+    if (doomed.length > 0) {
+      for (const p of doomed) {
+        this.log.warn("dropping a transaction: its account's forced exit comes first", {
+          hash: p.hash,
+          account: p.tx.from,
+        });
+        this.db.dropTx(p.id);
+      }
+      this.mempool.remove(doomed.map((p) => p.id));
+      return undefined;
+    }
     const number = this.db.lastBatchNumber() + 1;
     let built: BuiltBatch;
     try {
@@ -331,19 +353,26 @@ export class ZkOperator {
       if (error instanceof BatchTxError) {
         // The mempool's rules should make this impossible; never let one transaction block
         // every batch after it.
-        const slotTxs = [
-          ...selection.txs.filter((p) => p.tx.to !== 0n),
-          ...selection.txs.filter((p) => p.tx.to === 0n),
-        ];
-        const bad = slotTxs[error.slot];
+        // Slots: transfers fill 0 .. txSlots - 1, withdrawals txSlots .. (BatchTxError.slot).
+        const transfers = selection.txs.filter((p) => p.tx.to !== 0n);
+        const withdrawals = selection.txs.filter((p) => p.tx.to === 0n);
+        const { txSlots } = this.config.shape;
+        const bad =
+          error.slot < txSlots ? transfers[error.slot] : withdrawals[error.slot - txSlots];
+        if (bad === undefined) {
+          // Nothing to drop: sealing would fail the same way forever. Say so loudly.
+          throw new L2kitError(
+            "ZK_SEAL_STUCK",
+            `the batch builder refuses slot ${error.slot} (${error.reason}) and no pending transaction is in it`,
+            { slot: error.slot },
+          );
+        }
         this.log.error("dropping a transaction the batch builder refuses", {
-          hash: bad?.hash,
+          hash: bad.hash,
           reason: error.reason,
         });
-        if (bad !== undefined) {
-          this.db.dropTx(bad.id);
-          this.mempool.remove([bad.id]);
-        }
+        this.db.dropTx(bad.id);
+        this.mempool.remove([bad.id]);
         return undefined;
       }
       throw error;
@@ -376,6 +405,7 @@ export class ZkOperator {
       selection.txs.map((p) => p.id),
     );
     this.head = built.state;
+    this.refreshPendingExits();
     this.mempool.remove(selection.txs.map((p) => p.id));
     this.unfinished.set(number, { stored, built });
     this.log.info("batch sealed", {
@@ -508,9 +538,10 @@ export class ZkOperator {
         block: e.blockNumber,
         seenAt: Date.now(),
       });
-      if (entry.kind === FORCED_EXIT)
+      if (entry.kind === FORCED_EXIT) {
+        this.pendingExits.add(entry.to);
         this.log.info("forced exit queued on L1", { entry: number, account: a.accountIndex });
-      else
+      } else
         this.log.info("deposit queued on L1", {
           deposit: number,
           account: a.accountIndex,
@@ -529,6 +560,14 @@ export class ZkOperator {
       );
     }
     if (dropped.length > 0) this.log.warn("deposits left the chain", { dropped });
+    this.refreshPendingExits();
+  }
+
+  /** Accounts with a forced exit in the L1 queue that no sealed batch has taken yet. */
+  private refreshPendingExits(): void {
+    const from = this.head.depositsConsumed + 1;
+    const waiting = this.db.deposits(from, Math.max(0, this.db.depositCount() - from + 1));
+    this.pendingExits = new Set(waiting.filter((d) => d.kind === FORCED_EXIT).map((d) => d.to));
   }
 
   // ------------------------------------------------------------------------------ queries

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { expect } from "chai";
 import hre, { ethers } from "hardhat";
 import { deployBaseline, deployZkRollup } from "../../../deploy";
@@ -50,6 +51,12 @@ async function fundedFixture() {
   await rollup.connect(owner).depositETH(0, opKey.ax, opKey.ay, { value: 0 });
   await h.submit([]);
   return { ...f, snapshot: h };
+}
+
+/** Moves time past the expiry of the oldest unprocessed queue entry (exodus is then due). */
+async function pastExpiry(rollup: Awaited<ReturnType<typeof fixture>>["rollup"]): Promise<void> {
+  const next = (await rollup.depositsProcessed()) + 1n;
+  await time.setNextBlockTimestamp((await rollup.queuedDeposit(next)).expiresAt + 1n);
 }
 
 /** The funded fixture with a fresh copy of its tracked L2 state. */
@@ -194,6 +201,88 @@ describe("ZkRollup (contract, with real Groth16 proofs of the test circuit)", fu
       .withArgs(4n);
   });
 
+  it("takes batches only as their sender's own transaction from an account with no code (no contract, no EIP-7702 delegation)", async function () {
+    // Reconstruction reads pubdata from the batch transaction's calldata; the independent attack
+    // on issue 20 hid it in an inner call of a 7702-delegated operator, and zk rebuild and zk exit
+    // failed for everyone.
+    const { rollup, owner, h } = await funded();
+    const batch = buildBatch(h.state, SHAPE, h.domain, { deposits: [], txs: [], feeAccounts: [] });
+    const proof = await proveBatch(CIRCUIT, batch.circuitInput);
+    const submit = rollup.interface.encodeFunctionData("submitBatch", [
+      SHAPE_ID,
+      batch.newRoot,
+      0,
+      batch.pubdata,
+      proof.calldata,
+    ]);
+    const forwarder = await (await ethers.getContractFactory("CallForwarder")).deploy();
+    const rollupAddress = await rollup.getAddress();
+    // A contract registered as operator.
+    await rollup.setOperator(await forwarder.getAddress(), true);
+    await expect(forwarder.forward(rollupAddress, submit))
+      .to.be.revertedWithCustomError(rollup, "ZkRollupSubmitterNotEoa")
+      .withArgs(await forwarder.getAddress());
+    // An operator EOA delegating to the forwarder, calling submitBatch from inside its own
+    // type-4 transaction (msg.sender is the operator, tx.origin too, but it has code).
+    const op = ethers.Wallet.createRandom().connect(ethers.provider);
+    await owner.sendTransaction({ to: op.address, value: E18 });
+    await rollup.setOperator(op.address, true);
+    const { chainId } = await ethers.provider.getNetwork();
+    const auth = await op.authorize({
+      address: await forwarder.getAddress(),
+      nonce: (await op.getNonce()) + 1,
+      chainId,
+    });
+    const delegated = op.sendTransaction({
+      type: 4,
+      to: op.address,
+      data: forwarder.interface.encodeFunctionData("forward", [rollupAddress, submit]),
+      authorizationList: [auth],
+      gasLimit: 3_000_000,
+    });
+    await expect(delegated)
+      .to.be.revertedWithCustomError(rollup, "ZkRollupSubmitterNotEoa")
+      .withArgs(op.address);
+    expect(await ethers.provider.getCode(op.address)).to.not.equal("0x");
+    // Undelegated, the same key submits the batch directly, and L1 data alone rebuilds the state.
+    const undo = await op.authorize({
+      address: ethers.ZeroAddress,
+      nonce: (await op.getNonce()) + 1,
+      chainId,
+    });
+    await (await op.sendTransaction({ type: 4, to: op.address, authorizationList: [undo] })).wait();
+    expect(await ethers.provider.getCode(op.address)).to.equal("0x");
+    await rollup.connect(op).submitBatch(SHAPE_ID, batch.newRoot, 0, batch.pubdata, proof.calldata);
+    expect(await rollup.stateRoot()).to.equal(batch.newRoot);
+  });
+
+  it("a fee account created by the batch's own deposit: the contract accepts it, and L1 data alone rebuilds it", async function () {
+    // The independent attack on issue 20: the circuit reads fee accounts after the deposit slots,
+    // the TypeScript builder read them before, so such a batch made zk rebuild and zk exit fail.
+    const { rollup, owner, h } = await funded();
+    await rollup.connect(owner).depositETH(0, opKey.ax, opKey.ay, { value: 0 });
+    const pay = aliceKey.sign(h.domain, {
+      from: 1n,
+      to: 2n,
+      token: ETH,
+      nonce: 0n,
+      amount: 1000n,
+      fee: 10n,
+    });
+    await h.submit([pay], [4n]);
+    expect(h.state.account(4n)?.balance).to.equal(10n);
+    const { rebuildFromL1 } = await import("../../../operator/zk/reconstruct");
+    const rebuilt = await rebuildFromL1({
+      provider: ethers.provider,
+      rollup: rollup.target as string,
+      levels: SHAPE.levels,
+      domain: h.domain,
+      shapes: { [SHAPE_ID]: SHAPE },
+    });
+    expect(rebuilt.state.root).to.equal(await rollup.stateRoot());
+    expect(rebuilt.state.account(4n)?.balance).to.equal(10n);
+  });
+
   it("refunds a deposit the circuit could not apply", async function () {
     const { rollup, bob, h } = await funded();
     // Credit deposits are checked on L1 (account exists, same token); a balance overflow is only
@@ -260,6 +349,37 @@ describe("ZkRollup (contract, with real Groth16 proofs of the test circuit)", fu
       await odd.approve(await rollup.getAddress(), 50n);
       await rollup.depositERC20(2, 50n, 0, aliceKey.ax, aliceKey.ay);
       expect(await odd.balanceOf(await rollup.getAddress())).to.equal(50n);
+    });
+
+    it("credit a fee-on-transfer token what arrived, never what was asked, and refund that", async function () {
+      const { rollup, alice } = await loadFixture(fixture);
+      const fot = await (await ethers.getContractFactory("FeeOnTransferToken")).deploy();
+      await rollup.registerToken(await fot.getAddress());
+      await fot.mint(alice.address, 10_000n);
+      await fot.connect(alice).approve(await rollup.getAddress(), 10_000n);
+      // 1% of every transfer is burnt: 1,000 asked, 990 arrive, 990 queued.
+      await expect(rollup.connect(alice).depositERC20(2, 1000n, 0, aliceKey.ax, aliceKey.ay))
+        .to.emit(rollup, "DepositQueued")
+        .withArgs(
+          1n,
+          1n,
+          DEPOSIT_CREATE,
+          2n,
+          990n,
+          aliceKey.ax,
+          aliceKey.ay,
+          alice.address,
+          anyValue,
+        );
+      expect((await rollup.queuedDeposit(1)).amount).to.equal(990n);
+      expect(await fot.balanceOf(await rollup.getAddress())).to.equal(990n);
+      // Exodus refunds what was credited: the rollup can pay it (the outgoing fee is the payee's).
+      await pastExpiry(rollup);
+      await rollup.activateExodus();
+      await rollup.refundDeposit(1);
+      expect(await rollup.pendingWithdrawals(alice.address, 2)).to.equal(990n);
+      await rollup.connect(alice).withdraw(2);
+      expect(await fot.balanceOf(await rollup.getAddress())).to.equal(0n);
     });
 
     it("refuse what the circuit could not take, with the reason", async function () {
@@ -357,7 +477,7 @@ describe("ZkRollup (contract, with real Groth16 proofs of the test circuit)", fu
         .withArgs(over, BigInt(SHAPE.depositSlots));
     });
 
-    it("stop when the queue is full (forced exits count), until a batch takes deposits", async function () {
+    it("stop when the queue is full, until a batch takes deposits; a forced exit is never refused for it", async function () {
       const { rollup, alice, bob, h } = await funded();
       const max = await rollup.MAX_PENDING_DEPOSITS();
       for (let i = 0n; i < max - 1n; i++) await rollup.depositETH(1, 0, 0, { value: 1 });
@@ -365,9 +485,10 @@ describe("ZkRollup (contract, with real Groth16 proofs of the test circuit)", fu
       await expect(rollup.depositETH(1, 0, 0, { value: 1 }))
         .to.be.revertedWithCustomError(rollup, "ZkRollupQueueFull")
         .withArgs(max);
-      await expect(rollup.connect(bob).forceExit(2))
-        .to.be.revertedWithCustomError(rollup, "ZkRollupQueueFull")
-        .withArgs(max);
+      // A full queue never keeps a user from asking to leave (the independent attack on issue 20
+      // kept the queue full of 1-wei credits so that forceExit always reverted).
+      await expect(rollup.connect(bob).forceExit(2)).to.emit(rollup, "ForcedExitRequested");
+      expect(await rollup.depositCount()).to.equal(3n + max + 1n);
       await h.submit([]);
       await rollup.depositETH(1, 0, 0, { value: 1 });
     });
@@ -416,7 +537,7 @@ describe("ZkRollup (contract, with real Groth16 proofs of the test circuit)", fu
         .to.be.revertedWithCustomError(rollup, "ZkRollupExitPending")
         .withArgs(1n, 4n);
       expect(h.state.account(1n)?.balance).to.equal(E18);
-      await time.increase(DEADLINE + 1);
+      await pastExpiry(rollup);
       await rollup.activateExodus();
       await expect(rollup.connect(alice).forceExit(1)).to.be.revertedWithCustomError(
         rollup,
@@ -470,8 +591,8 @@ describe("ZkRollup (contract, with real Groth16 proofs of the test circuit)", fu
     it("one left unprocessed past the deadline starts exodus; it is not refundable, the account exits", async function () {
       const { rollup, alice, h } = await funded();
       await rollup.connect(alice).forceExit(1);
-      const queuedAt = BigInt(await time.latest());
-      await time.setNextBlockTimestamp(queuedAt + BigInt(DEADLINE));
+      const { queuedAt, expiresAt } = await rollup.queuedDeposit(4);
+      await time.setNextBlockTimestamp(expiresAt);
       await expect(rollup.activateExodus()).to.be.revertedWithCustomError(
         rollup,
         "ZkRollupDeadlineNotReached",
@@ -499,8 +620,9 @@ describe("ZkRollup (contract, with real Groth16 proofs of the test circuit)", fu
       );
       // A deposit the operator ignores.
       await rollup.connect(bob).depositETH(2, 0, 0, { value: 123n });
-      const queuedAt = BigInt(await time.latest());
-      const deadline = queuedAt + BigInt(DEADLINE);
+      const { queuedAt, expiresAt: deadline } = await rollup.queuedDeposit(4);
+      expect(queuedAt).to.equal(BigInt(await time.latest()));
+      expect(deadline).to.be.at.least(queuedAt + BigInt(DEADLINE));
       // INVARIANT under test: never at the deadline itself, only after it.
       await time.setNextBlockTimestamp(deadline);
       await expect(rollup.activateExodus())
@@ -546,10 +668,44 @@ describe("ZkRollup (contract, with real Groth16 proofs of the test circuit)", fu
       expect(await rollup.pendingWithdrawals(bob.address, ETH)).to.equal(123n);
     });
 
+    it("staggers expiries: a flood of queue entries gives the operator queueSpacing per entry, so it cannot force exodus", async function () {
+      const { rollup, mallory, h } = await funded();
+      const spacing = await rollup.queueSpacing();
+      expect(spacing).to.equal(60n);
+      // Mallory floods the queue with zero-amount account creations in one block.
+      await ethers.provider.send("evm_setAutomine", [false]);
+      try {
+        for (let i = 0; i < 6; i++)
+          await rollup.connect(mallory).depositETH(0, aliceKey.ax, aliceKey.ay, { value: 0 });
+        await ethers.provider.send("evm_mine", []);
+      } finally {
+        await ethers.provider.send("evm_setAutomine", [true]);
+      }
+      const entries = await Promise.all([4, 5, 6, 7, 8, 9].map((n) => rollup.queuedDeposit(n)));
+      expect(new Set(entries.map((e) => e.queuedAt)).size).to.equal(1);
+      // Entry 4 has nothing waiting ahead (the fixture's three were processed): exactly the
+      // deadline, however busy the queue was before. Each later one gets a spacing per entry
+      // waiting ahead of it.
+      entries.forEach((e, i) =>
+        expect(e.expiresAt).to.equal(e.queuedAt + BigInt(DEADLINE) + BigInt(i) * spacing),
+      );
+      // The operator takes two entries per batch on its way: once entry 4's deadline passes,
+      // exodus is still not due while it keeps up at queueSpacing per entry.
+      await time.setNextBlockTimestamp(entries[0].expiresAt - 1n);
+      await h.submit([]);
+      await time.setNextBlockTimestamp(entries[1].expiresAt + 1n);
+      await expect(rollup.activateExodus())
+        .to.be.revertedWithCustomError(rollup, "ZkRollupDeadlineNotReached")
+        .withArgs(entries[2].expiresAt, entries[1].expiresAt + 1n);
+      // An operator that stops is still caught: the next entry's expiry passes, exodus starts.
+      await time.setNextBlockTimestamp(entries[2].expiresAt + 1n);
+      await expect(rollup.activateExodus()).to.emit(rollup, "ExodusActivated");
+    });
+
     it("exits only existing accounts, with a proof of the tree's depth", async function () {
       const { rollup, bob, h } = await funded();
       await rollup.connect(bob).depositETH(2, 0, 0, { value: 1n });
-      await time.increase(DEADLINE + 1);
+      await pastExpiry(rollup);
       await rollup.activateExodus();
       const a = h.state.account(1n)!;
       const siblings = h.state.tree.proof(1n).siblings as [bigint, bigint, bigint, bigint][];
@@ -578,7 +734,7 @@ describe("ZkRollup (contract, with real Groth16 proofs of the test circuit)", fu
       await token.mint(alice.address, 500n);
       await token.connect(alice).approve(await rollup.getAddress(), 500n);
       await rollup.connect(alice).depositERC20(1, 500n, 0, aliceKey.ax, aliceKey.ay);
-      await time.increase(DEADLINE + 1);
+      await pastExpiry(rollup);
       await rollup.activateExodus();
       await expect(rollup.refundDeposit(2))
         .to.be.revertedWithCustomError(rollup, "ZkRollupNotRefundable")
@@ -642,13 +798,18 @@ describe("ZkRollup (contract, with real Groth16 proofs of the test circuit)", fu
       const [owner] = await ethers.getSigners();
       const p4 = ethers.ZeroAddress;
       for (const levels of [0, 17]) {
-        await expect(factory.deploy(owner.address, levels, 60, p4, p4, p4))
+        await expect(factory.deploy(owner.address, levels, 60, 1, p4, p4, p4))
           .to.be.revertedWithCustomError(rollup, "ZkRollupBadParameter")
           .withArgs("levels", BigInt(levels));
       }
-      await expect(factory.deploy(owner.address, 2, 0, p4, p4, p4))
+      await expect(factory.deploy(owner.address, 2, 0, 0, p4, p4, p4))
         .to.be.revertedWithCustomError(rollup, "ZkRollupBadParameter")
         .withArgs("depositDeadline", 0n);
+      for (const spacing of [0, 61]) {
+        await expect(factory.deploy(owner.address, 2, 60, spacing, p4, p4, p4))
+          .to.be.revertedWithCustomError(rollup, "ZkRollupBadParameter")
+          .withArgs("queueSpacing", BigInt(spacing));
+      }
     });
 
     it("only the owner registers shapes and operators; tokens are registered once", async function () {

@@ -6,6 +6,8 @@ pragma solidity ^0.8.28;
 ///         the suites need no library beyond the npm registry's packages).
 interface Vm {
     function prank(address sender) external;
+    /// @dev Also sets tx.origin for the next call (an EOA sending its own transaction).
+    function prank(address sender, address origin) external;
     function startPrank(address sender) external;
     function stopPrank() external;
     function deal(address account, uint256 newBalance) external;

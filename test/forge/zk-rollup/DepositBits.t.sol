@@ -41,6 +41,7 @@ contract ZkRollupDepositBitsTest is Base {
     uint256 internal constant LEVELS = 2; // index bytes = 1
     address internal alice = address(0xA11CE);
     address internal bob = address(0xB0B);
+    address internal operator = address(0x0B5E);
     ZkRollup internal rollup;
     uint256[8] internal noProof;
 
@@ -49,6 +50,7 @@ contract ZkRollupDepositBitsTest is Base {
             address(this),
             LEVELS,
             3600,
+            60,
             IPoseidon4(address(new PoseidonT5())),
             IPoseidon5(address(new PoseidonT6())),
             IPoseidon6(address(new PoseidonT7()))
@@ -63,7 +65,8 @@ contract ZkRollupDepositBitsTest is Base {
                 verifier: IRollupVerifier(address(new AcceptingVerifier()))
             })
         );
-        rollup.setOperator(address(this), true);
+        // Batches come from an account with no code, as its own transaction (tx.origin).
+        rollup.setOperator(operator, true);
         vm.deal(alice, 1 ether);
         vm.deal(bob, 1 ether);
         vm.prank(alice);
@@ -104,6 +107,7 @@ contract ZkRollupDepositBitsTest is Base {
 
     function test_d256_appliedDepositsAreNotRefunded() public {
         _deploy(256);
+        vm.prank(operator, operator);
         rollup.submitBatch(0, 1, 2, _pubdata(256, _bits(true, true), 0, 0), noProof);
         assertTrue(!rollup.depositRefunded(1), "deposit 1 applied, not refunded");
         assertTrue(!rollup.depositRefunded(2), "deposit 2 applied, not refunded");
@@ -113,6 +117,7 @@ contract ZkRollupDepositBitsTest is Base {
     function test_d264_appliedDepositsAreNotRefunded_aliceIsNotPaidTwice() public {
         _deploy(264);
         // Batch 1 applies deposit 1 (Alice's) on L2 and not deposit 2 (Bob's).
+        vm.prank(operator, operator);
         rollup.submitBatch(0, 1, 2, _pubdata(264, _bits(true, false), 0, 0), noProof);
         assertTrue(!rollup.depositRefunded(1), "applied deposit 1 not refunded");
         assertTrue(rollup.depositRefunded(2), "unapplied deposit 2 refunded");
@@ -120,6 +125,7 @@ contract ZkRollupDepositBitsTest is Base {
         assertEq(rollup.pendingWithdrawals(bob, 0), 1 ether, "bob is refunded");
 
         // Batch 2: Alice withdraws her L2 balance of 1 ETH: 1 ETH in, 1 ETH out.
+        vm.prank(operator, operator);
         rollup.submitBatch(0, 2, 0, _pubdata(264, new bool[](0), 1, ONE_ETHER_F40), noProof);
         assertEq(rollup.pendingWithdrawals(alice, 0), 1 ether, "alice claims what she deposited");
         uint256 before = alice.balance;
@@ -153,6 +159,7 @@ contract ZkRollupDepositBitsTest is Base {
         bool[] memory applied = new bool[](taken);
         for (uint256 i; i < taken; ++i)
             applied[i] = uint256(keccak256(abi.encode(seed, i))) & 1 == 1;
+        vm.prank(operator, operator);
         rollup.submitBatch(0, 1, taken, _pubdata(slots, applied, 0, 0), noProof);
         for (uint256 i; i < taken; ++i) {
             assertTrue(rollup.depositRefunded(i + 1) == !applied[i], "refunded iff bit clear");

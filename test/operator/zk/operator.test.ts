@@ -3,33 +3,28 @@ import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import fc from "fast-check";
-import { Store } from "../../../operator/core/store";
 import { txRequestBody, ZkClient, ZkApiError } from "../../../operator/zk/client";
 import { circuitShape } from "../../../operator/zk/circuits";
 import { ZkKey } from "../../../operator/zk/keys";
 import { zkRollupAt } from "../../../operator/zk/abi";
-import { REPO_ROOT } from "../../../operator/zk/setup/compile";
-import { createZkApi } from "../../../operator/zk/service/api";
-import { ZkOperator, type ZkOperatorConfig } from "../../../operator/zk/service/operator";
+import type { ZkOperatorConfig } from "../../../operator/zk/service/operator";
 import { startHardhatNode, type HardhatNode } from "../../helpers/hardhat-node";
-import { deployZkRollupOnNode } from "../../helpers/zk-node";
+import {
+  deployZkRollupOnNode,
+  type RunningZkOperator,
+  startZkOperator,
+  zkOperatorTestConfig,
+} from "../../helpers/zk-node";
 import { pollUntil } from "../../../operator/core/rpc";
 
-const BUILD = path.join(REPO_ROOT, "circuits", "build");
 const E18 = 10n ** 18n;
-
-interface Running {
-  operator: ZkOperator;
-  url: string;
-  stop(): Promise<void>;
-}
 
 describe("ZK operator service (in process, on a hardhat node, real proofs)", function () {
   this.timeout(600_000);
   let node: HardhatNode;
   let dir: string;
   let config: ZkOperatorConfig;
-  let running: Running;
+  let running: RunningZkOperator;
   let alice: ZkClient;
   let bob: ZkClient;
   let feeOwner: ZkClient;
@@ -37,26 +32,10 @@ describe("ZK operator service (in process, on a hardhat node, real proofs)", fun
   const ALICE = 2n;
   const BOB = 3n;
 
-  async function start(): Promise<Running> {
-    const store = Store.open({ dataDir: dir, file: "zk-operator.sqlite" });
-    const operator = new ZkOperator(config, {
-      provider: node.provider,
-      signer: node.wallet(0),
-      store,
-    });
-    await operator.start();
-    const api = createZkApi(operator, {});
-    const url = await api.listen({ host: "127.0.0.1", port: 0 });
-    for (const c of [alice, bob, feeOwner]) c.operatorUrl = url;
-    return {
-      operator,
-      url,
-      stop: async () => {
-        await api.close();
-        await operator.stop();
-        store.close();
-      },
-    };
+  async function start(): Promise<RunningZkOperator> {
+    const r = await startZkOperator(node, config, dir);
+    for (const c of [alice, bob, feeOwner]) c.operatorUrl = r.url;
+    return r;
   }
 
   const post = async (
@@ -80,39 +59,9 @@ describe("ZK operator service (in process, on a hardhat node, real proofs)", fun
     const d = await deployZkRollupOnNode(node);
     const shape = circuitShape("test");
     const rollup = zkRollupAt(d.rollup, node.provider);
-    config = {
-      rollup: d.rollup,
-      domain: BigInt(await rollup.domain()),
-      chainId: 31337n,
-      shape,
-      shapeId: d.shapeId,
-      circuit: {
-        name: "test",
-        wasm: path.join(BUILD, "rollup-test", "rollup-test_js", "rollup-test.wasm"),
-        zkey: path.join(BUILD, "rollup-test", "rollup-test.zkey"),
-      },
-      fromBlock: d.deployBlock,
-      maxBatchWaitMs: 300,
-      proverNice: 10,
+    config = await zkOperatorTestConfig(node, d, {
       feeAccounts: new Map([[0, FEE_ACCOUNT]]),
-      minFee: 0n,
-      maxPendingTxs: 1000,
-      verifyWorkers: 1,
-      confirmations: 1,
-      pollIntervalMs: 50,
-      rpcRetries: 2,
-      rpcRetryDelayMs: 50,
-      publisher: {
-        confirmations: 1,
-        pollIntervalMs: 50,
-        txStuckAfterMs: 60_000,
-        feeBumpPercent: 20,
-        maxFeePerGas: 500_000_000_000n,
-        gasLimitMarginPercent: 20,
-        rpcRetries: 2,
-        rpcRetryDelayMs: 50,
-      },
-    };
+    });
     const client = (i: number, seed: string): ZkClient =>
       new ZkClient({ rollup: d.rollup, signer: node.wallet(i), key: ZkKey.fromSeed(seed) });
     feeOwner = client(0, "the operator's fee account key");
