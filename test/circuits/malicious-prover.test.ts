@@ -264,8 +264,11 @@ const arrayOf = (inp: Input, k: string): bigint[] => (inp[k] as bigint[]).map((v
 const siblingsOf = (inp: Input, k: string): bigint[][][] =>
   (inp[k] as bigint[][][]).map((s) => s.map((row) => row.map((v) => mod(v))));
 
-/** `inp` with some signals replaced: a bigint for a scalar, { slot: value } for an array. */
-function patch(inp: Input, changes: Record<string, bigint | Record<number, unknown>>): Input {
+/** Signals to replace: a bigint for a scalar, { slot: value } for an array. */
+type Changes = Record<string, bigint | Record<number, unknown>>;
+
+/** `inp` with some signals replaced (see Changes). */
+function patch(inp: Input, changes: Changes): Input {
   const out: Input = { ...inp };
   for (const [k, v] of Object.entries(changes)) {
     if (typeof v === "bigint") {
@@ -675,16 +678,14 @@ const exit = (to: bigint, token = ETH): QueuedDeposit => ({
   ay: 0n,
 });
 
-function batch(
-  state: ZkState,
-  ops: {
-    deposits?: QueuedDeposit[];
-    txs?: SignedTx[];
-    feeAccounts?: bigint[];
-    dishonest?: boolean;
-  },
-  shape = SHAPE,
-): BuiltBatch {
+interface BatchOps {
+  deposits?: QueuedDeposit[];
+  txs?: SignedTx[];
+  feeAccounts?: bigint[];
+  dishonest?: boolean;
+}
+
+function batch(state: ZkState, ops: BatchOps, shape = SHAPE): BuiltBatch {
   return buildBatch(state, shape, DOMAIN, {
     deposits: ops.deposits ?? [],
     txs: ops.txs ?? [],
@@ -739,16 +740,7 @@ const packedOf = (a: Account): bigint => BigInt(a.token) + a.nonce * TWO32;
 
 /** Re-signs slot `t` of `p` with `key` over whatever fields the input holds (the attacker signs). */
 function resign(inp: Input, p: "tx" | "wd", t: number, key: Key): Input {
-  const v = (k: string): bigint => arrayOf(inp, `${p}${k}`)[t];
-  const message = rawMessage(scalarOf(inp, "domain"), {
-    from: v("From"),
-    to: p === "tx" ? v("To") : 0n,
-    token: v("Token"),
-    nonce: v("Nonce"),
-    amount: v("Amount"),
-    fee: v("Fee"),
-  });
-  const sig = key.signMessage(message);
+  const sig = key.signMessage(messageOf(inp, p, t));
   return patch(inp, {
     [`${p}R8x`]: { [t]: sig.R8[0] },
     [`${p}R8y`]: { [t]: sig.R8[1] },
@@ -823,6 +815,144 @@ const DEP_KEYS = [
   "depSiblings",
 ];
 
+// ------------------------------------------------------------------------------------------------
+// The attacks' common setup.
+
+/**
+ * A transfer of AMT ETH from alice (1) to bob (2) at alice's next nonce in world() (1), no fee,
+ * with `change`, signed by `key` (alice unless said).
+ */
+const aliceToBob = (change: Partial<TxData> = {}, key = alice): SignedTx =>
+  key.sign({ from: ALICE, to: BOB, token: ETH, nonce: 1n, amount: AMT, fee: 0n, ...change });
+
+/** world() and an honest (unless `ops.dishonest`) batch over it. */
+function overWorld(ops: BatchOps, shape = SHAPE): { s: ZkState; b: BuiltBatch } {
+  const s = world();
+  return { s, b: batch(s, ops, shape) };
+}
+
+/** world() and the one-transfer batch of aliceToBob(change), with `ops` (fee accounts, ...). */
+function aliceBatch(
+  change: Partial<TxData> = {},
+  ops: Omit<BatchOps, "txs"> = {},
+): { s: ZkState; b: BuiltBatch; tx: SignedTx } {
+  const tx = aliceToBob(change);
+  return { ...overWorld({ ...ops, txs: [tx] }), tx };
+}
+
+/**
+ * The attack on the batch `b`: its witness with `changes` (then slot 0 of `resign` re-signed by
+ * alice, the attacker, over the changed fields), and `b`'s own witness as the control.
+ */
+function mutate(
+  b: BuiltBatch,
+  changes: Changes,
+  more: { resign?: "tx" | "wd"; effect?: (sim: Sim) => void } = {},
+): Built {
+  const input = patch(b.circuitInput, changes);
+  return {
+    input: more.resign === undefined ? input : resign(input, more.resign, 0, alice),
+    control: b.circuitInput,
+    effect: more.effect,
+  };
+}
+
+/** The effect of an attack that leaves the new root `b`'s. */
+const sameRoot =
+  (b: BuiltBatch) =>
+  (sim: Sim): void => {
+    expect(sim.newRoot).to.equal(b.newRoot);
+  };
+
+/**
+ * The attack on the queue: `b`'s witness with deposit slot 0 changed (asserted to keep the
+ * queue chain element the contract hashed), `b`'s own witness as the control.
+ */
+function sameQueueEntry(
+  b: BuiltBatch,
+  changes: Changes,
+  effect: (sim: Sim) => void,
+  what?: string,
+): Built {
+  const input = patch(b.circuitInput, changes);
+  expect(chainField(input, 0), what).to.equal(chainField(b.circuitInput, 0));
+  return { input, control: b.circuitInput, effect };
+}
+
+/** Asserts that account `i`'s leaf in `s` is also the leaf of `token` at `nonce` (an alias). */
+function expectLeafReadsAs(
+  s: ZkState,
+  i: bigint,
+  token: bigint,
+  nonce: bigint,
+  what?: string,
+): void {
+  const a = account(s, i);
+  expect(leafHash(token, nonce, a.balance, a.ax, a.ay), what).to.equal(s.tree.get(i));
+}
+
+/** The nonce at which account `i`'s leaf in `s` reads as one of `token` (asserted). */
+function aliasAs(s: ZkState, i: bigint, token: number, what?: string): bigint {
+  const nonce = aliasNonce(packedOf(account(s, i)), BigInt(token));
+  expectLeafReadsAs(s, i, BigInt(token), nonce, what);
+  return nonce;
+}
+
+/**
+ * The attack on deposit slot 0 of `b` (over `s`): account `i`'s old leaf read as one of token W,
+ * at the nonce that makes it the same leaf.
+ */
+function oldLeafAsW(s: ZkState, b: BuiltBatch, i: bigint, effect: (sim: Sim) => void): Built {
+  const nonce = aliasAs(s, i, W);
+  return mutate(b, { depOToken: { 0: BigInt(W) }, depONonce: { 0: nonce } }, { effect });
+}
+
+/** Account `i` of `s` read as token + 2^32 with its nonce one less: the same leaf (asserted). */
+function tokenPlus2To32(s: ZkState, i: bigint): { token: bigint; nonce: bigint } {
+  const a = account(s, i);
+  const alias = { token: BigInt(a.token) + TWO32, nonce: a.nonce - 1n };
+  expectLeafReadsAs(s, i, alias.token, alias.nonce);
+  return alias;
+}
+
+/**
+ * aliceToBob() proven over the attacker's view of the tree, alice's account with `change`: the
+ * witness claims the real old root. The honest batch of the same transfer is the control.
+ */
+function overPretendedAlice(change: Partial<Account>): Built {
+  const s = world();
+  const tx = aliceToBob();
+  const b = batch(withAccount(s, ALICE, change), { txs: [tx] });
+  return {
+    input: patch(b.circuitInput, { oldRoot: s.root }),
+    control: batch(s, { txs: [tx] }).circuitInput,
+  };
+}
+
+/** `b`'s witness with slot 0's transfer changed, asserted to keep the message `signed` signs. */
+function keepsSigned(b: BuiltBatch, changes: Changes, signed: SignedTx, what?: string): Input {
+  const input = patch(b.circuitInput, changes);
+  expect(messageOf(input, "tx", 0), what).to.equal(txMessage(DOMAIN, signed));
+  return input;
+}
+
+/** `b`'s witness with fee slot `j` filled by the attacker: account `i` of `b`'s state. */
+function fillFeeSlot(b: BuiltBatch, j: number, i: bigint): Input {
+  const acc = account(b.state, i);
+  return patch(b.circuitInput, {
+    feeTokens: { [j]: BigInt(acc.token) },
+    feeIdx: { [j]: i },
+    feeNonce: { [j]: acc.nonce },
+    feeBalance: { [j]: acc.balance },
+    feeAx: { [j]: acc.ax },
+    feeAy: { [j]: acc.ay },
+    feeSiblings: { [j]: b.state.tree.proof(i).siblings },
+  });
+}
+
+// ------------------------------------------------------------------------------------------------
+// The attacks.
+
 /** Aliasing of the leaf packing token + nonce * 2^32, in every leaf the circuit reads. */
 const ALIASING: Attack[] = [
   {
@@ -830,15 +960,12 @@ const ALIASING: Attack[] = [
     build: () => {
       const s = world();
       const b0 = account(s, BOB);
-      const tx = alice.sign({ from: ALICE_W, to: BOB, token: W, nonce: 0n, amount: AMT, fee: 0n });
+      const tx = aliceToBob({ from: ALICE_W, token: W, nonce: 0n });
       expect(() => batch(s, { txs: [tx] })).to.throw(/receiver holds token 0, not 1/);
       // The dishonest builder's witness reads bob's leaf with token W: the alias fixes its nonce.
       const b = batch(s, { txs: [tx], dishonest: true });
-      const rNonce = aliasNonce(packedOf(b0), BigInt(W));
+      const rNonce = aliasAs(s, BOB, W, "bob's leaf");
       expect(rNonce >= TWO40, "the aliasing nonce is no 40-bit number").to.equal(true);
-      expect(leafHash(BigInt(W), rNonce, b0.balance, b0.ax, b0.ay), "bob's leaf").to.equal(
-        s.tree.get(BOB),
-      );
       return {
         input: patch(b.circuitInput, { txRNonce: { 0: rNonce } }),
         control: batch(s, { txs: [alice.sign({ ...tx, to: OP_W })] }).circuitInput,
@@ -863,18 +990,8 @@ const ALIASING: Attack[] = [
     build: () => {
       const s = world();
       const a = account(s, ALICE);
-      const nonce = aliasNonce(packedOf(a), BigInt(W));
-      expect(leafHash(BigInt(W), nonce, a.balance, a.ax, a.ay), "alice's ETH leaf").to.equal(
-        s.tree.get(ALICE),
-      );
-      const tx = alice.sign({
-        from: ALICE,
-        to: ALICE_W,
-        token: W,
-        nonce: a.nonce,
-        amount: AMT,
-        fee: 0n,
-      });
+      const nonce = aliasAs(s, ALICE, W, "alice's ETH leaf");
+      const tx = aliceToBob({ to: ALICE_W, token: W });
       expect(() => batch(s, { txs: [tx] })).to.throw(/sender holds token 0, not 1/);
       const b = batch(s, { txs: [tx], dishonest: true });
       expect(
@@ -902,14 +1019,10 @@ const ALIASING: Attack[] = [
       const s = world();
       const op = account(s, OP);
       const fee = 10n ** 15n;
-      const tx = alice.sign({ from: ALICE_W, to: OP_W, token: W, nonce: 0n, amount: AMT, fee });
+      const tx = aliceToBob({ from: ALICE_W, to: OP_W, token: W, nonce: 0n, fee });
       // Honest: the W fee goes to the W fee account. The attacker names the ETH account instead.
       const b = batch(s, { txs: [tx], feeAccounts: [OP], dishonest: true });
-      const nonce = aliasNonce(packedOf(op), BigInt(W));
-      expect(
-        leafHash(BigInt(W), nonce, op.balance, op.ax, op.ay),
-        "the ETH fee account's leaf",
-      ).to.equal(s.tree.get(OP));
+      const nonce = aliasAs(s, OP, W, "the ETH fee account's leaf");
       return {
         input: patch(b.circuitInput, { feeTokens: { 0: BigInt(W) }, feeNonce: { 0: nonce } }),
         control: batch(s, { txs: [tx], feeAccounts: [OP_W] }).circuitInput,
@@ -928,17 +1041,15 @@ const ALIASING: Attack[] = [
     title: "fee-slot feeTokens alias: the ETH fee account used as token 2^32 (its nonce one less)",
     build: () => {
       const s = world();
-      const op = account(s, OP);
-      const token = BigInt(op.token) + TWO32;
+      const { token, nonce } = tokenPlus2To32(s, OP);
       expect(token, "the unused slots' token").to.equal(NO_FEE_TOKEN);
-      expect(leafHash(token, op.nonce - 1n, op.balance, op.ax, op.ay)).to.equal(s.tree.get(OP));
       const b = batch(s, { feeAccounts: [OP] });
-      return {
-        input: patch(b.circuitInput, { feeTokens: { 0: token }, feeNonce: { 0: op.nonce - 1n } }),
-        control: b.circuitInput,
-        // Harmless here (no transaction token is 2^32 or more), refused all the same.
-        effect: (sim) => expect(sim.newRoot).to.equal(s.root),
-      };
+      // Harmless here (no transaction token is 2^32 or more), refused all the same.
+      return mutate(
+        b,
+        { feeTokens: { 0: token }, feeNonce: { 0: nonce } },
+        { effect: (sim) => expect(sim.newRoot).to.equal(s.root) },
+      );
     },
     violates: ["fee[0].account.token", "fee[0].accountAfter.token"],
     rejectedAt: [LEAF.token, FEES.leaf],
@@ -948,21 +1059,13 @@ const ALIASING: Attack[] = [
     title:
       "deposit oToken/oNonce alias: a valid top-up reads as a token mismatch and bounces (attack 2)",
     build: () => {
-      const s = world();
-      const b0 = account(s, BOB);
-      const b = batch(s, { deposits: [credit(BOB, 5n)] });
+      const { s, b } = overWorld({ deposits: [credit(BOB, 5n)] });
       expect(b.depositApplied[0]).to.equal(true);
-      const nonce = aliasNonce(packedOf(b0), BigInt(W));
-      expect(leafHash(BigInt(W), nonce, b0.balance, b0.ax, b0.ay)).to.equal(s.tree.get(BOB));
-      return {
-        input: patch(b.circuitInput, { depOToken: { 0: BigInt(W) }, depONonce: { 0: nonce } }),
-        control: b.circuitInput,
-        effect: (sim) => {
-          expect(sim.applied[0], "marked unapplied: the contract refunds it").to.equal(0n);
-          expect(sim.newRoot, "bob is not credited").to.equal(s.root);
-          expect(sim.chainAfter, "the contract's chain").to.equal(b.chainAfter);
-        },
-      };
+      return oldLeafAsW(s, b, BOB, (sim) => {
+        expect(sim.applied[0], "marked unapplied: the contract refunds it").to.equal(0n);
+        expect(sim.newRoot, "bob is not credited").to.equal(s.root);
+        expect(sim.chainAfter, "the contract's chain").to.equal(b.chainAfter);
+      });
     },
     violates: ["dep[0].old.nonce", "dep[0].new.nonce"],
     rejectedAt: [LEAF.nonce, DEPOSIT.oldLeaf],
@@ -971,21 +1074,13 @@ const ALIASING: Attack[] = [
   {
     title: "forced-exit oToken/oNonce alias: the exit pays 0 instead of the balance",
     build: () => {
-      const s = world();
-      const b0 = account(s, BOB);
-      const b = batch(s, { deposits: [exit(BOB)] });
-      expect(b.exitAmounts[0]).to.equal(b0.balance);
-      const nonce = aliasNonce(packedOf(b0), BigInt(W));
-      expect(leafHash(BigInt(W), nonce, b0.balance, b0.ax, b0.ay)).to.equal(s.tree.get(BOB));
-      return {
-        input: patch(b.circuitInput, { depOToken: { 0: BigInt(W) }, depONonce: { 0: nonce } }),
-        control: b.circuitInput,
-        effect: (sim) => {
-          expect(sim.exitAmounts[0], "paid on L1").to.equal(0n);
-          expect(sim.newRoot, "the balance stays on L2").to.equal(s.root);
-          expect(sim.chainAfter, "the exit is consumed").to.equal(b.chainAfter);
-        },
-      };
+      const { s, b } = overWorld({ deposits: [exit(BOB)] });
+      expect(b.exitAmounts[0]).to.equal(account(s, BOB).balance);
+      return oldLeafAsW(s, b, BOB, (sim) => {
+        expect(sim.exitAmounts[0], "paid on L1").to.equal(0n);
+        expect(sim.newRoot, "the balance stays on L2").to.equal(s.root);
+        expect(sim.chainAfter, "the exit is consumed").to.equal(b.chainAfter);
+      });
     },
     violates: ["dep[0].old.nonce", "dep[0].new.nonce"],
     rejectedAt: [LEAF.nonce, DEPOSIT.oldLeaf],
@@ -995,19 +1090,18 @@ const ALIASING: Attack[] = [
     title:
       "deposit oToken out of range (2^32, its nonce one less): the same bounce through the token part",
     build: () => {
-      const s = world();
-      const b0 = account(s, BOB);
-      const b = batch(s, { deposits: [credit(BOB, 5n)] });
-      const token = BigInt(b0.token) + TWO32;
-      expect(leafHash(token, b0.nonce - 1n, b0.balance, b0.ax, b0.ay)).to.equal(s.tree.get(BOB));
-      return {
-        input: patch(b.circuitInput, { depOToken: { 0: token }, depONonce: { 0: b0.nonce - 1n } }),
-        control: b.circuitInput,
-        effect: (sim) => {
-          expect(sim.applied[0]).to.equal(0n);
-          expect(sim.newRoot).to.equal(s.root);
+      const { s, b } = overWorld({ deposits: [credit(BOB, 5n)] });
+      const { token, nonce } = tokenPlus2To32(s, BOB);
+      return mutate(
+        b,
+        { depOToken: { 0: token }, depONonce: { 0: nonce } },
+        {
+          effect: (sim) => {
+            expect(sim.applied[0]).to.equal(0n);
+            expect(sim.newRoot).to.equal(s.root);
+          },
         },
-      };
+      );
     },
     violates: ["dep[0].old.token", "dep[0].new.token"],
     rejectedAt: [LEAF.token, DEPOSIT.oldLeaf],
@@ -1021,25 +1115,13 @@ const RANGES: Attack[] = [
     title:
       "token >= 2^32 at a sender: a withdrawal in token 2^32 with the nonce one less (same leaf)",
     build: () => {
-      const s = world();
-      const a = account(s, ALICE);
-      const b = batch(s, {
-        txs: [
-          alice.sign({ from: ALICE, to: 0n, token: ETH, nonce: a.nonce, amount: AMT, fee: 0n }),
-        ],
-      });
-      const token = BigInt(ETH) + TWO32;
-      expect(leafHash(token, a.nonce - 1n, a.balance, a.ax, a.ay)).to.equal(s.tree.get(ALICE));
-      return {
-        input: resign(
-          patch(b.circuitInput, { wdToken: { 0: token }, wdNonce: { 0: a.nonce - 1n } }),
-          "wd",
-          0,
-          alice,
-        ),
-        control: b.circuitInput,
-        effect: (sim) => expect(sim.newRoot).to.equal(b.newRoot),
-      };
+      const { s, b } = aliceBatch({ to: 0n });
+      const { token, nonce } = tokenPlus2To32(s, ALICE);
+      return mutate(
+        b,
+        { wdToken: { 0: token }, wdNonce: { 0: nonce } },
+        { resign: "wd", effect: sameRoot(b) },
+      );
     },
     violates: ["wd[0].sender.token", "wd[0].senderAfter.token"],
     rejectedAt: [LEAF.token, DEBIT.senderLeaf, /Error in template WithdrawSlot_\d+/],
@@ -1048,24 +1130,17 @@ const RANGES: Attack[] = [
   {
     title: "queue token >= 2^32: a forced exit read as a create of token 2^32 (same chain element)",
     build: () => {
-      const s = world();
-      const b = batch(s, { deposits: [exit(BOB)] });
-      const input = patch(b.circuitInput, {
-        depKind: { 0: 1n },
-        depToken: { 0: BigInt(ETH) + TWO32 },
-      });
-      expect(chainField(input, 0), "toIdx + token 2^32 + kind 2^64").to.equal(
-        chainField(b.circuitInput, 0),
-      );
-      return {
-        input,
-        control: b.circuitInput,
-        effect: (sim) => {
+      const { s, b } = overWorld({ deposits: [exit(BOB)] });
+      return sameQueueEntry(
+        b,
+        { depKind: { 0: 1n }, depToken: { 0: BigInt(ETH) + TWO32 } },
+        (sim) => {
           expect(sim.chainAfter).to.equal(b.chainAfter);
           expect(sim.exitAmounts[0], "instead of bob's balance").to.equal(0n);
           expect(sim.newRoot).to.equal(s.root);
         },
-      };
+        "toIdx + token 2^32 + kind 2^64",
+      );
     },
     violates: ["dep[0].token", "dep[0].new.token"],
     rejectedAt: [DEPOSIT.token],
@@ -1075,14 +1150,7 @@ const RANGES: Attack[] = [
     title: "nonce >= 2^40: an exhausted nonce 2^40 - 1 is not bumped to 2^40",
     build: () => {
       const s = withAccount(world(), ALICE, { nonce: MAX_NONCE });
-      const tx = alice.sign({
-        from: ALICE,
-        to: BOB,
-        token: ETH,
-        nonce: MAX_NONCE,
-        amount: AMT,
-        fee: 0n,
-      });
+      const tx = aliceToBob({ nonce: MAX_NONCE });
       expect(() => batch(s, { txs: [tx] })).to.throw(/nonce is exhausted/);
       const b = batch(s, { txs: [tx], dishonest: true });
       expect(account(b.state, ALICE).nonce).to.equal(TWO40);
@@ -1095,23 +1163,10 @@ const RANGES: Attack[] = [
   {
     title: "balance >= 2^128 at a sender: 2^128 + its balance (the same 128 low bits)",
     build: () => {
-      const s = world();
-      const a = account(s, ALICE);
-      const tx = alice.sign({
-        from: ALICE,
-        to: BOB,
-        token: ETH,
-        nonce: a.nonce,
-        amount: AMT,
-        fee: 0n,
-      });
-      // The attacker's own view of the tree: alice's leaf with 2^128 more.
-      const b = batch(withAccount(s, ALICE, { balance: a.balance + TWO128 }), { txs: [tx] });
+      const a = account(world(), ALICE);
       expect((a.balance + TWO128) % TWO128).to.equal(a.balance);
-      return {
-        input: patch(b.circuitInput, { oldRoot: s.root }),
-        control: batch(s, { txs: [tx] }).circuitInput,
-      };
+      // The attacker's own view of the tree: alice's leaf with 2^128 more.
+      return overPretendedAlice({ balance: a.balance + TWO128 });
     },
     violates: ["tx[0].sender.balance", "tx[0].sender.membership", "tx[0].senderAfter.balance"],
     rejectedAt: [LEAF.balance, DEBIT.senderLeaf],
@@ -1121,8 +1176,7 @@ const RANGES: Attack[] = [
     title: "balance >= 2^128 after a transfer: a receiver credited past 2^128 - 1",
     build: () => {
       const s = withAccount(world(), BOB, { balance: MAX_BALANCE - 5n });
-      const tx = (amount: bigint): SignedTx =>
-        alice.sign({ from: ALICE, to: BOB, token: ETH, nonce: 1n, amount, fee: 0n });
+      const tx = (amount: bigint): SignedTx => aliceToBob({ amount });
       expect(() => batch(s, { txs: [tx(10n)] })).to.throw(/would overflow/);
       const b = batch(s, { txs: [tx(10n)], dishonest: true });
       return {
@@ -1139,23 +1193,12 @@ const RANGES: Attack[] = [
     title: "balance >= 2^128 after the fees: a fee account credited past 2^128 - 1",
     build: () => {
       const s = withAccount(world(), OP, { balance: MAX_BALANCE - 5n });
-      const tx = (fee: bigint): SignedTx =>
-        alice.sign({ from: ALICE, to: BOB, token: ETH, nonce: 1n, amount: AMT, fee });
+      const tx = (fee: bigint): SignedTx => aliceToBob({ fee });
       expect(() => batch(s, { txs: [tx(10n)], feeAccounts: [OP] })).to.throw(/would overflow/);
       // The builder refuses outright; the attacker fills the fee slot itself.
       const b = batch(s, { txs: [tx(10n)], dishonest: true });
-      const op = account(b.state, OP);
-      const input = patch(b.circuitInput, {
-        feeTokens: { 0: BigInt(ETH) },
-        feeIdx: { 0: OP },
-        feeNonce: { 0: op.nonce },
-        feeBalance: { 0: op.balance },
-        feeAx: { 0: op.ax },
-        feeAy: { 0: op.ay },
-        feeSiblings: { 0: b.state.tree.proof(OP).siblings },
-      });
       return {
-        input,
+        input: fillFeeSlot(b, 0, OP),
         control: batch(s, { txs: [tx(5n)], feeAccounts: [OP] }).circuitInput, // exactly 2^128 - 1
         effect: (sim) =>
           expect(sim.newRoot).to.equal(
@@ -1170,8 +1213,7 @@ const RANGES: Attack[] = [
   {
     title: "deposit amount >= 2^128: a create of 2^128",
     build: () => {
-      const s = world();
-      const b = batch(s, { deposits: [create(FRESH, bob, TWO128, ETH)] });
+      const { s, b } = overWorld({ deposits: [create(FRESH, bob, TWO128, ETH)] });
       return {
         input: b.circuitInput,
         control: batch(s, { deposits: [create(FRESH, bob, MAX_BALANCE, ETH)] }).circuitInput,
@@ -1185,9 +1227,8 @@ const RANGES: Attack[] = [
   {
     title: "deposit amount p - 1: a credit of -1 that LessThan(129) finds fitting, and debits bob",
     build: () => {
-      const s = world();
+      const { s, b } = overWorld({ deposits: [credit(BOB, P - 1n)] });
       const b0 = account(s, BOB);
-      const b = batch(s, { deposits: [credit(BOB, P - 1n)] });
       expect(b.depositApplied[0], "the builder: it cannot fit").to.equal(false);
       expect(mod(b0.balance + P - 1n)).to.equal(b0.balance - 1n);
       return {
@@ -1207,19 +1248,10 @@ const RANGES: Attack[] = [
       "from index >= 4^levels: from + 2^32 with to - 1 keeps the signed message and redirects it",
     build: () => {
       const s = world();
-      const a = account(s, ALICE);
-      const signed = alice.sign({
-        from: ALICE,
-        to: OP,
-        token: ETH,
-        nonce: a.nonce,
-        amount: AMT,
-        fee: 0n,
-      });
+      const signed = aliceToBob({ to: OP });
       const b = batch(s, { txs: [{ ...signed, to: BOB }], dishonest: true });
       const from = ALICE + (OP - BOB) * TWO32;
-      const input = patch(b.circuitInput, { txFrom: { 0: from } });
-      expect(messageOf(input, "tx", 0), "what alice signed").to.equal(txMessage(DOMAIN, signed));
+      const input = keepsSigned(b, { txFrom: { 0: from } }, signed, "what alice signed");
       expect(from % 16n, "the path of account 1").to.equal(ALICE);
       return {
         input,
@@ -1237,15 +1269,8 @@ const RANGES: Attack[] = [
   {
     title: "to index >= 4^levels: a transfer to 2 + 16",
     build: () => {
-      const s = world();
-      const b = batch(s, {
-        txs: [alice.sign({ from: ALICE, to: BOB, token: ETH, nonce: 1n, amount: AMT, fee: 0n })],
-      });
-      return {
-        input: resign(patch(b.circuitInput, { txTo: { 0: BOB + 16n } }), "tx", 0, alice),
-        control: b.circuitInput,
-        effect: (sim) => expect(sim.newRoot).to.equal(b.newRoot),
-      };
+      const { b } = aliceBatch();
+      return mutate(b, { txTo: { 0: BOB + 16n } }, { resign: "tx", effect: sameRoot(b) });
     },
     violates: ["tx[0].to"],
     rejectedAt: [TRANSFER.to],
@@ -1254,15 +1279,8 @@ const RANGES: Attack[] = [
   {
     title: "withdrawal from index >= 4^levels: from 1 + 16",
     build: () => {
-      const s = world();
-      const b = batch(s, {
-        txs: [alice.sign({ from: ALICE, to: 0n, token: ETH, nonce: 1n, amount: AMT, fee: 0n })],
-      });
-      return {
-        input: resign(patch(b.circuitInput, { wdFrom: { 0: ALICE + 16n } }), "wd", 0, alice),
-        control: b.circuitInput,
-        effect: (sim) => expect(sim.newRoot).to.equal(b.newRoot),
-      };
+      const { b } = aliceBatch({ to: 0n });
+      return mutate(b, { wdFrom: { 0: ALICE + 16n } }, { resign: "wd", effect: sameRoot(b) });
     },
     violates: ["wd[0].from"],
     rejectedAt: [DEBIT.from, /Error in template WithdrawSlot_\d+/],
@@ -1272,17 +1290,11 @@ const RANGES: Attack[] = [
     title:
       "deposit index >= 4^levels: toIdx + 2^32 with token - 1 turns a W create into an ETH account",
     build: () => {
-      const s = world();
-      const b = batch(s, { deposits: [create(FRESH, alice, 10n ** 18n, W)] });
-      const input = patch(b.circuitInput, {
-        depToIdx: { 0: FRESH + TWO32 },
-        depToken: { 0: BigInt(W) - 1n },
-      });
-      expect(chainField(input, 0)).to.equal(chainField(b.circuitInput, 0));
-      return {
-        input,
-        control: b.circuitInput,
-        effect: (sim) => {
+      const { s, b } = overWorld({ deposits: [create(FRESH, alice, 10n ** 18n, W)] });
+      return sameQueueEntry(
+        b,
+        { depToIdx: { 0: FRESH + TWO32 }, depToken: { 0: BigInt(W) - 1n } },
+        (sim) => {
           const minted = s.clone();
           minted.setAccount(FRESH, {
             token: ETH,
@@ -1294,7 +1306,7 @@ const RANGES: Attack[] = [
           expect(sim.newRoot, "an ETH account funded by a W deposit").to.equal(minted.root);
           expect(sim.chainAfter).to.equal(b.chainAfter);
         },
-      };
+      );
     },
     violates: ["dep[0].to"],
     rejectedAt: [DEPOSIT.to],
@@ -1303,21 +1315,12 @@ const RANGES: Attack[] = [
   {
     title: "fee index >= 4^levels: fee account 3 + 16",
     build: () => {
-      const s = world();
-      const tx = alice.sign({
-        from: ALICE,
-        to: BOB,
-        token: ETH,
-        nonce: 1n,
-        amount: AMT,
-        fee: 10n ** 15n,
-      });
-      const b = batch(s, { txs: [tx], feeAccounts: [OP] });
-      return {
-        input: patch(b.circuitInput, { feeIdx: { 0: OP + 16n } }),
-        control: b.circuitInput,
-        effect: (sim) => expect(sim.pubdata).to.deep.equal(b.pubdata),
-      };
+      const { b } = aliceBatch({ fee: 10n ** 15n }, { feeAccounts: [OP] });
+      return mutate(
+        b,
+        { feeIdx: { 0: OP + 16n } },
+        { effect: (sim) => expect(sim.pubdata).to.deep.equal(b.pubdata) },
+      );
     },
     violates: ["fee[0].idx"],
     rejectedAt: [FEES.idx],
@@ -1328,17 +1331,9 @@ const RANGES: Attack[] = [
       "packed amount >= 2^40: amount + 2^40 with fee - 1 keeps the signed message (the fee vanishes)",
     build: () => {
       const s = world();
-      const signed = alice.sign({
-        from: ALICE,
-        to: BOB,
-        token: ETH,
-        nonce: 1n,
-        amount: AMT,
-        fee: 1n,
-      });
+      const signed = aliceToBob({ fee: 1n });
       const b = batch(s, { txs: [{ ...signed, fee: 0n }], feeAccounts: [OP], dishonest: true });
-      const input = patch(b.circuitInput, { txAmount: { 0: AMOUNT.encode(AMT) + TWO40 } });
-      expect(messageOf(input, "tx", 0)).to.equal(txMessage(DOMAIN, signed));
+      const input = keepsSigned(b, { txAmount: { 0: AMOUNT.encode(AMT) + TWO40 } }, signed);
       return {
         input,
         control: batch(s, { txs: [signed], feeAccounts: [OP] }).circuitInput,
@@ -1353,22 +1348,18 @@ const RANGES: Attack[] = [
     title: "packed fee >= 2^8: fee + 2^8 with nonce - 1 keeps the signed message",
     build: () => {
       const s = world();
-      const signed = alice.sign({
-        from: ALICE,
-        to: BOB,
-        token: ETH,
-        nonce: 1n,
-        amount: AMT,
-        fee: 1n,
-      });
+      const signed = aliceToBob({ fee: 1n });
       // The attacker's view: alice at nonce 0, so that only the fee's range and membership fail.
       const b = batch(withAccount(s, ALICE, { nonce: 0n }), {
         txs: [{ ...signed, nonce: 0n }],
         feeAccounts: [OP],
         dishonest: true,
       });
-      const input = patch(b.circuitInput, { oldRoot: s.root, txFee: { 0: FEE.encode(1n) + 256n } });
-      expect(messageOf(input, "tx", 0)).to.equal(txMessage(DOMAIN, signed));
+      const input = keepsSigned(
+        b,
+        { oldRoot: s.root, txFee: { 0: FEE.encode(1n) + 256n } },
+        signed,
+      );
       return { input, control: batch(s, { txs: [signed], feeAccounts: [OP] }).circuitInput };
     },
     violates: ["tx[0].fee.range", "tx[0].sender.membership"],
@@ -1378,13 +1369,11 @@ const RANGES: Attack[] = [
   {
     title: "signature S >= l: S + l, the same point S * B8 (a malleated signature)",
     build: () => {
-      const s = world();
-      const tx = alice.sign({ from: ALICE, to: BOB, token: ETH, nonce: 1n, amount: AMT, fee: 0n });
-      const b = batch(s, { txs: [tx] });
+      const { b, tx } = aliceBatch();
       const S = tx.signature.S + SUBGROUP_ORDER;
       expect(S < 1n << 253n, "it passes Num2Bits(253)").to.equal(true);
       expect(S % SUBGROUP_ORDER).to.equal(tx.signature.S);
-      return { input: patch(b.circuitInput, { txS: { 0: S } }), control: b.circuitInput };
+      return mutate(b, { txS: { 0: S } });
     },
     violates: ["tx[0].signature"],
     rejectedAt: [SIGNATURE_S, /Error in template SignedDebit_\d+/],
@@ -1393,18 +1382,12 @@ const RANGES: Attack[] = [
   {
     title: "FloatDecode canonical: the amount 10^17 signed as 10^9 * 10^8",
     build: () => {
-      const s = world();
-      const b = batch(s, {
-        txs: [alice.sign({ from: ALICE, to: BOB, token: ETH, nonce: 1n, amount: AMT, fee: 0n })],
-      });
+      const { b } = aliceBatch();
       const nonCanonical = (8n << 35n) | (10n ** 9n);
       expect(AMOUNT.isCanonical(nonCanonical)).to.equal(false);
       const { mantissa, exponent } = AMOUNT.split(nonCanonical);
       expect(mantissa * 10n ** BigInt(exponent)).to.equal(AMT);
-      return {
-        input: resign(patch(b.circuitInput, { txAmount: { 0: nonCanonical } }), "tx", 0, alice),
-        control: b.circuitInput,
-      };
+      return mutate(b, { txAmount: { 0: nonCanonical } }, { resign: "tx" });
     },
     violates: ["tx[0].amount.canonical"],
     rejectedAt: [FLOAT.canonical, DEBIT.amount],
@@ -1413,17 +1396,11 @@ const RANGES: Attack[] = [
   {
     title: "FloatDecode canonical: a zero fee signed as 0 * 10^1",
     build: () => {
-      const s = world();
-      const b = batch(s, {
-        txs: [alice.sign({ from: ALICE, to: BOB, token: ETH, nonce: 1n, amount: AMT, fee: 0n })],
-      });
+      const { b } = aliceBatch();
       const zero = 1n << 3n;
       expect(FEE.isCanonical(zero)).to.equal(false);
       expect(FEE.split(zero).mantissa).to.equal(0n);
-      return {
-        input: resign(patch(b.circuitInput, { txFee: { 0: zero } }), "tx", 0, alice),
-        control: b.circuitInput,
-      };
+      return mutate(b, { txFee: { 0: zero } }, { resign: "tx" });
     },
     violates: ["tx[0].fee.canonical"],
     rejectedAt: [FLOAT.canonical, DEBIT.fee],
@@ -1433,22 +1410,16 @@ const RANGES: Attack[] = [
     title:
       "kind 3: a forced exit read as kind 3 with token - 2^32 (same chain element), a bounced credit",
     build: () => {
-      const s = world();
-      const b = batch(s, { deposits: [exit(BOB)] });
-      const input = patch(b.circuitInput, {
-        depKind: { 0: 3n },
-        depToken: { 0: mod(BigInt(ETH) - TWO32) },
-      });
-      expect(chainField(input, 0)).to.equal(chainField(b.circuitInput, 0));
-      return {
-        input,
-        control: b.circuitInput,
-        effect: (sim) => {
+      const { s, b } = overWorld({ deposits: [exit(BOB)] });
+      return sameQueueEntry(
+        b,
+        { depKind: { 0: 3n }, depToken: { 0: mod(BigInt(ETH) - TWO32) } },
+        (sim) => {
           expect(sim.chainAfter).to.equal(b.chainAfter);
           expect(sim.exitAmounts[0]).to.equal(0n);
           expect(sim.newRoot).to.equal(s.root);
         },
-      };
+      );
     },
     violates: ["dep[0].kind", "dep[0].token"],
     rejectedAt: [DEPOSIT.kind],
@@ -1457,18 +1428,12 @@ const RANGES: Attack[] = [
   {
     title: "kind p - 1: a forced exit read as kind -1 with token + 3 * 2^32 (same chain element)",
     build: () => {
-      const s = world();
-      const b = batch(s, { deposits: [exit(BOB)] });
-      const input = patch(b.circuitInput, {
-        depKind: { 0: P - 1n },
-        depToken: { 0: BigInt(ETH) + 3n * TWO32 },
-      });
-      expect(chainField(input, 0)).to.equal(chainField(b.circuitInput, 0));
-      return {
-        input,
-        control: b.circuitInput,
-        effect: (sim) => expect(sim.exitAmounts[0]).to.equal(0n),
-      };
+      const { b } = overWorld({ deposits: [exit(BOB)] });
+      return sameQueueEntry(
+        b,
+        { depKind: { 0: P - 1n }, depToken: { 0: BigInt(ETH) + 3n * TWO32 } },
+        (sim) => expect(sim.exitAmounts[0]).to.equal(0n),
+      );
     },
     violates: ["dep[0].kind", "dep[0].token"],
     rejectedAt: [DEPOSIT.kind],
@@ -1478,26 +1443,27 @@ const RANGES: Attack[] = [
     title:
       "non-boolean active: one slot consumes two queue entries and skips the forced exit behind it",
     build: () => {
-      const s = world();
-      const a = account(s, ALICE);
       const entries = [credit(BOB, 5n, W), exit(ALICE)];
-      const b = batch(s, { deposits: entries });
-      expect(b.exitAmounts[1], "honest: alice's exit pays her balance").to.equal(a.balance);
+      const { s, b } = overWorld({ deposits: entries });
+      expect(b.exitAmounts[1], "honest: alice's exit pays her balance").to.equal(
+        account(s, ALICE).balance,
+      );
       // Slot 0 takes entry 0 with active = (chain after both - chain before) / (chain after one - chain before).
       const c0 = s.depositChain;
       const c1 = depositChainNext(c0, entries[0]);
       const active = div(b.chainAfter - c0, c1 - c0);
       expect(mod(c0 + active * (c1 - c0))).to.equal(b.chainAfter);
-      const one = batch(s, { deposits: [entries[0]] });
-      return {
-        input: patch(one.circuitInput, { depActive: { 0: active } }),
-        control: one.circuitInput,
-        effect: (sim) => {
-          expect(sim.chainAfter, "the contract takes both entries").to.equal(b.chainAfter);
-          expect(sim.exitAmounts, "the exit pays 0").to.deep.equal([0n, 0n]);
-          expect(sim.newRoot, "alice keeps her balance on L2").to.equal(s.root);
+      return mutate(
+        batch(s, { deposits: [entries[0]] }),
+        { depActive: { 0: active } },
+        {
+          effect: (sim) => {
+            expect(sim.chainAfter, "the contract takes both entries").to.equal(b.chainAfter);
+            expect(sim.exitAmounts, "the exit pays 0").to.deep.equal([0n, 0n]);
+            expect(sim.newRoot, "alice keeps her balance on L2").to.equal(s.root);
+          },
         },
-      };
+      );
     },
     violates: ["dep[0].active"],
     rejectedAt: [DEPOSIT.active],
@@ -1507,21 +1473,22 @@ const RANGES: Attack[] = [
     title:
       "non-boolean wasEmpty: 1 - L/E makes a fake leaf E of token W prove membership, and bounces an exit",
     build: () => {
-      const s = world();
+      const { s, b } = overWorld({ deposits: [exit(BOB)] });
       const b0 = account(s, BOB);
-      const b = batch(s, { deposits: [exit(BOB)] });
       const real = s.tree.get(BOB);
       const fake = leafHash(BigInt(W), b0.nonce, b0.balance, b0.ax, b0.ay);
       const wasEmpty = mod(1n - div(real, fake));
       expect(mod(fake * (1n - wasEmpty)), "oldLeaf = the real leaf").to.equal(real);
-      return {
-        input: patch(b.circuitInput, { depWasEmpty: { 0: wasEmpty }, depOToken: { 0: BigInt(W) } }),
-        control: b.circuitInput,
-        effect: (sim) => {
-          expect(sim.exitAmounts[0]).to.equal(0n);
-          expect(sim.newRoot).to.equal(s.root);
+      return mutate(
+        b,
+        { depWasEmpty: { 0: wasEmpty }, depOToken: { 0: BigInt(W) } },
+        {
+          effect: (sim) => {
+            expect(sim.exitAmounts[0]).to.equal(0n);
+            expect(sim.newRoot).to.equal(s.root);
+          },
         },
-      };
+      );
     },
     violates: ["dep[0].wasEmpty"],
     rejectedAt: [DEPOSIT.wasEmpty],
@@ -1531,16 +1498,13 @@ const RANGES: Attack[] = [
     title:
       "active slots not a prefix: an entry in slot 1 sets applied bit 1, which the contract never reads",
     build: () => {
-      const s = world();
-      const b = batch(s, { deposits: [credit(BOB, 5n)] });
+      const { b } = overWorld({ deposits: [credit(BOB, 5n)] });
       const swapped: Record<string, Record<number, unknown>> = {};
       for (const k of DEP_KEYS) {
         const v = b.circuitInput[k] as unknown[];
         swapped[k] = { 0: v[1], 1: v[0] };
       }
-      return {
-        input: patch(b.circuitInput, swapped),
-        control: b.circuitInput,
+      return mutate(b, swapped, {
         effect: (sim) => {
           expect(sim.applied, "applied, but bit 0 (the entry's) is 0: refunded too").to.deep.equal([
             0n,
@@ -1549,7 +1513,7 @@ const RANGES: Attack[] = [
           expect(sim.chainAfter).to.equal(b.chainAfter);
           expect(sim.newRoot).to.equal(b.newRoot);
         },
-      };
+      });
     },
     violates: ["dep[1].prefix"],
     rejectedAt: [ROLLUP.prefix],
@@ -1561,23 +1525,7 @@ const RANGES: Attack[] = [
 const WRAPS: Attack[] = [
   {
     title: "balance p - 1 at a sender",
-    build: () => {
-      const s = world();
-      const a = account(s, ALICE);
-      const tx = alice.sign({
-        from: ALICE,
-        to: BOB,
-        token: ETH,
-        nonce: a.nonce,
-        amount: AMT,
-        fee: 0n,
-      });
-      const b = batch(withAccount(s, ALICE, { balance: P - 1n }), { txs: [tx] });
-      return {
-        input: patch(b.circuitInput, { oldRoot: s.root }),
-        control: batch(s, { txs: [tx] }).circuitInput,
-      };
-    },
+    build: () => overPretendedAlice({ balance: P - 1n }),
     violates: ["tx[0].sender.balance", "tx[0].sender.membership", "tx[0].senderAfter.balance"],
     rejectedAt: [LEAF.balance, DEBIT.senderLeaf],
     loose: [DEBIT.membership],
@@ -1588,7 +1536,7 @@ const WRAPS: Attack[] = [
       const s = world();
       const a = account(s, ALICE);
       const amount = 2n * 10n ** 18n;
-      const tx = alice.sign({ from: ALICE, to: BOB, token: ETH, nonce: a.nonce, amount, fee: 0n });
+      const tx = aliceToBob({ amount });
       expect(() => batch(s, { txs: [tx] })).to.throw(/is below amount \+ fee/);
       const b = batch(s, { txs: [tx], dishonest: true });
       const wrapped = mod(a.balance - amount);
@@ -1611,14 +1559,7 @@ const WRAPS: Attack[] = [
     build: () => {
       const s = world();
       const a = account(s, ALICE);
-      const tx = alice.sign({
-        from: ALICE,
-        to: BOB,
-        token: ETH,
-        nonce: a.nonce,
-        amount: AMT,
-        fee: 0n,
-      });
+      const tx = aliceToBob();
       const pretend = withAccount(s, ALICE, { nonce: P - 1n });
       const b = batch(pretend, { txs: [{ ...tx, nonce: P - 1n }], dishonest: true });
       // The leaf written after would have nonce 0: alice's old signatures would replay.
@@ -1637,26 +1578,16 @@ const WRAPS: Attack[] = [
   {
     title: "nonce p - 1 at a sender with token + (nonce + 1) 2^32: the same leaf before and after",
     build: () => {
-      const s = world();
+      const { s, b } = aliceBatch({ to: 0n });
       const a = account(s, ALICE);
-      const b = batch(s, {
-        txs: [
-          alice.sign({ from: ALICE, to: 0n, token: ETH, nonce: a.nonce, amount: AMT, fee: 0n }),
-        ],
-      });
       const token = BigInt(ETH) + (a.nonce + 1n) * TWO32;
-      expect(leafHash(token, P - 1n, a.balance, a.ax, a.ay)).to.equal(s.tree.get(ALICE));
+      expectLeafReadsAs(s, ALICE, token, P - 1n);
       expect(leafHash(token, 0n, a.balance - AMT, a.ax, a.ay)).to.equal(b.state.tree.get(ALICE));
-      return {
-        input: resign(
-          patch(b.circuitInput, { wdToken: { 0: token }, wdNonce: { 0: P - 1n } }),
-          "wd",
-          0,
-          alice,
-        ),
-        control: b.circuitInput,
-        effect: (sim) => expect(sim.newRoot).to.equal(b.newRoot),
-      };
+      return mutate(
+        b,
+        { wdToken: { 0: token }, wdNonce: { 0: P - 1n } },
+        { resign: "wd", effect: sameRoot(b) },
+      );
     },
     violates: ["wd[0].sender.token", "wd[0].sender.nonce", "wd[0].senderAfter.token"],
     rejectedAt: [LEAF.token, DEBIT.senderLeaf],
@@ -1664,14 +1595,7 @@ const WRAPS: Attack[] = [
   },
   {
     title: "a forced exit over balance p - 1: the exit amount would be p - 1",
-    build: () => {
-      const s = world();
-      const b = batch(s, { deposits: [exit(BOB)] });
-      return {
-        input: patch(b.circuitInput, { depOBalance: { 0: P - 1n } }),
-        control: b.circuitInput,
-      };
-    },
+    build: () => mutate(overWorld({ deposits: [exit(BOB)] }).b, { depOBalance: { 0: P - 1n } }),
     violates: ["dep[0].old.balance", "dep[0].membership", "dep[0].exit"],
     rejectedAt: [LEAF.balance, DEPOSIT.oldLeaf],
     loose: [DEPOSIT.membership],
@@ -1679,15 +1603,9 @@ const WRAPS: Attack[] = [
   {
     title: "a receiver balance p - 1: the credited balance would wrap to amount - 1",
     build: () => {
-      const s = world();
-      const b = batch(s, {
-        txs: [alice.sign({ from: ALICE, to: BOB, token: ETH, nonce: 1n, amount: AMT, fee: 0n })],
-      });
+      const { b } = aliceBatch();
       expect(mod(P - 1n + AMT)).to.equal(AMT - 1n);
-      return {
-        input: patch(b.circuitInput, { txRBalance: { 0: P - 1n } }),
-        control: b.circuitInput,
-      };
+      return mutate(b, { txRBalance: { 0: P - 1n } });
     },
     violates: ["tx[0].receiver.balance", "tx[0].receiver.membership"],
     rejectedAt: [LEAF.balance, TRANSFER.receiverLeaf],
@@ -1695,27 +1613,32 @@ const WRAPS: Attack[] = [
   },
   {
     title: "a fee account balance p - 1: the credited balance would wrap to fee - 1",
-    build: () => {
-      const s = world();
-      const tx = alice.sign({
-        from: ALICE,
-        to: BOB,
-        token: ETH,
-        nonce: 1n,
-        amount: AMT,
-        fee: 10n ** 15n,
-      });
-      const b = batch(s, { txs: [tx], feeAccounts: [OP] });
-      return {
-        input: patch(b.circuitInput, { feeBalance: { 0: P - 1n } }),
-        control: b.circuitInput,
-      };
-    },
+    build: () =>
+      mutate(aliceBatch({ fee: 10n ** 15n }, { feeAccounts: [OP] }).b, {
+        feeBalance: { 0: P - 1n },
+      }),
     violates: ["fee[0].account.balance", "fee[0].membership"],
     rejectedAt: [LEAF.balance, FEES.leaf],
     loose: [FEES.membership],
   },
 ];
+
+/**
+ * Attacks that violate exactly `violates` and that both circuits refuse `where` (no range check
+ * is involved).
+ */
+const refusedInBoth =
+  (violates: string[], where: RegExp[]) =>
+  (title: string, build: () => Built): Attack => ({
+    title,
+    build,
+    violates,
+    rejectedAt: where,
+    loose: where,
+  });
+
+/** A deposit slot misreporting the leaf it reads: refused at its membership check. */
+const misreportedDeposit = refusedInBoth(["dep[0].membership"], [DEPOSIT.membership]);
 
 /** Leaves of another account or token, misreported queue entries, and claims the circuit computes. */
 const MISREPORTS: Attack[] = [
@@ -1726,14 +1649,7 @@ const MISREPORTS: Attack[] = [
       const b0 = account(s, BOB);
       const pretend = withAccount(s, ALICE, { ...b0 });
       expect(pretend.tree.get(ALICE), "bob's leaf, hash for hash").to.equal(s.tree.get(BOB));
-      const tx = bob.sign({
-        from: ALICE,
-        to: BOB,
-        token: ETH,
-        nonce: b0.nonce,
-        amount: AMT,
-        fee: 0n,
-      });
+      const tx = aliceToBob({ nonce: b0.nonce }, bob);
       return { input: patch(batch(pretend, { txs: [tx] }).circuitInput, { oldRoot: s.root }) };
     },
     violates: ["tx[0].sender.membership"],
@@ -1742,11 +1658,9 @@ const MISREPORTS: Attack[] = [
   },
   {
     title: "a leaf of another token at an index: a W transfer to bob's ETH account, honest nonce",
-    build: () => {
-      const s = world();
-      const tx = alice.sign({ from: ALICE_W, to: BOB, token: W, nonce: 0n, amount: AMT, fee: 0n });
-      return { input: batch(s, { txs: [tx], dishonest: true }).circuitInput };
-    },
+    build: () => ({
+      input: aliceBatch({ from: ALICE_W, token: W, nonce: 0n }, { dishonest: true }).b.circuitInput,
+    }),
     violates: ["tx[0].receiver.membership"],
     rejectedAt: [TRANSFER.membership],
     loose: [TRANSFER.membership],
@@ -1754,62 +1668,35 @@ const MISREPORTS: Attack[] = [
   {
     title: "a fee account of another token: W fees into the ETH fee account, honest nonce",
     build: () => {
-      const s = world();
-      const tx = alice.sign({
-        from: ALICE_W,
-        to: OP_W,
-        token: W,
-        nonce: 0n,
-        amount: AMT,
-        fee: 10n ** 15n,
-      });
-      const b = batch(s, { txs: [tx], feeAccounts: [OP], dishonest: true });
+      const { b } = aliceBatch(
+        { from: ALICE_W, to: OP_W, token: W, nonce: 0n, fee: 10n ** 15n },
+        { feeAccounts: [OP], dishonest: true },
+      );
       return { input: patch(b.circuitInput, { feeTokens: { 0: BigInt(W) } }) };
     },
     violates: ["fee[0].membership"],
     rejectedAt: [FEES.membership],
     loose: [FEES.membership],
   },
-  {
-    title: "a deposit over a leaf of another token, honest nonce: the top-up would bounce",
-    build: () => {
-      const s = world();
-      const b = batch(s, { deposits: [credit(BOB, 5n)] });
-      return {
-        input: patch(b.circuitInput, { depOToken: { 0: BigInt(W) } }),
-        control: b.circuitInput,
-      };
-    },
-    violates: ["dep[0].membership"],
-    rejectedAt: [DEPOSIT.membership],
-    loose: [DEPOSIT.membership],
-  },
-  {
-    title: "wasEmpty = 1 over an existing account: a valid top-up reported as a credit to nobody",
-    build: () => {
-      const s = world();
-      const b = batch(s, { deposits: [credit(BOB, 5n)] });
-      return { input: patch(b.circuitInput, { depWasEmpty: { 0: 1n } }), control: b.circuitInput };
-    },
-    violates: ["dep[0].membership"],
-    rejectedAt: [DEPOSIT.membership],
-    loose: [DEPOSIT.membership],
-  },
-  {
-    title: "wasEmpty = 0 over an empty index: a create reported as taken and bounced",
-    build: () => {
-      const s = world();
-      const b = batch(s, { deposits: [create(FRESH, bob, 7n, ETH)] });
+  misreportedDeposit(
+    "a deposit over a leaf of another token, honest nonce: the top-up would bounce",
+    () => mutate(overWorld({ deposits: [credit(BOB, 5n)] }).b, { depOToken: { 0: BigInt(W) } }),
+  ),
+  misreportedDeposit(
+    "wasEmpty = 1 over an existing account: a valid top-up reported as a credit to nobody",
+    () => mutate(overWorld({ deposits: [credit(BOB, 5n)] }).b, { depWasEmpty: { 0: 1n } }),
+  ),
+  misreportedDeposit(
+    "wasEmpty = 0 over an empty index: a create reported as taken and bounced",
+    () => {
+      const { s, b } = overWorld({ deposits: [create(FRESH, bob, 7n, ETH)] });
       expect(s.tree.get(FRESH)).to.equal(0n);
-      return { input: patch(b.circuitInput, { depWasEmpty: { 0: 0n } }), control: b.circuitInput };
+      return mutate(b, { depWasEmpty: { 0: 0n } });
     },
-    violates: ["dep[0].membership"],
-    rejectedAt: [DEPOSIT.membership],
-    loose: [DEPOSIT.membership],
-  },
-  {
-    title: "a forced exit over a leaf with a smaller balance: the exit would pay balance - 1",
-    build: () => {
+  ),
+  misreportedDeposit(
+    "a forced exit over a leaf with a smaller balance: the exit would pay balance - 1",
+    () => {
       const s = world();
       const b0 = account(s, BOB);
       const b = batch(withAccount(s, BOB, { balance: b0.balance - 1n }), { deposits: [exit(BOB)] });
@@ -1819,22 +1706,19 @@ const MISREPORTS: Attack[] = [
         control: batch(s, { deposits: [exit(BOB)] }).circuitInput,
       };
     },
-    violates: ["dep[0].membership"],
-    rejectedAt: [DEPOSIT.membership],
-    loose: [DEPOSIT.membership],
-  },
+  ),
 ];
 
 /**
- * Claims about what the circuit computes itself: an honest witness with a public input over the
- * attacker's pubdata and root. Only the input hash can fail.
+ * Claims about what the circuit computes itself: `b`'s honest witness (also the control) with a
+ * public input over the attacker's pubdata and root. Only the input hash can fail.
  */
-function claimed(
+function claiming(
   b: BuiltBatch,
   newRoot: bigint,
   applied: boolean[],
   exitAmounts: bigint[],
-): bigint {
+): Built {
   const pubdata = encodePubdata(SHAPE, {
     transfers: [],
     withdrawals: [],
@@ -1842,7 +1726,7 @@ function claimed(
     exitAmounts,
     feeAccounts: [],
   });
-  return publicInputHash({
+  const claim = publicInputHash({
     oldRoot: b.oldRoot,
     newRoot,
     chainBefore: b.chainBefore,
@@ -1850,73 +1734,41 @@ function claimed(
     domain: DOMAIN,
     pubdata,
   });
+  return { input: b.circuitInput, control: b.circuitInput, claim };
+}
+
+/** A claim attack: only the input hash can fail. */
+const claimAttack = refusedInBoth(["inputHash"], [ROLLUP.inputHash]);
+
+/** The honest batch of the queue entry `entry` over world(), claimed as applying nothing. */
+function claimedUnapplied(entry: QueuedDeposit): Built {
+  const { s, b } = overWorld({ deposits: [entry] });
+  return claiming(b, s.root, [false, false], [0n, 0n]);
 }
 
 const CLAIMS: Attack[] = [
-  {
-    title: "a forced exit whose exit amount is not the balance (balance - 1 paid, 1 left)",
-    build: () => {
-      const s = world();
+  claimAttack(
+    "a forced exit whose exit amount is not the balance (balance - 1 paid, 1 left)",
+    () => {
+      const { s, b } = overWorld({ deposits: [exit(BOB)] });
       const b0 = account(s, BOB);
-      const b = batch(s, { deposits: [exit(BOB)] });
       const root = withAccount(s, BOB, { balance: 1n }).root;
-      return {
-        input: b.circuitInput,
-        control: b.circuitInput,
-        claim: claimed(b, root, [true, false], [b0.balance - 1n, 0n]),
-      };
+      return claiming(b, root, [true, false], [b0.balance - 1n, 0n]);
     },
-    violates: ["inputHash"],
-    rejectedAt: [ROLLUP.inputHash],
-    loose: [ROLLUP.inputHash],
-  },
-  {
-    title: "a forced exit claimed unapplied (pays 0, balance kept)",
-    build: () => {
-      const s = world();
-      const b = batch(s, { deposits: [exit(BOB)] });
-      return {
-        input: b.circuitInput,
-        control: b.circuitInput,
-        claim: claimed(b, s.root, [false, false], [0n, 0n]),
-      };
-    },
-    violates: ["inputHash"],
-    rejectedAt: [ROLLUP.inputHash],
-    loose: [ROLLUP.inputHash],
-  },
-  {
-    title: "a valid credit claimed unapplied (refunded, not credited)",
-    build: () => {
-      const s = world();
-      const b = batch(s, { deposits: [credit(BOB, 5n)] });
-      return {
-        input: b.circuitInput,
-        control: b.circuitInput,
-        claim: claimed(b, s.root, [false, false], [0n, 0n]),
-      };
-    },
-    violates: ["inputHash"],
-    rejectedAt: [ROLLUP.inputHash],
-    loose: [ROLLUP.inputHash],
-  },
-  {
-    title: "an overflowing credit claimed applied, its balance wrapped mod 2^128",
-    build: () => {
-      const s = withAccount(world(), BOB, { balance: MAX_BALANCE - 5n });
-      const b = batch(s, { deposits: [credit(BOB, 10n)] });
-      expect(b.depositApplied[0]).to.equal(false);
-      const root = withAccount(s, BOB, { balance: (MAX_BALANCE - 5n + 10n) % TWO128 }).root;
-      return {
-        input: b.circuitInput,
-        control: b.circuitInput,
-        claim: claimed(b, root, [true, false], [0n, 0n]),
-      };
-    },
-    violates: ["inputHash"],
-    rejectedAt: [ROLLUP.inputHash],
-    loose: [ROLLUP.inputHash],
-  },
+  ),
+  claimAttack("a forced exit claimed unapplied (pays 0, balance kept)", () =>
+    claimedUnapplied(exit(BOB)),
+  ),
+  claimAttack("a valid credit claimed unapplied (refunded, not credited)", () =>
+    claimedUnapplied(credit(BOB, 5n)),
+  ),
+  claimAttack("an overflowing credit claimed applied, its balance wrapped mod 2^128", () => {
+    const s = withAccount(world(), BOB, { balance: MAX_BALANCE - 5n });
+    const b = batch(s, { deposits: [credit(BOB, 10n)] });
+    expect(b.depositApplied[0]).to.equal(false);
+    const root = withAccount(s, BOB, { balance: (MAX_BALANCE - 5n + 10n) % TWO128 }).root;
+    return claiming(b, root, [true, false], [0n, 0n]);
+  }),
 ];
 
 /** No-op slots and fee slots. */
@@ -1929,14 +1781,8 @@ const SLOTS: Attack[] = [
     ] as const
   ).map(([what, key, value, balance, where]): Attack => ({
     title: `a no-op slot (from = 0) carrying ${what}: pubdata that no account signed`,
-    build: () => {
-      const b = batch(world(), {});
-      // A no-op's (unchecked) leaf still goes through AccountLeaf: its balance covers the debit.
-      return {
-        input: patch(b.circuitInput, { [key]: { 0: value }, txBalance: { 0: balance } }),
-        control: b.circuitInput,
-      };
-    },
+    // A no-op's (unchecked) leaf still goes through AccountLeaf: its balance covers the debit.
+    build: () => mutate(batch(world(), {}), { [key]: { 0: value }, txBalance: { 0: balance } }),
     violates: [`tx[0].noop.${key === "txTo" ? "to" : key === "txAmount" ? "amount" : "fee"}`],
     rejectedAt: [where],
     loose: [where],
@@ -1944,16 +1790,7 @@ const SLOTS: Attack[] = [
   {
     title: "a fee collected into an unused fee slot (feeIdx = 0): debited, credited to no one",
     build: () => {
-      const s = world();
-      const tx = alice.sign({
-        from: ALICE,
-        to: BOB,
-        token: ETH,
-        nonce: 1n,
-        amount: AMT,
-        fee: 10n ** 15n,
-      });
-      const b = batch(s, { txs: [tx], dishonest: true });
+      const { s, b, tx } = aliceBatch({ fee: 10n ** 15n }, { dishonest: true });
       return {
         input: patch(b.circuitInput, { feeTokens: { 0: BigInt(ETH) } }),
         control: batch(s, { txs: [tx], feeAccounts: [OP] }).circuitInput,
@@ -1971,24 +1808,14 @@ const SLOTS: Attack[] = [
     f2: true,
     build: () => {
       const s = world();
-      const tx = alice.sign({ from: ALICE, to: BOB, token: ETH, nonce: 1n, amount: AMT, fee });
+      const tx = aliceToBob({ fee });
       expect(() => batch(s, { txs: [tx], feeAccounts: [OP, BOB] }, SHAPE_F2)).to.throw(
         /two fee accounts of token 0/,
       );
       // Fee slot 0 honest (the operator), slot 1 filled by the attacker: bob's ETH account.
       const b = batch(s, { txs: [tx], feeAccounts: [OP] }, SHAPE_F2);
-      const bobAcc = account(b.state, BOB);
-      const input = patch(b.circuitInput, {
-        feeTokens: { 1: BigInt(ETH) },
-        feeIdx: { 1: BOB },
-        feeNonce: { 1: bobAcc.nonce },
-        feeBalance: { 1: bobAcc.balance },
-        feeAx: { 1: bobAcc.ax },
-        feeAy: { 1: bobAcc.ay },
-        feeSiblings: { 1: b.state.tree.proof(BOB).siblings },
-      });
       return {
-        input,
+        input: fillFeeSlot(b, 1, BOB),
         control: b.circuitInput,
         effect: (sim) => expect(sim.newRoot, "nothing credited twice").to.equal(b.newRoot),
       };
@@ -2072,14 +1899,7 @@ describe("circuits/src/rollup.circom against a malicious prover", function () {
         batch(s, {
           deposits: [credit(BOB, 5n), exit(ALICE_W, W)],
           txs: [
-            alice.sign({
-              from: ALICE,
-              to: BOB,
-              token: ETH,
-              nonce: 1n,
-              amount: AMT,
-              fee: 10n ** 15n,
-            }),
+            aliceToBob({ fee: 10n ** 15n }),
             bob.sign({ from: BOB, to: OP, token: ETH, nonce: 1n, amount: 3n, fee: 0n }),
             operator.sign({ from: OP, to: 0n, token: ETH, nonce: 1n, amount: 10n ** 14n, fee: 7n }),
           ],
