@@ -106,6 +106,9 @@ interface IZkRollup {
     /// @notice A batch must be the transaction's own call, from an account with no code (no
     ///         contract, no EIP-7702 delegation), so that its pubdata is in the calldata.
     error ZkRollupSubmitterNotEoa(address caller);
+    /// @notice The batch's calldata must be the canonical ABI encoding of the call (pubdata
+    ///         zero-padded to a whole word, nothing before or after it), so every decoder reads it.
+    error ZkRollupNonCanonicalCalldata();
     /// @notice The rollup is in exodus mode: no deposits or batches, only exits.
     error ZkRollupExodus();
     /// @notice The rollup is not in exodus mode.
@@ -145,7 +148,8 @@ interface IZkRollup {
     error ZkRollupNothingToWithdraw(address owner, uint256 tokenId);
     /// @notice The ETH transfer to the withdrawer failed.
     error ZkRollupEthTransferFailed(address to, uint256 amount);
-    /// @notice Exodus needs a queue entry past its expiry (`QueuedDeposit.expiresAt`).
+    /// @notice Exodus needs a waiting queue entry past its expiry (`QueuedDeposit.expiresAt`);
+    ///         `deadline` is type(uint256).max when the entry named is not waiting.
     error ZkRollupDeadlineNotReached(uint256 deadline, uint256 now_);
     /// @notice The account already exited in exodus mode.
     error ZkRollupAlreadyExited(uint256 accountIndex);
@@ -290,8 +294,8 @@ interface IZkRollup {
     /// @param amount The amount paid.
     event Withdrawn(address indexed owner, uint256 indexed tokenId, uint256 amount);
 
-    /// @notice Exodus mode started: a deposit waited past the deadline.
-    /// @param depositNumber The oldest unprocessed deposit, the one that waited too long.
+    /// @notice Exodus mode started: a queue entry waited past its expiry.
+    /// @param depositNumber The unprocessed entry that waited too long.
     /// @param queuedAt When it was queued.
     /// @param lastRoot The last verified state root, the one exits prove against.
     event ExodusActivated(uint256 depositNumber, uint256 queuedAt, uint256 lastRoot);
@@ -405,9 +409,11 @@ interface IZkRollup {
 
     // ---- exodus ----
 
-    /// @notice Starts exodus mode when the oldest unprocessed queue entry (a deposit or a forced
-    ///         exit) is past its `expiresAt`. Anyone may call it; exodus mode never ends.
-    function activateExodus() external;
+    /// @notice Starts exodus mode when queue entry `entryNumber` (a deposit or a forced exit) is
+    ///         still unprocessed and past its `expiresAt`. Any waiting entry counts, not only the
+    ///         oldest (expiries are not in queue order). Anyone may call it; exodus never ends.
+    /// @param entryNumber An unprocessed queue entry past its expiry.
+    function activateExodus(uint256 entryNumber) external;
 
     /// @notice In exodus mode, credits account `accountIndex`'s balance to its owner, once, given
     ///         its leaf fields and Merkle proof against the last verified root.

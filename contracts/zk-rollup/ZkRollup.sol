@@ -304,6 +304,7 @@ contract ZkRollup is IZkRollup, Ownable2Step, ReentrancyGuard {
         // solhint-disable-next-line avoid-tx-origin
         if (msg.sender != tx.origin || msg.sender.code.length != 0)
             revert ZkRollupSubmitterNotEoa(msg.sender);
+        _requireCanonicalCalldata(pubdata);
         if (exodusMode) revert ZkRollupExodus();
         BatchShape memory batchShape = _shapes[shapeId];
         if (address(batchShape.verifier) == address(0)) revert ZkRollupUnknownShape(shapeId);
@@ -336,6 +337,29 @@ contract ZkRollup is IZkRollup, Ownable2Step, ReentrancyGuard {
         depositsProcessed = processed + depositsTaken;
         emit BatchVerified(batchNumber, shapeId, oldRoot, newRoot, depositsTaken, msg.sender);
         _payOut(batchShape, batchNumber, processed, depositsTaken, pubdata);
+    }
+
+    /// @dev Data availability, second half: the calldata must be the canonical ABI encoding of
+    ///      the call (pubdata right after the 12 head words and its length word, zero-padded to a
+    ///      whole word, nothing after it), so that any decoder, strict or loose, reads the batch.
+    ///      Solidity's own decoder accepts more (a missing padding, trailing bytes, another
+    ///      offset), which the second independent attack on issue 20 used to make strict
+    ///      decoders, and so state reconstruction, fail on a valid batch.
+    function _requireCanonicalCalldata(bytes calldata pubdata) internal pure {
+        uint256 length = pubdata.length;
+        uint256 padded = (length + 31) & ~uint256(31);
+        uint256 start;
+        uint256 lastWord;
+        // solhint-disable-next-line no-inline-assembly
+        assembly {
+            start := pubdata.offset
+            // The word that holds the last bytes and the padding (0 when length is 0).
+            lastWord := calldataload(add(start, sub(padded, 32)))
+        }
+        if (start != 4 + 13 * 32 || msg.data.length != start + padded)
+            revert ZkRollupNonCanonicalCalldata();
+        if (padded != length && lastWord & ((1 << ((padded - length) * 8)) - 1) != 0)
+            revert ZkRollupNonCanonicalCalldata();
     }
 
     /// @dev Offsets of the withdrawal records, the applied bits and the exit amounts; checks the
@@ -489,21 +513,21 @@ contract ZkRollup is IZkRollup, Ownable2Step, ReentrancyGuard {
     // ------------------------------------------------------------------ exodus
 
     /// @inheritdoc IZkRollup
-    function activateExodus() external {
+    function activateExodus(uint256 entryNumber) external {
         if (exodusMode) revert ZkRollupExodus();
-        uint256 next = depositsProcessed + 1;
-        uint256 queuedAt = _deposits[next].queuedAt;
-        uint256 deadline = _deposits[next].expiresAt;
-        // INVARIANT: never before the deadline, and only with an entry (a deposit or a forced
-        // exit) actually waiting.
-        if (next > depositCount || block.timestamp <= deadline) {
-            revert ZkRollupDeadlineNotReached(
-                next > depositCount ? type(uint256).max : deadline,
-                block.timestamp
-            );
-        }
+        // INVARIANT: never before an entry's expiry, and only with that entry (a deposit or a
+        // forced exit) actually waiting. Any waiting entry counts, not only the oldest: expiries
+        // are not in queue order (an entry queued behind a burst the operator has since
+        // processed expires before the burst's last entry), and an operator that processes one
+        // entry per queueSpacing meets every entry's own expiry, so none may shield another.
+        if (entryNumber <= depositsProcessed || entryNumber > depositCount)
+            revert ZkRollupDeadlineNotReached(type(uint256).max, block.timestamp);
+        QueuedDeposit storage entry = _deposits[entryNumber];
+        uint256 deadline = entry.expiresAt;
+        if (block.timestamp <= deadline)
+            revert ZkRollupDeadlineNotReached(deadline, block.timestamp);
         exodusMode = true;
-        emit ExodusActivated(next, queuedAt, stateRoot);
+        emit ExodusActivated(entryNumber, entry.queuedAt, stateRoot);
     }
 
     /// @inheritdoc IZkRollup

@@ -401,7 +401,10 @@ export function buildBatch(
     }
     const acc = state.account(idx) as Account;
     if (acc.balance + collected[j] > MAX_BALANCE)
-      throw new L2kitError("BATCH_FEE_OVERFLOW", `fee account ${idx} would overflow`, { idx });
+      throw new L2kitError("BATCH_FEE_OVERFLOW", `fee account ${idx} would overflow`, {
+        idx,
+        token: acc.token,
+      });
     push("feeIdx", idx);
     push("feeNonce", acc.nonce);
     push("feeBalance", acc.balance);

@@ -285,6 +285,32 @@ export class ZkClient {
   // ------------------------------------------------------------------------------ exodus
 
   /**
+   * An unprocessed queue entry past its expiry (exodus may start with it); throws
+   * `ZK_EXODUS_NOT_DUE` with the earliest expiry when there is none. Any waiting entry counts:
+   * expiries are not in queue order.
+   */
+  async expiredEntry(): Promise<bigint> {
+    const provider = this.opts.signer.provider;
+    if (provider === null) throw new L2kitError("ZK_NO_PROVIDER", "the signer has no provider");
+    const now = BigInt((await provider.getBlock("latest"))!.timestamp);
+    const processed = (await this.rollup.depositsProcessed()) as bigint;
+    const count = (await this.rollup.depositCount()) as bigint;
+    let earliest: bigint | undefined;
+    for (let n = processed + 1n; n <= count; n++) {
+      const { expiresAt } = (await this.rollup.queuedDeposit(n)) as { expiresAt: bigint };
+      if (expiresAt < now) return n;
+      if (earliest === undefined || expiresAt < earliest) earliest = expiresAt;
+    }
+    throw new L2kitError(
+      "ZK_EXODUS_NOT_DUE",
+      earliest === undefined
+        ? "exodus is not due: no deposit or forced exit waits in the queue"
+        : `exodus is not due: the first queue entry to expire does so at ${new Date(Number(earliest) * 1000).toISOString()}`,
+      { earliest },
+    );
+  }
+
+  /**
    * Leaves the rollup in exodus mode using L1 data alone: starts exodus mode if a queue entry
    * has waited past the deadline, rebuilds the state from L1, exits account `accountIndex` (or,
    * without it, every account your L1 address owns that has not exited) with a Merkle proof
@@ -295,8 +321,10 @@ export class ZkClient {
     exits: { account: bigint; token: number; amount: bigint }[];
     refunds: { deposit: number; token: number; amount: bigint }[];
   }> {
-    if (!((await this.rollup.exodusMode()) as boolean))
-      await l1("activateExodus", async () => (await this.rollup.activateExodus()).wait());
+    if (!((await this.rollup.exodusMode()) as boolean)) {
+      const due = await this.expiredEntry();
+      await l1("activateExodus", async () => (await this.rollup.activateExodus(due)).wait());
+    }
     const provider = this.opts.signer.provider;
     if (provider === null) throw new L2kitError("ZK_NO_PROVIDER", "the signer has no provider");
     const rebuilt = await rebuildFromL1({

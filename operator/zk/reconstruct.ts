@@ -5,7 +5,7 @@
  * the proof already vouched for them), and the rebuilt root must equal the root the contract
  * verified. Anyone can do this, so users never depend on the operator for their data.
  */
-import type { Provider } from "ethers";
+import { AbiCoder, dataSlice, type Provider } from "ethers";
 import { L2kitError } from "../core/errors";
 import { zkRollupInterface } from "./abi";
 import { buildBatch, ZkState, type SignedTx } from "./batch";
@@ -44,6 +44,23 @@ export interface Rebuilt {
 
 /** A queue entry (a deposit or a forced exit) as rebuilt from its `DepositQueued` event. */
 export type RebuiltEntry = QueuedDeposit & { blockNumber: number; depositor: string };
+
+/**
+ * The pubdata argument of a `submitBatch` call's calldata, or undefined for another call. Decoded
+ * loosely, as Solidity's decoder reads it (the contract also refuses non-canonical encodings, so
+ * this is defence in depth: a strict decoder refused a batch whose padding was left off, and
+ * reconstruction failed on a batch the contract had accepted).
+ */
+export function submittedPubdata(data: string): string | undefined {
+  const fragment = iface.getFunction("submitBatch")!;
+  if (data.slice(0, 10).toLowerCase() !== fragment.selector) return undefined;
+  try {
+    const args = AbiCoder.defaultAbiCoder().decode(fragment.inputs, dataSlice(data, 4), true);
+    return args[3] as string;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Replays every verified batch of the rollup at `rollup` up to block `toBlock`.
@@ -120,13 +137,8 @@ export async function rebuildFromL1(opts: {
     const tx = await provider.getTransaction(b.tx);
     if (tx === null)
       throw new ReconstructionError(`transaction ${b.tx} of batch ${b.batchNumber} not found`);
-    let call;
-    try {
-      call = iface.parseTransaction({ data: tx.data });
-    } catch {
-      call = null;
-    }
-    if (call === null || call.name !== "submitBatch") {
+    const pubdataHex = submittedPubdata(tx.data);
+    if (pubdataHex === undefined) {
       throw new ReconstructionError(
         `batch ${b.batchNumber} was not submitted by a direct submitBatch call; its calldata cannot be read`,
         {
@@ -134,7 +146,7 @@ export async function rebuildFromL1(opts: {
         },
       );
     }
-    const pubdata = Uint8Array.from(Buffer.from((call.args.pubdata as string).slice(2), "hex"));
+    const pubdata = Uint8Array.from(Buffer.from(pubdataHex.slice(2), "hex"));
     const content = decodePubdata(shape, pubdata);
     const taken = deposits.slice(state.depositsConsumed, state.depositsConsumed + b.depositsTaken);
     // Replay transactions in circuit order with the nonces the accounts had.

@@ -375,6 +375,22 @@ export class ZkOperator {
         this.mempool.remove([bad.id]);
         return undefined;
       }
+      if (error instanceof L2kitError && error.code === "BATCH_FEE_OVERFLOW") {
+        // The fee account is full (an L1 credit in this batch's queue entries can fill it after
+        // the mempool accepted fees into it): its fees can never be paid. Drop the transactions
+        // that pay them; the mempool refuses new ones once the batch is sealed. Never let a fee
+        // account stop every batch after it.
+        const token = Number(error.fields.token);
+        const payers = selection.txs.filter((p) => p.tx.fee > 0n && p.tx.token === token);
+        this.log.error("dropping transactions whose fees would overflow the fee account", {
+          feeAccount: error.fields.idx,
+          hashes: payers.map((p) => p.hash),
+        });
+        for (const p of payers) this.db.dropTx(p.id);
+        this.mempool.remove(payers.map((p) => p.id));
+        if (payers.length === 0) throw error;
+        return undefined;
+      }
       throw error;
     }
     const stored: StoredBatch = {

@@ -54,9 +54,10 @@ async function fundedFixture() {
 }
 
 /** Moves time past the expiry of the oldest unprocessed queue entry (exodus is then due). */
-async function pastExpiry(rollup: Awaited<ReturnType<typeof fixture>>["rollup"]): Promise<void> {
+async function pastExpiry(rollup: Awaited<ReturnType<typeof fixture>>["rollup"]): Promise<bigint> {
   const next = (await rollup.depositsProcessed()) + 1n;
   await time.setNextBlockTimestamp((await rollup.queuedDeposit(next)).expiresAt + 1n);
+  return next;
 }
 
 /** The funded fixture with a fresh copy of its tracked L2 state. */
@@ -256,6 +257,39 @@ describe("ZkRollup (contract, with real Groth16 proofs of the test circuit)", fu
     expect(await rollup.stateRoot()).to.equal(batch.newRoot);
   });
 
+  it("takes only the canonical encoding of a batch's calldata, which every decoder reads", async function () {
+    // The second independent attack on issue 20: the operator left the padding of pubdata off
+    // the calldata; Solidity's decoder accepted the batch, ethers' strict decoder (and so
+    // zk rebuild and zk exit) failed on it.
+    const { rollup, owner, h } = await funded();
+    const batch = buildBatch(h.state, SHAPE, h.domain, { deposits: [], txs: [], feeAccounts: [] });
+    const proof = await proveBatch(CIRCUIT, batch.circuitInput);
+    const data = rollup.interface.encodeFunctionData("submitBatch", [
+      SHAPE_ID,
+      batch.newRoot,
+      0,
+      batch.pubdata,
+      proof.calldata,
+    ]);
+    const padding = (32 - (batch.pubdata.length % 32)) % 32;
+    expect(padding).to.be.greaterThan(0);
+    const unpadded = data.slice(0, data.length - 2 * padding);
+    const dirtyPadding = `${data.slice(0, -2)}01`;
+    const trailing = `${data}00`;
+    const { submittedPubdata } = await import("../../../operator/zk/reconstruct");
+    // What a loose decoder reads from the unpadded form is the pubdata itself.
+    expect(submittedPubdata(unpadded)).to.equal(ethers.hexlify(batch.pubdata));
+    const to = await rollup.getAddress();
+    for (const bad of [unpadded, dirtyPadding, trailing]) {
+      await expect(owner.sendTransaction({ to, data: bad })).to.be.revertedWithCustomError(
+        rollup,
+        "ZkRollupNonCanonicalCalldata",
+      );
+    }
+    await owner.sendTransaction({ to, data });
+    expect(await rollup.stateRoot()).to.equal(batch.newRoot);
+  });
+
   it("a fee account created by the batch's own deposit: the contract accepts it, and L1 data alone rebuilds it", async function () {
     // The independent attack on issue 20: the circuit reads fee accounts after the deposit slots,
     // the TypeScript builder read them before, so such a batch made zk rebuild and zk exit fail.
@@ -374,8 +408,7 @@ describe("ZkRollup (contract, with real Groth16 proofs of the test circuit)", fu
       expect((await rollup.queuedDeposit(1)).amount).to.equal(990n);
       expect(await fot.balanceOf(await rollup.getAddress())).to.equal(990n);
       // Exodus refunds what was credited: the rollup can pay it (the outgoing fee is the payee's).
-      await pastExpiry(rollup);
-      await rollup.activateExodus();
+      await rollup.activateExodus(await pastExpiry(rollup));
       await rollup.refundDeposit(1);
       expect(await rollup.pendingWithdrawals(alice.address, 2)).to.equal(990n);
       await rollup.connect(alice).withdraw(2);
@@ -537,8 +570,7 @@ describe("ZkRollup (contract, with real Groth16 proofs of the test circuit)", fu
         .to.be.revertedWithCustomError(rollup, "ZkRollupExitPending")
         .withArgs(1n, 4n);
       expect(h.state.account(1n)?.balance).to.equal(E18);
-      await pastExpiry(rollup);
-      await rollup.activateExodus();
+      await rollup.activateExodus(await pastExpiry(rollup));
       await expect(rollup.connect(alice).forceExit(1)).to.be.revertedWithCustomError(
         rollup,
         "ZkRollupExodus",
@@ -593,11 +625,11 @@ describe("ZkRollup (contract, with real Groth16 proofs of the test circuit)", fu
       await rollup.connect(alice).forceExit(1);
       const { queuedAt, expiresAt } = await rollup.queuedDeposit(4);
       await time.setNextBlockTimestamp(expiresAt);
-      await expect(rollup.activateExodus()).to.be.revertedWithCustomError(
+      await expect(rollup.activateExodus(4)).to.be.revertedWithCustomError(
         rollup,
         "ZkRollupDeadlineNotReached",
       );
-      await expect(rollup.activateExodus())
+      await expect(rollup.activateExodus(4))
         .to.emit(rollup, "ExodusActivated")
         .withArgs(4n, queuedAt, h.state.root);
       await expect(rollup.refundDeposit(4))
@@ -614,10 +646,12 @@ describe("ZkRollup (contract, with real Groth16 proofs of the test circuit)", fu
   describe("exodus", function () {
     it("cannot start before a deposit waited past the deadline, then pays every account once", async function () {
       const { rollup, alice, bob, h } = await funded();
-      await expect(rollup.activateExodus()).to.be.revertedWithCustomError(
-        rollup,
-        "ZkRollupDeadlineNotReached",
-      );
+      // Nothing waits: entry 4 does not exist yet, and entry 3 was processed.
+      for (const entry of [3, 4])
+        await expect(rollup.activateExodus(entry)).to.be.revertedWithCustomError(
+          rollup,
+          "ZkRollupDeadlineNotReached",
+        );
       // A deposit the operator ignores.
       await rollup.connect(bob).depositETH(2, 0, 0, { value: 123n });
       const { queuedAt, expiresAt: deadline } = await rollup.queuedDeposit(4);
@@ -625,11 +659,11 @@ describe("ZkRollup (contract, with real Groth16 proofs of the test circuit)", fu
       expect(deadline).to.be.at.least(queuedAt + BigInt(DEADLINE));
       // INVARIANT under test: never at the deadline itself, only after it.
       await time.setNextBlockTimestamp(deadline);
-      await expect(rollup.activateExodus())
+      await expect(rollup.activateExodus(4))
         .to.be.revertedWithCustomError(rollup, "ZkRollupDeadlineNotReached")
         .withArgs(deadline, deadline);
       await time.setNextBlockTimestamp(deadline + 1n);
-      await expect(rollup.activateExodus())
+      await expect(rollup.activateExodus(4))
         .to.emit(rollup, "ExodusActivated")
         .withArgs(4n, queuedAt, h.state.root);
 
@@ -694,19 +728,53 @@ describe("ZkRollup (contract, with real Groth16 proofs of the test circuit)", fu
       await time.setNextBlockTimestamp(entries[0].expiresAt - 1n);
       await h.submit([]);
       await time.setNextBlockTimestamp(entries[1].expiresAt + 1n);
-      await expect(rollup.activateExodus())
+      await expect(rollup.activateExodus(6))
         .to.be.revertedWithCustomError(rollup, "ZkRollupDeadlineNotReached")
         .withArgs(entries[2].expiresAt, entries[1].expiresAt + 1n);
       // An operator that stops is still caught: the next entry's expiry passes, exodus starts.
       await time.setNextBlockTimestamp(entries[2].expiresAt + 1n);
-      await expect(rollup.activateExodus()).to.emit(rollup, "ExodusActivated");
+      await expect(rollup.activateExodus(6)).to.emit(rollup, "ExodusActivated");
+    });
+
+    it("a forced exit starts exodus at its own expiry, even behind an entry that expires later (no shield)", async function () {
+      // The second independent attack on issue 20: a burst's last entry expires late; the
+      // operator processes the rest and keeps that one as a shield in front of a forced exit
+      // queued later, which expires sooner. Exodus used to look at the oldest entry only.
+      const { rollup, alice, mallory, h } = await funded();
+      const S = await rollup.queueSpacing();
+      await ethers.provider.send("evm_setAutomine", [false]);
+      try {
+        for (let i = 0; i < 7; i++)
+          await rollup.connect(mallory).depositETH(0, bobKey.ax, bobKey.ay, { value: 0 });
+        await ethers.provider.send("evm_mine", []);
+      } finally {
+        await ethers.provider.send("evm_setAutomine", [true]);
+      }
+      const shield = await rollup.queuedDeposit(10);
+      expect(shield.expiresAt).to.equal(shield.queuedAt + BigInt(DEADLINE) + 6n * S);
+      for (let i = 0; i < 3; i++) await h.submit([]);
+      expect(await rollup.depositsProcessed()).to.equal(9n);
+      await rollup.connect(alice).forceExit(1);
+      const mine = await rollup.queuedDeposit(11);
+      expect(mine.expiresAt).to.equal(mine.queuedAt + BigInt(DEADLINE) + S);
+      expect(mine.expiresAt).to.be.lessThan(shield.expiresAt);
+      await time.setNextBlockTimestamp(mine.expiresAt);
+      await expect(rollup.activateExodus(11))
+        .to.be.revertedWithCustomError(rollup, "ZkRollupDeadlineNotReached")
+        .withArgs(mine.expiresAt, mine.expiresAt);
+      await time.setNextBlockTimestamp(mine.expiresAt + 1n);
+      await expect(rollup.activateExodus(10))
+        .to.be.revertedWithCustomError(rollup, "ZkRollupDeadlineNotReached")
+        .withArgs(shield.expiresAt, mine.expiresAt + 1n);
+      await expect(rollup.activateExodus(11))
+        .to.emit(rollup, "ExodusActivated")
+        .withArgs(11n, mine.queuedAt, h.state.root);
     });
 
     it("exits only existing accounts, with a proof of the tree's depth", async function () {
       const { rollup, bob, h } = await funded();
       await rollup.connect(bob).depositETH(2, 0, 0, { value: 1n });
-      await pastExpiry(rollup);
-      await rollup.activateExodus();
+      await rollup.activateExodus(await pastExpiry(rollup));
       const a = h.state.account(1n)!;
       const siblings = h.state.tree.proof(1n).siblings as [bigint, bigint, bigint, bigint][];
       await expect(rollup.exodusWithdraw(0, 0, 0, 0, 0, siblings))
@@ -726,7 +794,10 @@ describe("ZkRollup (contract, with real Groth16 proofs of the test circuit)", fu
       await expect(rollup.exodusWithdraw(1, 2n ** 40n, a.balance, a.ax, a.ay, siblings))
         .to.be.revertedWithCustomError(rollup, "ZkRollupBadExodusProof")
         .withArgs(1n);
-      await expect(rollup.activateExodus()).to.be.revertedWithCustomError(rollup, "ZkRollupExodus");
+      await expect(rollup.activateExodus(1)).to.be.revertedWithCustomError(
+        rollup,
+        "ZkRollupExodus",
+      );
     });
 
     it("refunds an unprocessed ERC-20 deposit in its token, and only deposits that exist", async function () {
@@ -734,8 +805,7 @@ describe("ZkRollup (contract, with real Groth16 proofs of the test circuit)", fu
       await token.mint(alice.address, 500n);
       await token.connect(alice).approve(await rollup.getAddress(), 500n);
       await rollup.connect(alice).depositERC20(1, 500n, 0, aliceKey.ax, aliceKey.ay);
-      await pastExpiry(rollup);
-      await rollup.activateExodus();
+      await rollup.activateExodus(await pastExpiry(rollup));
       await expect(rollup.refundDeposit(2))
         .to.be.revertedWithCustomError(rollup, "ZkRollupNotRefundable")
         .withArgs(2n);

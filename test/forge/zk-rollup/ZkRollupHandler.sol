@@ -489,10 +489,11 @@ contract ZkRollupHandler is Base {
         vm.warp(block.timestamp + dt);
     }
 
-    /// @notice Anyone calls activateExodus at any time: it must succeed exactly when the oldest
-    ///         unprocessed queue entry is past its expiresAt (and not yet in exodus mode).
-    function activateExodus(uint256 actorSeed) external {
-        _activate(_actor(actorSeed));
+    /// @notice Anyone calls activateExodus at any time, naming any entry (waiting, processed or
+    ///         never queued): it must succeed exactly when that entry is waiting and past its
+    ///         expiresAt (and not yet in exodus mode).
+    function activateExodus(uint256 actorSeed, uint256 entrySeed) external {
+        _activate(_actor(actorSeed), bound(entrySeed, 0, entryCount + 1));
     }
 
     /// @notice Whenever the oldest unprocessed queue entry (deposit or forced exit) waited longer
@@ -500,8 +501,9 @@ contract ZkRollupHandler is Base {
     ///         when it was queued (the operator's allowance to catch up with a burst), someone
     ///         calls activateExodus; a revert is a ghost failure (ghostExodusBlocked).
     function activateExodusWhenOverdue(uint256 actorSeed) external {
-        if (exodus || !_overdue()) return;
-        _activate(_actor(actorSeed));
+        uint256 entry = _firstOverdue();
+        if (exodus || entry == 0) return;
+        _activate(_actor(actorSeed), entry);
     }
 
     /// @notice Anyone submits the honest exodus proof of an account of the verified state: it
@@ -696,7 +698,7 @@ contract ZkRollupHandler is Base {
     /// @notice Whether the oldest unprocessed queue entry waited past its guaranteed deadline
     ///         (depositDeadline + queueSpacing per entry waiting ahead of it when queued).
     function overdue() external view returns (bool) {
-        return _overdue();
+        return _firstOverdue() != 0;
     }
 
     // ================================================================ batch model
@@ -1071,26 +1073,25 @@ contract ZkRollupHandler is Base {
         }
     }
 
-    function _activate(address caller) internal {
-        uint256 next = processed + 1;
-        bool waiting = next <= entryCount;
-        // The contract's rule (the model's own expiresAt) and the guarantee (_overdue).
-        bool expired = !exodus && waiting && block.timestamp > _entries[next].expiresAt;
-        bool mustStart = !exodus && _overdue();
+    function _activate(address caller, uint256 entry) internal {
+        bool waiting = entry > processed && entry <= entryCount;
+        // The contract's rule (the model's own expiresAt) and the guarantee (_firstOverdue).
+        bool expired = !exodus && waiting && block.timestamp > _entries[entry].expiresAt;
+        bool mustStart = !exodus && waiting && _isOverdue(entry);
         bytes memory expected;
         if (exodus) expected = abi.encodeWithSelector(IZkRollup.ZkRollupExodus.selector);
         else if (!expired)
             expected = abi.encodeWithSelector(
                 IZkRollup.ZkRollupDeadlineNotReached.selector,
-                waiting ? _entries[next].expiresAt : type(uint256).max,
+                waiting ? _entries[entry].expiresAt : type(uint256).max,
                 block.timestamp
             );
         vm.prank(caller);
-        try rollup.activateExodus() {
+        try rollup.activateExodus(entry) {
             exodus = true;
             ++ghostExodusActivated;
-            if (!expired) _activationFail("exodus started before the oldest entry expired");
-            if (block.timestamp <= _entries[next].queuedAt + DEADLINE)
+            if (!expired) _activationFail("exodus started before the entry named expired");
+            if (block.timestamp <= _entries[entry].queuedAt + DEADLINE)
                 _activationFail("exodus started before an entry waited depositDeadline");
         } catch (bytes memory reason) {
             if (mustStart) {
@@ -1104,13 +1105,19 @@ contract ZkRollupHandler is Base {
         }
     }
 
-    /// @dev The guarantee: the oldest unprocessed entry waited longer than depositDeadline plus
-    ///      queueSpacing per entry that was waiting ahead of it when it was queued.
-    function _overdue() internal view returns (bool) {
-        uint256 next = processed + 1;
-        if (next > entryCount) return false;
-        Entry storage e = _entries[next];
+    /// @dev The guarantee for one entry: it is waiting and waited longer than depositDeadline
+    ///      plus queueSpacing per entry that was waiting ahead of it when it was queued.
+    function _isOverdue(uint256 entry) internal view returns (bool) {
+        if (entry <= processed || entry > entryCount) return false;
+        Entry storage e = _entries[entry];
         return block.timestamp > uint256(e.queuedAt) + DEADLINE + SPACING * e.ahead;
+    }
+
+    /// @dev The first waiting entry past its guaranteed deadline (any entry counts: expiries are
+    ///      not in queue order), or 0.
+    function _firstOverdue() internal view returns (uint256) {
+        for (uint256 n = processed + 1; n <= entryCount; ++n) if (_isOverdue(n)) return n;
+        return 0;
     }
 
     // ================================================================ model helpers

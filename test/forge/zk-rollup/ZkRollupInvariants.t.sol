@@ -293,7 +293,7 @@ contract ZkRollupStoryTest is ZkRollupProperties {
         handler.withdraw(3);
 
         handler.depositCredit(1, 1, 4 + 8 * 2 ether); // waits
-        handler.activateExodus(2); // too early
+        handler.activateExodus(2, 1); // too early
         handler.warp(12 * (2 days - 1) + 3); // seed % 3 == 0: a long warp, ~2 days
         handler.submitTamperedBatch(9, 4, 1);
         handler.activateExodusWhenOverdue(1);
@@ -327,13 +327,11 @@ contract AcceptAllVerifier is IRollupVerifier {
 /// @title ZkRollupQueueDeadlineTest
 /// @notice Regression for the campaign's failure of invariant_overdueEntryAlwaysAllowsExodus
 ///         (shrunk to: create, create, a batch taking both, create, warp past depositDeadline,
-///         activateExodus reverts). An entry's expiresAt is max(queuedAt + depositDeadline,
-///         previous entry's expiresAt + queueSpacing) whether or not the previous entry is
-///         still waiting, so the spacing meant to let the operator catch up with a burst also
-///         delays every entry queued after the burst was processed: a forced exit with nothing
-///         ahead of it cannot start exodus at its deadline, and the operator can ignore it while
-///         running batches that take no entry. Sustained traffic above one entry per
-///         queueSpacing pushes new entries' expiry further without bound.
+///         activateExodus reverts). A first queue-expiry formula, max(queuedAt +
+///         depositDeadline, previous entry's expiresAt + queueSpacing), applied the spacing
+///         whether or not the previous entry was still waiting, so a processed burst delayed a
+///         later forced exit with nothing ahead of it. Expiries are now queuedAt +
+///         depositDeadline + queueSpacing x (entries waiting ahead).
 contract ZkRollupQueueDeadlineTest is Base {
     /// @dev The deployment defaults (deploy/index.ts): 240 blocks of 12 s, and 60 s spacing.
     uint256 internal constant DEADLINE = 240 * 12;
@@ -408,7 +406,7 @@ contract ZkRollupQueueDeadlineTest is Base {
             "a forced exit with nothing ahead of it expires later than depositDeadline"
         );
         vm.warp(queuedAt + DEADLINE + 1);
-        rollup.activateExodus();
+        rollup.activateExodus(exit);
         assertTrue(rollup.exodusMode(), "exodus started");
     }
 }

@@ -9,7 +9,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
-import { txRequestBody, ZkClient } from "../../../operator/zk/client";
+import { txRequestBody, ZkApiError, ZkClient } from "../../../operator/zk/client";
 import { ZkKey } from "../../../operator/zk/keys";
 import { zkRollupAt } from "../../../operator/zk/abi";
 import { startHardhatNode, type HardhatNode } from "../../helpers/hardhat-node";
@@ -108,5 +108,71 @@ describe("ZK operator and forced exits (regression: issue 20's independent attac
     await running.stop();
     running = await start();
     expect(running.operator.account(2n)?.pending.balance).to.equal(0n);
+  });
+  it("keeps sealing when an L1 credit fills its fee account: the fees that no longer fit are dropped", async function () {
+    // The second independent attack on issue 20: the mempool checks the fee account against the
+    // head state, which does not hold credits still queued on L1; a credit that filled the fee
+    // account made every seal fail with BATCH_FEE_OVERFLOW, for good.
+    await stopAll?.();
+    node ??= await startHardhatNode();
+    const d = await deployZkRollupOnNode(node, { depositDeadline: DEADLINE });
+    const rollup = zkRollupAt(d.rollup, node.provider);
+    const config = await zkOperatorTestConfig(node, d, {
+      maxBatchWaitMs: 20_000,
+      feeAccounts: new Map([[0, 1n]]),
+    });
+    const client = (i: number, seed: string): ZkClient =>
+      new ZkClient({ rollup: d.rollup, signer: node.wallet(i), key: ZkKey.fromSeed(seed) });
+    const feeOwner = client(0, "the fee account's key, fee overflow test");
+    const alice = client(1, "alice's key for the fee overflow test");
+    const bob = client(2, "bob's key for the fee overflow test..");
+    expect((await feeOwner.deposit({ amount: 1n })).accountIndex).to.equal(1n);
+    expect((await alice.deposit({ amount: E18 })).accountIndex).to.equal(2n);
+    expect((await bob.deposit({ amount: 1n })).accountIndex).to.equal(3n);
+    const dir2 = fs.mkdtempSync(path.join(os.tmpdir(), "l2kit-zk-fee-overflow-"));
+    const running = await startZkOperator(node, config, dir2);
+    stopAll = async () => {
+      await running.stop();
+      fs.rmSync(dir2, { recursive: true, force: true });
+    };
+    for (const c of [feeOwner, alice, bob]) c.operatorUrl = running.url;
+    const status = async () =>
+      (await (await fetch(`${running.url}/v1/status`)).json()) as Record<string, unknown>;
+    await pollUntil(
+      "the deposits to be final",
+      async () => Number((await status()).finalBatch) >= 2,
+      {
+        timeoutMs: 180_000,
+        intervalMs: 200,
+        retryErrors: true,
+      },
+    );
+    // Alice pays a fee; it waits for company. Then an L1 credit fills the fee account exactly.
+    const paying = await alice.transfer({ from: 2n, to: 3n, amount: 1000n, fee: 10n });
+    const max = (1n << 128n) - 1n;
+    await node.provider.send("hardhat_setBalance", [
+      node.wallet(0).address,
+      `0x${(max + E18).toString(16)}`,
+    ]);
+    await feeOwner.deposit({ amount: max - 1n, accountIndex: 1n });
+    await pollUntil(
+      "the credit to be final",
+      async () => (await rollup.depositsProcessed()) === 4n,
+      { timeoutMs: 180_000, intervalMs: 200, retryErrors: true },
+    );
+    expect((await feeOwner.account(1n)).balance).to.equal(max);
+    // The fee that no longer fits was dropped; the operator is healthy and goes on.
+    expect((await fetch(`${running.url}/v1/transactions/${paying.hash}`)).status).to.equal(404);
+    expect((await status()).lastError).to.equal(null);
+    const free = await alice.transfer({ from: 2n, to: 3n, amount: 1000n });
+    expect((await alice.waitFor(free.hash, "final", { timeoutMs: 180_000 })).status).to.equal(
+      "final",
+    );
+    // New fees into the full account are refused at the door.
+    const refused = await alice
+      .transfer({ from: 2n, to: 3n, amount: 1000n, fee: 10n })
+      .catch((e: unknown) => e);
+    expect((refused as ZkApiError).code).to.equal("BALANCE_OVERFLOW");
+    expect((refused as ZkApiError).httpStatus).to.equal(422);
   });
 });
