@@ -283,6 +283,8 @@ describe("scripts/cli (npx l2kit)", function () {
   });
 
   it("runs the demo end to end (bin/l2kit.js)", function () {
+    // Three Groth16 proofs of the test circuit among the rest: minutes on a loaded 2-core machine.
+    this.timeout(300_000);
     const r = spawnCli(["demo"]);
     expect(r.code, r.err).to.equal(0);
     expect(r.out).to.include("Layer 1 baseline");

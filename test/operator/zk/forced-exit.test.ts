@@ -36,8 +36,8 @@ describe("ZK operator and forced exits (regression: issue 20's independent attac
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "l2kit-zk-forced-exit-"));
     const d = await deployZkRollupOnNode(node, { depositDeadline: DEADLINE });
     const rollup = zkRollupAt(d.rollup, node.provider);
-    // Deposits wait up to 20 s for company, so a transfer can be pending when the exit arrives.
-    const config = await zkOperatorTestConfig(node, d, { maxBatchWaitMs: 20_000 });
+    // Deposits wait up to 10 s for company, so a transfer can be pending when the exit arrives.
+    const config = await zkOperatorTestConfig(node, d, { maxBatchWaitMs: 10_000 });
     const client = (i: number, seed: string): ZkClient =>
       new ZkClient({ rollup: d.rollup, signer: node.wallet(i), key: ZkKey.fromSeed(seed) });
     const victim = client(1, "an honest user's key, forced exit test");
@@ -118,7 +118,7 @@ describe("ZK operator and forced exits (regression: issue 20's independent attac
     const d = await deployZkRollupOnNode(node, { depositDeadline: DEADLINE });
     const rollup = zkRollupAt(d.rollup, node.provider);
     const config = await zkOperatorTestConfig(node, d, {
-      maxBatchWaitMs: 20_000,
+      maxBatchWaitMs: 10_000,
       feeAccounts: new Map([[0, 1n]]),
     });
     const client = (i: number, seed: string): ZkClient =>
