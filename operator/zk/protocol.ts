@@ -149,7 +149,8 @@ export interface QueuedDeposit {
   ay: bigint;
 }
 
-function queueKind(kind: bigint): QueueKind {
+/** A queue entry kind read from an event or a database row; throws on any other number. */
+export function queueKind(kind: bigint): QueueKind {
   if (kind === 0n) return DEPOSIT_CREDIT;
   if (kind === 1n) return DEPOSIT_CREATE;
   if (kind === 2n) return FORCED_EXIT;

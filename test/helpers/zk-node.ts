@@ -12,6 +12,7 @@ import { createZkApi } from "../../operator/zk/service/api";
 import { ZkOperator, type ZkOperatorConfig } from "../../operator/zk/service/operator";
 import { REPO_ROOT } from "../../operator/zk/setup/compile";
 import type { HardhatNode } from "./hardhat-node";
+import { FAST_PUBLISHER } from "./optimistic-node";
 
 export function deployZkRollupOnNode(
   node: HardhatNode,
@@ -55,16 +56,7 @@ export async function zkOperatorTestConfig(
     pollIntervalMs: 50,
     rpcRetries: 2,
     rpcRetryDelayMs: 50,
-    publisher: {
-      confirmations: 1,
-      pollIntervalMs: 50,
-      txStuckAfterMs: 60_000,
-      feeBumpPercent: 20,
-      maxFeePerGas: 500_000_000_000n,
-      gasLimitMarginPercent: 20,
-      rpcRetries: 2,
-      rpcRetryDelayMs: 50,
-    },
+    publisher: FAST_PUBLISHER,
     ...overrides,
   };
 }

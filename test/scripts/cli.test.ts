@@ -120,6 +120,9 @@ describe("scripts/cli (npx l2kit)", function () {
         /required option '--amount/,
       ],
       [["plasma", "exit", "--pos", "-3"], {}, /--pos|unknown option/],
+      [["zk", "force-exit", "--account", "0"], {}, /--account/],
+      [["zk", "force-exit", "--account", "two"], {}, /--account/],
+      [["zk", "exit", "--account", "-1"], {}, /--account|unknown option/],
       [["plasma", "process", "--max", "0"], {}, /--max/],
       [["demo", "--only", "plasmaa"], {}, /--only: unknown scenario "plasmaa"/],
       [

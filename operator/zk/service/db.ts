@@ -16,7 +16,7 @@
 import type { Migration, Store } from "../../core/store";
 import { StoreError } from "../../core/errors";
 import { MetaTable } from "../../core/meta";
-import type { Account, QueuedDeposit } from "../protocol";
+import { queueKind, type Account, type QueuedDeposit } from "../protocol";
 import type { Signature, SignedTx } from "../batch";
 
 export const ZK_OPERATOR_MIGRATIONS: readonly Migration[] = [
@@ -230,7 +230,7 @@ function batchFromRow(r: BatchRow): StoredBatch {
 function depositFromRow(r: DepositRow): StoredDeposit {
   return {
     number: r.number,
-    kind: r.kind === 1 ? 1 : r.kind === 2 ? 2 : 0,
+    kind: queueKind(BigInt(r.kind)),
     to: BigInt(r.to_index),
     token: r.token,
     amount: BigInt(r.amount),
