@@ -21,6 +21,10 @@ interface IOptimisticRollup is IERC5267 {
     /// @param challengerBond Bond a challenger posts per game (lost to the defender if it loses).
     /// @param clockBudget Each side's chess-clock time per game.
     /// @param clockExtension A side never has less than this left when its turn starts.
+    /// @param blobBatches Whether batches may carry their records in EIP-4844 blobs
+    ///        (`postBlobBatch`). Enable it only where every challenger reads blobs (a beacon node
+    ///        serving them for the whole window; `L2KIT_BEACON_URL`): a Hardhat network serves
+    ///        none, and a batch no challenger can read is a batch no one can dispute.
     struct Params {
         uint64 challengeWindow;
         uint64 forceDelay;
@@ -28,6 +32,7 @@ interface IOptimisticRollup is IERC5267 {
         uint128 challengerBond;
         uint64 clockBudget;
         uint64 clockExtension;
+        bool blobBatches;
     }
 
     /// @notice A posted batch. `id` is unique forever; a batch's chain position is reused after a
@@ -127,6 +132,15 @@ interface IOptimisticRollup is IERC5267 {
     error RollupBondTooSmall(uint256 available, uint256 requested);
     /// @notice An ETH payment failed.
     error RollupPaymentFailed(address to, uint256 amount);
+    /// @notice Batches are posted only as the top-level call of a transaction sent by an account
+    ///         with no code (not a contract, a constructor or an EIP-7702-delegated account), so
+    ///         that every challenger reads their records from L1 alone.
+    error RollupPosterNotEoa(address caller);
+    /// @notice `postBatch`'s calldata is not the canonical ABI encoding of its arguments (an
+    ///         offset, trailing bytes or padding other than an encoder writes).
+    error RollupNonCanonicalCalldata();
+    /// @notice This deployment takes no blob batches (`blobBatches` is off).
+    error RollupBlobsDisabled();
 
     // ---- events ----
 
@@ -290,7 +304,10 @@ interface IOptimisticRollup is IERC5267 {
     /// @notice Posts a batch: `inboxCount` inbox entries, then `records` (concatenated, see
     ///         docs/optimistic-rollup.md), claiming `newRoot` as the state after them. Locks
     ///         `batchBond` of the caller's free bond (to which `msg.value` is added first).
-    ///         Registered sequencers may post; anyone may while an inbox entry is overdue.
+    ///         Registered sequencers may post; anyone may while an inbox entry is overdue. Either
+    ///         way the caller is an account with no code calling directly (`RollupPosterNotEoa`)
+    ///         with canonically encoded calldata (`RollupNonCanonicalCalldata`): the records are
+    ///         then the posting transaction's own calldata, which every node serves.
     /// @param prevRoot The head's state root, so a batch built on a stale head fails cleanly.
     /// @param newRoot The state root the caller claims after the batch.
     /// @param inboxCount How many pending inbox entries the batch consumes (every overdue one).
@@ -306,8 +323,9 @@ interface IOptimisticRollup is IERC5267 {
 
     /// @notice Posts a batch whose `recordCount` records are in this transaction's EIP-4844 blobs
     ///         (97-byte slots, docs/optimistic-rollup.md) instead of calldata; otherwise as
-    ///         `postBatch`. The records are not readable here: a malformed slot is an invalid
-    ///         (no-op) step.
+    ///         `postBatch` (the same posters, an account with no code calling directly). Only on a
+    ///         deployment with `blobBatches` on (`RollupBlobsDisabled`). The records are not
+    ///         readable here: a malformed slot is an invalid (no-op) step.
     /// @param prevRoot The head's state root.
     /// @param newRoot The state root the caller claims after the batch.
     /// @param inboxCount How many pending inbox entries the batch consumes (every overdue one).
@@ -409,6 +427,11 @@ interface IOptimisticRollup is IERC5267 {
     /// @notice The bond locked per posted batch until it finalises.
     /// @return batchBond_ Wei.
     function batchBond() external view returns (uint128 batchBond_);
+
+    /// @notice Whether batches may carry their records in EIP-4844 blobs (`postBlobBatch`); a
+    ///         deployment parameter, on only where every challenger reads blobs.
+    /// @return enabled True when `postBlobBatch` is open.
+    function blobBatches() external view returns (bool enabled);
 
     /// @notice Burned bonds (half of every slashed bond): held here forever, owed to no one.
     /// @return burned Wei.

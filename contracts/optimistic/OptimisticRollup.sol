@@ -30,6 +30,9 @@ contract OptimisticRollup is IOptimisticRollup, EIP712, Ownable2Step, Reentrancy
     uint256 private constant _MAX_RECORDS = uint256(1) << OptimisticState.RECORD_DEPTH;
     /// @dev More than any transaction may carry (6 under EIP-7594).
     uint256 private constant _MAX_BLOBS = 16;
+    /// @dev Where `postBatch`'s records start in canonical calldata: selector, five head words,
+    ///      the length word.
+    uint256 private constant _RECORDS_AT = 4 + 6 * 32;
 
     /// @inheritdoc IOptimisticRollup
     IOneStepExecutor public immutable executor;
@@ -42,6 +45,8 @@ contract OptimisticRollup is IOptimisticRollup, EIP712, Ownable2Step, Reentrancy
     uint64 public immutable forceDelay;
     /// @inheritdoc IOptimisticRollup
     uint128 public immutable batchBond;
+    /// @inheritdoc IOptimisticRollup
+    bool public immutable blobBatches;
 
     /// @inheritdoc IOptimisticRollup
     uint256 public burnedBonds;
@@ -71,6 +76,18 @@ contract OptimisticRollup is IOptimisticRollup, EIP712, Ownable2Step, Reentrancy
     /// @inheritdoc IOptimisticRollup
     mapping(address account => mapping(uint256 tokenId => uint256)) public claimable;
 
+    /// @dev INVARIANT (data availability): a batch is the top-level call of a transaction sent by
+    ///      an account with no code, so its records are that transaction's calldata (or its
+    ///      blobs) and every challenger reads them from L1 alone. A contract, a constructor, or an
+    ///      EIP-7702-delegated account (it has code) could pass records no node serves. Both
+    ///      batch routes carry it, for registered sequencers and forced posters alike.
+    modifier onlyDirectPoster() {
+        // solhint-disable-next-line avoid-tx-origin
+        if (msg.sender != tx.origin || msg.sender.code.length != 0)
+            revert RollupPosterNotEoa(msg.sender);
+        _;
+    }
+
     modifier onlyGame() {
         if (msg.sender != game) revert RollupNotGame(msg.sender);
         _;
@@ -98,6 +115,7 @@ contract OptimisticRollup is IOptimisticRollup, EIP712, Ownable2Step, Reentrancy
         challengeWindow = params.challengeWindow;
         forceDelay = params.forceDelay;
         batchBond = params.batchBond;
+        blobBatches = params.blobBatches;
         // The one use of the concrete game: its creation code. Everything else goes through the
         // interfaces (the game sees this contract as an `IOptimisticRollup`).
         game = address(
@@ -222,14 +240,18 @@ contract OptimisticRollup is IOptimisticRollup, EIP712, Ownable2Step, Reentrancy
     }
 
     /// @inheritdoc IOptimisticRollup
-    /// @dev Checks the records' framing and stores the root of their record tree (depth 20).
+    /// @dev Checks the records' framing and stores the root of their record tree (depth 20). The
+    ///      calldata must be the canonical ABI encoding: a challenger decodes it from the
+    ///      transaction with an ordinary (strict) decoder, which must read the records the
+    ///      contract hashed.
     function postBatch(
         bytes32 prevRoot,
         bytes32 newRoot,
         uint32 inboxCount,
         uint32 feeAccount,
         bytes calldata records
-    ) external payable {
+    ) external payable onlyDirectPoster {
+        _requireCanonicalCalldata(records);
         (bytes32 recordRoot, uint256 recordCount) = _recordRoot(records);
         Batch memory b = _newBatch(prevRoot, newRoot, inboxCount, feeAccount, recordCount);
         b.recordRoot = recordRoot;
@@ -245,7 +267,8 @@ contract OptimisticRollup is IOptimisticRollup, EIP712, Ownable2Step, Reentrancy
         uint32 inboxCount,
         uint32 feeAccount,
         uint32 recordCount
-    ) external payable {
+    ) external payable onlyDirectPoster {
+        if (!blobBatches) revert RollupBlobsDisabled();
         uint256 blobs;
         while (blobs < _MAX_BLOBS && blobhash(blobs) != bytes32(0)) ++blobs;
         if (blobs == 0) revert RollupNoBlobs();
@@ -319,6 +342,26 @@ contract OptimisticRollup is IOptimisticRollup, EIP712, Ownable2Step, Reentrancy
             b.recordCount,
             b.feeAccount
         );
+    }
+
+    /// @dev `postBatch`'s calldata is its canonical ABI encoding: the records' offset is the one
+    ///      an encoder writes (right after the five head words and the length word), nothing
+    ///      follows their padding, and the padding is zero.
+    function _requireCanonicalCalldata(bytes calldata records) private pure {
+        uint256 length = records.length;
+        uint256 padded = (length + 31) & ~uint256(31);
+        uint256 start;
+        uint256 lastWord;
+        // solhint-disable-next-line no-inline-assembly
+        assembly {
+            start := records.offset
+            // The word holding the last bytes and the padding (the length word when empty).
+            lastWord := calldataload(add(start, sub(padded, 32)))
+        }
+        if (start != _RECORDS_AT || msg.data.length != start + padded)
+            revert RollupNonCanonicalCalldata();
+        if (padded != length && lastWord & ((1 << ((padded - length) * 8)) - 1) != 0)
+            revert RollupNonCanonicalCalldata();
     }
 
     function _overdue(uint256 index) private view returns (bool) {

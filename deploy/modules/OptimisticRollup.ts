@@ -8,6 +8,8 @@ export const OPTIMISTIC_DEFAULTS = {
   challengerBond: 10n ** 17n,
   clockBudget: (7n * 24n * 3600n) / 2n,
   clockExtension: 3n * 3600n,
+  /** Off: turn it on only where every challenger reads blobs (a beacon node, L2KIT_BEACON_URL). */
+  blobBatches: false,
 };
 
 /**
@@ -25,6 +27,7 @@ export default buildModule("OptimisticRollup", (m) => {
     challengerBond: m.getParameter("challengerBond", OPTIMISTIC_DEFAULTS.challengerBond),
     clockBudget: m.getParameter("clockBudget", OPTIMISTIC_DEFAULTS.clockBudget),
     clockExtension: m.getParameter("clockExtension", OPTIMISTIC_DEFAULTS.clockExtension),
+    blobBatches: m.getParameter("blobBatches", OPTIMISTIC_DEFAULTS.blobBatches),
   };
   const rollup = m.contract("OptimisticRollup", [owner, executor, params]);
   return { executor, rollup };

@@ -18,6 +18,7 @@ export const TEST_PARAMS = {
   challengerBond: ethers.parseEther("0.5"),
   clockBudget: 300n,
   clockExtension: 60n,
+  blobBatches: true,
 };
 
 /** `loadFixture`, with a private copy of the fixture's simulation. */

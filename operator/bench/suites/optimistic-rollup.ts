@@ -19,6 +19,7 @@ const BENCH_PARAMS = {
   challengerBond: parseEther("0.5"),
   clockBudget: 1200n,
   clockExtension: 60n,
+  blobBatches: true,
 };
 
 /**

@@ -295,6 +295,166 @@ describe("OptimisticRollup", function () {
     });
   });
 
+  describe("data availability: every batch readable from L1 alone", function () {
+    // Issue 21: the challenger reads a batch's records from its posting transaction's calldata.
+    // An independent run posted batches from inside a 7702-delegated sequencer and, once the inbox
+    // was overdue, through a stranger's contract: the records appeared in no calldata, the
+    // challenger could not dispute them, and a forged withdrawal took other users' deposits.
+    async function forwarderFixture() {
+      const f = await fundedFixture();
+      const forwarder = await (await ethers.getContractFactory("CallForwarder")).deploy();
+      return { ...f, forwarder };
+    }
+
+    /** A fresh key funded with 10 ETH of which `bond` is bonded on the rollup. */
+    async function fundedKey(f: Awaited<ReturnType<typeof forwarderFixture>>, bond = ETH("2")) {
+      const w = ethers.Wallet.createRandom().connect(ethers.provider);
+      await (await f.owner.sendTransaction({ to: w.address, value: ETH("10") })).wait();
+      await (await f.rollup.connect(w).addBond({ value: bond })).wait();
+      return w;
+    }
+
+    /** `w`'s type-4 transaction delegating to `target` and calling it as itself. */
+    async function delegatedCall(
+      w: ethers.HDNodeWallet,
+      target: string,
+      data: string,
+    ): Promise<ethers.TransactionResponse> {
+      const { chainId } = await ethers.provider.getNetwork();
+      const auth = await w.authorize({ address: target, nonce: (await w.getNonce()) + 1, chainId });
+      return w.sendTransaction({
+        type: 4,
+        to: w.address,
+        data,
+        authorizationList: [auth],
+        gasLimit: 3_000_000,
+      });
+    }
+
+    it("refuses a batch posted by a registered sequencer that is a contract", async function () {
+      const f = await load(forwarderFixture);
+      const forwarderAddress = await f.forwarder.getAddress();
+      await (await f.rollup.setSequencer(forwarderAddress, true)).wait();
+      const head = await f.rollup.headRoot();
+      const post = f.rollup.interface.encodeFunctionData("postBatch", [head, head, 0, 0, "0x"]);
+      await expect(f.forwarder.forward(await f.rollup.getAddress(), post, { value: ETH("1") }))
+        .to.be.revertedWithCustomError(f.rollup, "RollupPosterNotEoa")
+        .withArgs(forwarderAddress);
+    });
+
+    it("refuses a batch posted from inside a registered sequencer's EIP-7702 delegation (route a)", async function () {
+      const f = await load(forwarderFixture);
+      const seq = await fundedKey(f);
+      await (await f.rollup.setSequencer(seq.address, true)).wait();
+      const head = await f.rollup.headRoot();
+      const post = f.rollup.interface.encodeFunctionData("postBatch", [head, head, 0, 0, "0x"]);
+      const forward = f.forwarder.interface.encodeFunctionData("forward", [
+        await f.rollup.getAddress(),
+        post,
+      ]);
+      // msg.sender is the sequencer and so is tx.origin, but the account has code.
+      await expect(delegatedCall(seq, await f.forwarder.getAddress(), forward))
+        .to.be.revertedWithCustomError(f.rollup, "RollupPosterNotEoa")
+        .withArgs(seq.address);
+      expect(await ethers.provider.getCode(seq.address)).to.match(/^0xef0100/);
+      // Blob batches go through the same check (one rule for every poster).
+      const blobPost = f.rollup.interface.encodeFunctionData("postBlobBatch", [head, head, 0, 0, 1]);
+      await (await f.rollup.setSequencer(await f.forwarder.getAddress(), true)).wait();
+      await expect(f.forwarder.forward(await f.rollup.getAddress(), blobPost))
+        .to.be.revertedWithCustomError(f.rollup, "RollupPosterNotEoa")
+        .withArgs(await f.forwarder.getAddress());
+    });
+
+    it("holds forced posters to the same rule once the inbox is overdue (route b)", async function () {
+      const f = await load(forwarderFixture);
+      await f.sim.forceTransfer(f.alice, f.carol.address, ETH("2"));
+      await time.increase(TEST_PARAMS.forceDelay);
+      const rollupAddress = await f.rollup.getAddress();
+      const head = await f.rollup.headRoot();
+      const post = f.rollup.interface.encodeFunctionData("postBatch", [head, head, 1, 0, "0x"]);
+      // An unregistered contract, bonded through msg.value.
+      await expect(f.forwarder.forward(rollupAddress, post, { value: ETH("1") }))
+        .to.be.revertedWithCustomError(f.rollup, "RollupPosterNotEoa")
+        .withArgs(await f.forwarder.getAddress());
+      // An unregistered, bonded EOA delegating to the forwarder.
+      const poster = await fundedKey(f);
+      const forward = f.forwarder.interface.encodeFunctionData("forward", [rollupAddress, post]);
+      await expect(delegatedCall(poster, await f.forwarder.getAddress(), forward))
+        .to.be.revertedWithCustomError(f.rollup, "RollupPosterNotEoa")
+        .withArgs(poster.address);
+      // The same poster without code posts the forced batch directly.
+      const { chainId } = await ethers.provider.getNetwork();
+      const undo = await poster.authorize({
+        address: ethers.ZeroAddress,
+        nonce: (await poster.getNonce()) + 1,
+        chainId,
+      });
+      await (
+        await poster.sendTransaction({ type: 4, to: poster.address, authorizationList: [undo] })
+      ).wait();
+      await f.sim.post([], { signer: poster });
+      expect((await f.rollup.batchAt((await f.rollup.batchCount()) - 1n)).sequencer).to.equal(
+        poster.address,
+      );
+    });
+
+    it("takes only the canonical encoding of postBatch, which every decoder reads the same", async function () {
+      const f = await load(forwarderFixture);
+      const head = await f.rollup.headRoot();
+      const record = "0x" + "00".repeat(RECORD_LENGTH[RecordKind.Withdraw] - 1);
+      const records = `0x${RecordKind.Withdraw.toString(16).padStart(2, "0")}${record.slice(2)}`;
+      const canonical = f.rollup.interface.encodeFunctionData("postBatch", [
+        head,
+        ethers.ZeroHash,
+        0,
+        0,
+        records,
+      ]);
+      const word = (i: number) => 10 + i * 64; // hex offset of head word i
+      const offsetAt = word(4);
+      // (1) records moved one word later, a junk word before them: Solidity follows the offset,
+      // a strict decoder too, but the bytes between are unread: refused.
+      const moved =
+        canonical.slice(0, offsetAt) +
+        (0xc0).toString(16).padStart(64, "0") +
+        "ff".repeat(32) +
+        canonical.slice(offsetAt + 64);
+      // (2) bytes after the padding.
+      const trailing = canonical + "00".repeat(32);
+      // (3) padding that is not zero.
+      const dirty = canonical.slice(0, -2) + "01";
+      const [owner] = await ethers.getSigners();
+      const to = await f.rollup.getAddress();
+      for (const data of [moved, trailing, dirty]) {
+        await expect(owner.sendTransaction({ to, data })).to.be.revertedWithCustomError(
+          f.rollup,
+          "RollupNonCanonicalCalldata",
+        );
+      }
+      await expect(owner.sendTransaction({ to, data: canonical })).to.emit(
+        f.rollup,
+        "BatchPosted",
+      );
+    });
+
+    it("refuses blob batches on a deployment that takes none (the default)", async function () {
+      const [owner] = await ethers.getSigners();
+      const executor = await (await ethers.getContractFactory("OneStepExecutor")).deploy();
+      const rollup = await (
+        await ethers.getContractFactory("OptimisticRollup")
+      ).deploy(owner.address, await executor.getAddress(), {
+        ...TEST_PARAMS,
+        blobBatches: false,
+      });
+      await (await rollup.setSequencer(owner.address, true)).wait();
+      expect(await rollup.blobBatches()).to.equal(false);
+      const head = await rollup.headRoot();
+      await expect(
+        rollup.postBlobBatch(head, head, 0, 0, 1, { value: ETH("1") }),
+      ).to.be.revertedWithCustomError(rollup, "RollupBlobsDisabled");
+    });
+  });
+
   describe("finalize", function () {
     it("waits for the window, then finalises in order and frees the bond", async function () {
       const f = await load(fundedFixture);
