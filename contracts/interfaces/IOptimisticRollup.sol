@@ -16,7 +16,8 @@ interface IOptimisticRollup is IERC5267 {
     /// @notice Deployment parameters (seconds and wei).
     /// @param challengeWindow How long a batch can be disputed after it is posted (7 days in production).
     /// @param forceDelay How long an inbox entry may wait; past it the next batch must include it and
-    ///        any bonded address may post that batch.
+    ///        any bonded address may post that batch. The delay restarts at every discard
+    ///        (`lastDiscardAt`), so the sequencer always gets `forceDelay` to build on a discard.
     /// @param batchBond Bond locked per posted batch until it finalises (slashed if proven invalid).
     /// @param challengerBond Bond a challenger posts per game (lost to the defender if it loses).
     /// @param clockBudget Each side's chess-clock time per game.
@@ -427,6 +428,12 @@ interface IOptimisticRollup is IERC5267 {
     /// @notice The bond locked per posted batch until it finalises.
     /// @return batchBond_ Wei.
     function batchBond() external view returns (uint128 batchBond_);
+
+    /// @notice When the last discard happened (0: never). Inbox entries are overdue (anyone bonded
+    ///         may post, and every batch must include them) `forceDelay` after they were queued
+    ///         and never sooner than `forceDelay` after this.
+    /// @return at Unix seconds.
+    function lastDiscardAt() external view returns (uint64 at);
 
     /// @notice Whether batches may carry their records in EIP-4844 blobs (`postBlobBatch`); a
     ///         deployment parameter, on only where every challenger reads blobs.

@@ -59,6 +59,8 @@ contract OptimisticRollup is IOptimisticRollup, EIP712, Ownable2Step, Reentrancy
     uint64 public nextBatchId;
     /// @inheritdoc IOptimisticRollup
     uint64 public inboxConsumed;
+    /// @inheritdoc IOptimisticRollup
+    uint64 public lastDiscardAt;
 
     mapping(uint256 id => Batch) private _batches;
     mapping(uint256 position => uint256 id) private _chain;
@@ -280,8 +282,9 @@ contract OptimisticRollup is IOptimisticRollup, EIP712, Ownable2Step, Reentrancy
         for (uint256 i; i < blobs; ++i) hashes[i] = blobhash(i);
         // One word commits to the blobs; their versioned hashes are in the event (and the tx).
         b.recordRoot = keccak256(abi.encodePacked(hashes));
-        emit BlobsPosted(nextBatchId, hashes);
         _append(b);
+        // After BatchPosted, so a reader meets the batch before its blobs' hashes.
+        emit BlobsPosted(b.id, hashes);
     }
 
     /// @dev The checks every batch passes: bond, poster, head, inbox (and overdue entries).
@@ -364,8 +367,16 @@ contract OptimisticRollup is IOptimisticRollup, EIP712, Ownable2Step, Reentrancy
             revert RollupNonCanonicalCalldata();
     }
 
+    /// @dev An entry is overdue `forceDelay` after it was queued, and never sooner than
+    ///      `forceDelay` after the last discard: the entries a discarded batch consumed are
+    ///      pending again and often past their delay already (a game outlasts `forceDelay`), and
+    ///      without the restart the party that lost the game could post the next invalid batch
+    ///      in the block of the discard, ahead of the sequencer, round after round.
     function _overdue(uint256 index) private view returns (bool) {
-        return index < _inbox.length && _inbox[index].queuedAt + forceDelay <= block.timestamp;
+        if (index >= _inbox.length) return false;
+        uint256 since = _inbox[index].queuedAt;
+        if (lastDiscardAt > since) since = lastDiscardAt;
+        return since + forceDelay <= block.timestamp;
     }
 
     /// @dev Checks the records' framing and returns the root of the record tree and the count.
@@ -500,6 +511,7 @@ contract OptimisticRollup is IOptimisticRollup, EIP712, Ownable2Step, Reentrancy
         emit BatchesDiscarded(from, batchCount, id);
         batchCount = uint64(from);
         inboxConsumed = b.inboxStart;
+        lastDiscardAt = uint64(block.timestamp);
         uint256 bond = b.bond;
         b.bond = 0;
         uint256 reward = bond / 2;

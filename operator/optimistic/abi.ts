@@ -16,6 +16,7 @@ export const OPTIMISTIC_ROLLUP_ABI = [
   "function challengeWindow() view returns (uint64)",
   "function forceDelay() view returns (uint64)",
   "function batchBond() view returns (uint128)",
+  "function blobBatches() view returns (bool)",
   "function isSequencer(address sequencer) view returns (bool)",
   "function freeBond(address account) view returns (uint256)",
   "function claimable(address account, uint256 tokenId) view returns (uint256)",
@@ -61,6 +62,9 @@ export const OPTIMISTIC_ROLLUP_ABI = [
   "error RollupNotFinal(uint256 position, uint256 finalizedCount)",
   "error RollupWithdrawalProven(uint256 withdrawalId)",
   "error RollupNothingToClaim(address account, uint256 tokenId)",
+  "error RollupPosterNotEoa(address caller)",
+  "error RollupNonCanonicalCalldata()",
+  "error RollupBlobsDisabled()",
 ] as const;
 
 export const optimisticRollupInterface = new Interface(OPTIMISTIC_ROLLUP_ABI);

@@ -38,6 +38,8 @@ export function spawnChallenger(
       "optimistic",
       "challenger",
       ...common(t, `challenger-${account}`),
+      "--port",
+      "0",
       "--private-key",
       hardhatDevKey(account),
       ...args,

@@ -105,6 +105,15 @@ export const sequencerSettings = {
 export type SequencerSettings = ConfigValues<typeof sequencerSettings>;
 
 export const challengerSettings = {
+  port: setting({
+    env: "OPTIMISTIC_CHALLENGER_PORT",
+    flag: "port",
+    description:
+      "Port of the challenger's status API (/v1/status, /health; 0: any free port, printed at start).",
+    default: "8647",
+    placeholder: "<port>",
+    parse: parse.integer(0, 65_535),
+  }),
   challenge: setting({
     env: "OPTIMISTIC_CHALLENGE",
     flag: "challenge",

@@ -53,7 +53,7 @@ export function optimisticCommand(io: Io): Command {
   });
 
   const challenger = new Command("challenger").description(
-    "Run the challenger: syncs every batch from L1 calldata, re-executes it, disputes any batch with a wrong root and plays the bisection game to the end (one-step proof, reward claimed). --defend makes it a sequencer's watchdog. Resumes its games after a restart.",
+    "Run the challenger: syncs every batch from L1 calldata, re-executes it, disputes any batch with a wrong root and plays the bisection game to the end (one-step proof, reward claimed). --defend makes it a sequencer's watchdog. Serves /v1/status and /health (red while an alarm is active: a batch it cannot read or verify, an invalid batch not under dispute). Resumes its games after a restart.",
   );
   const chalSpecs = {
     ...networkSettings,
@@ -76,7 +76,7 @@ export function optimisticCommand(io: Io): Command {
       io,
       log,
       {
-        event: "started",
+        url: running.url,
         rollup: running.challenger.config.rollup,
         chainId: Number(running.l1.chainId),
         account: running.challenger.address,

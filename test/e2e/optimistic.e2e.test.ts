@@ -12,7 +12,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
-import { Contract, parseEther, type Wallet } from "ethers";
+import { Contract, ContractFactory, parseEther, Wallet, ZeroAddress } from "ethers";
 import hre from "hardhat";
 import { deployOptimisticRollupWithSigner } from "../../deploy";
 import { hardhatDevKey } from "../../operator/core/l1";
@@ -21,7 +21,7 @@ import { pollUntil } from "../../operator/core/rpc";
 import { challengeGameAt, optimisticRollupAt } from "../../operator/optimistic/abi";
 import { signL2Tx, txRequestBody } from "../../operator/optimistic/client";
 import { spawnChallenger, spawnSequencer } from "../../operator/optimistic/processes";
-import { rollupDomain } from "../../operator/optimistic/protocol";
+import { RECORD_LENGTH, RecordKind, rollupDomain } from "../../operator/optimistic/protocol";
 import { startHardhatNode, type HardhatNode } from "../helpers/hardhat-node";
 import { gameOver, mine } from "../helpers/optimistic-node";
 
@@ -299,5 +299,162 @@ describe("optimistic rollup end to end with real processes: sequencer, challenge
       }
     }
     for (const h of hashes) expect(seen.has(h), h).to.equal(true);
+  });
+
+  it("drill: every route an attacker can post a batch by is refused on chain or disputed and won, while the real services run", async function () {
+    // Issue 21. The attacker calls the contracts directly; the sequencer and the challenger are
+    // the real processes. Routes: through a contract, through EIP-7702 code, and (with the
+    // sequencer offline past forceDelay) a forced batch posted directly with a forged root.
+    const attacker = Wallet.createRandom().connect(node.provider);
+    await (
+      await node.wallet(0).sendTransaction({ to: attacker.address, value: parseEther("20") })
+    ).wait();
+    const forwarder = await (
+      await new ContractFactory(
+        (await hre.artifacts.readArtifact("CallForwarder")).abi,
+        (await hre.artifacts.readArtifact("CallForwarder")).bytecode,
+        attacker,
+      ).deploy()
+    ).waitForDeployment();
+    const forwarderAddress = await forwarder.getAddress();
+    const forged = `0x${"66".repeat(32)}`;
+    // Eight well-framed records with no valid signature (no-op steps): a game of several moves,
+    // so the sequencer's restart meets the batch while it is still in the chain.
+    const junk = `0x${(RecordKind.Withdraw.toString(16).padStart(2, "0") + "00".repeat(RECORD_LENGTH[RecordKind.Withdraw] - 1)).repeat(8)}`;
+    const postData = async (inboxCount: number) =>
+      rollup.interface.encodeFunctionData("postBatch", [
+        await rollup.headRoot(),
+        forged,
+        inboxCount,
+        0,
+        junk,
+      ]);
+    const refusedAs = async (sent: Promise<unknown>, error: string) => {
+      try {
+        await (await (sent as Promise<{ wait(): Promise<unknown> }>)).wait();
+      } catch (e) {
+        expect(String(e)).to.contain(`custom error '${error}(`);
+        return;
+      }
+      expect.fail(`${error} expected`);
+    };
+
+    // The sequencer goes offline; a deposit waits past forceDelay: anyone bonded may now post.
+    await sequencer!.kill();
+    sequencer = undefined;
+    const dave = node.wallet(4);
+    await (
+      await (rollup.connect(dave) as Contract).depositETH(dave.address, { value: parseEther("3") })
+    ).wait();
+    const waiting = Number((await rollup.inboxLength()) - (await rollup.inboxConsumed()));
+    expect(waiting).to.be.greaterThan(0);
+    await mine(node, PARAMS.forceDelay + 1n);
+
+    // (1) Through an ordinary contract.
+    await refusedAs(
+      (forwarder.connect(attacker) as Contract).forward(rollupAddress, await postData(waiting), {
+        value: PARAMS.batchBond,
+        gasLimit: 1_000_000,
+      }),
+      "RollupPosterNotEoa",
+    );
+    // (2) Through the attacker's own EIP-7702 delegation to the forwarder.
+    const auth = await attacker.authorize({
+      address: forwarderAddress,
+      nonce: (await attacker.getNonce()) + 1,
+      chainId: 31337n,
+    });
+    await refusedAs(
+      attacker.sendTransaction({
+        type: 4,
+        to: attacker.address,
+        data: forwarder.interface.encodeFunctionData("forward", [
+          rollupAddress,
+          await postData(waiting),
+        ]),
+        authorizationList: [auth],
+        value: PARAMS.batchBond,
+        gasLimit: 1_000_000,
+      }),
+      "RollupPosterNotEoa",
+    );
+    // (3) Undelegated, directly: accepted, readable by everyone, and disputed.
+    const games = await game.gameCount();
+    const undo = await attacker.authorize({
+      address: ZeroAddress,
+      nonce: (await attacker.getNonce()) + 1,
+      chainId: 31337n,
+    });
+    await (
+      await attacker.sendTransaction({ type: 4, to: attacker.address, authorizationList: [undo] })
+    ).wait();
+    await (
+      await attacker.sendTransaction({
+        to: rollupAddress,
+        data: await postData(waiting),
+        value: PARAMS.batchBond,
+        gasLimit: 1_000_000,
+      })
+    ).wait();
+    const position = (await rollup.batchCount()) - 1n;
+    const fraud = await rollup.batchAt(position);
+    expect(fraud.sequencer).to.equal(attacker.address);
+
+    // The sequencer comes back: it follows L1, finds the batch invalid and says it waits.
+    sequencer = await startSequencer();
+    const seqHealth = await pollUntil(
+      "the sequencer waiting on the forced batch",
+      async () => {
+        const res = await fetch(`${sequencer!.announced.url as string}/health`);
+        const body = JSON.stringify(await res.json());
+        return res.status === 503 && body.includes("is invalid") ? body : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
+    expect(seqHealth)
+      .to.contain(`batch ${fraud.id} at position ${position}`)
+      .and.to.contain("is invalid");
+    // The challenger disputes it; the attacker does not answer and runs out of time.
+    const gameId = await pollUntil(
+      "the challenger's dispute",
+      async () => {
+        const n = await game.gameCount();
+        if (n === games) return undefined;
+        const g = await game.gameOf(n);
+        return g.batchId === fraud.id ? n : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
+    const status = (await (
+      await fetch(`${challenger!.announced.url as string}/v1/status`)
+    ).json()) as { invalid: number[]; games: { gameId: number; status: string }[] };
+    expect(status.invalid).to.include(Number(fraud.id));
+    await mine(node, PARAMS.clockBudget + 1n);
+    expect((await gameOver(game, gameId, 120_000)).status).to.equal(3n); // ChallengerWon
+    expect(await rollup.isAlive(fraud.id)).to.equal(false);
+
+    // Without a restart, the sequencer resumes: the deposit is posted in its own batch.
+    await pollUntil(
+      "dave's deposit on L2, in a batch of the sequencer's",
+      async () => {
+        const head = await rollup.batchAt((await rollup.batchCount()) - 1n);
+        return head.sequencer === node.wallet(0).address &&
+          (await api(`/v1/accounts/${dave.address}`)).status === 200
+          ? true
+          : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
+    const res = await fetch(`${sequencer.announced.url as string}/health`);
+    expect(res.status).to.equal(200);
+    const chalHealth = await pollUntil(
+      "the challenger healthy again",
+      async () => {
+        const r = await fetch(`${challenger!.announced.url as string}/health`);
+        return r.status === 200 ? ((await r.json()) as Record<string, unknown>) : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
+    expect(chalHealth.status).to.equal("ok");
   });
 });

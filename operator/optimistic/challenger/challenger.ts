@@ -1,11 +1,17 @@
 /**
  * The optimistic rollup's challenger: a watcher that keeps the sequencer honest.
  *
- * - **Sync from L1 alone**: inbox entries and batches come from the rollup's events; a batch's
- *   records come from its posting transaction's calldata (`postBatch`), checked against the
- *   record root the contract computed. A batch whose records cannot be read that way (posted
- *   through another contract, or in blobs with no blob source) is reported `unreadable`: an alarm,
- *   since it cannot be verified.
+ * - **Sync from L1 alone** (`../l1-batches.ts`, the sync the sequencer uses too): inbox entries
+ *   and batches come from the rollup's events; a batch's records come from its posting
+ *   transaction's calldata (`postBatch`), checked against the record root the contract computed.
+ *   The contract takes batches only that way (or in blobs, where the deployment allows them), so
+ *   every batch it accepted is readable. A transaction the node does not serve yet is read again
+ *   next round; a batch that still cannot be read (blobs, which this challenger does not read, or
+ *   calldata that does not hold the records) is `unreadable`.
+ * - **Alarms**: an unreadable batch, an invalid batch not under dispute, a rollup that takes blob
+ *   batches this challenger cannot read, are alarms: logged again every `alarmRepeatMs` while the
+ *   batch's window is open (and for good once such a batch is final), served on `/v1/status`, and
+ *   they turn `/health` red (`./api.ts`).
  * - **Verify**: every batch is re-executed, in chain order, with the reference transition function;
  *   a batch whose claimed root differs from the honest one is invalid. Only the first invalid
  *   batch is disputed: every later batch builds on its root and leaves the chain with it.
@@ -42,9 +48,10 @@ import {
   optimisticRollupInterface,
 } from "../abi";
 import { executeBatch, proveStep, type BatchContent } from "../batch";
-import { recordTree, splitRecords } from "../codec";
+import { splitRecords } from "../codec";
 import { SignatureChecker } from "../ecdsa";
 import { answer, openingClaim, position } from "../game";
+import { postedBatchFromEvent, readBatchRecords } from "../l1-batches";
 import { L2State } from "../state";
 import type { StepContext } from "../transition";
 import { ChallengerDb, type ChainBatch, type GameRow } from "./db";
@@ -57,6 +64,10 @@ export interface ChallengerConfig extends L1PollConfig {
   fromBlock: number;
   challengerBond: bigint;
   challengeWindowSeconds: number;
+  /** Whether the rollup takes blob batches (`blobBatches`), which this challenger cannot read. */
+  blobBatches: boolean;
+  /** How often an active alarm is logged again (default 60 s). */
+  alarmRepeatMs?: number;
   /** Dispute invalid batches (the challenger's job); off for a pure watchdog. */
   challenge: boolean;
   /** Defend valid batches this account posted when someone disputes them (watchdog mode). */
@@ -71,18 +82,21 @@ export interface ChallengerDeps {
   log?: Logger;
 }
 
-/**
- * The records of a batch posted by a direct `postBatch` call with calldata `data`, checked against
- * the batch's record count and the record root the contract computed; throws otherwise.
- */
-export function recordsFromCalldata(data: string, recordCount: number, recordRoot: string): Hex {
-  const parsed = optimisticRollupInterface.parseTransaction({ data });
-  if (parsed?.name !== "postBatch") throw new Error("not a direct postBatch call");
-  const records = parsed.args.records as Hex;
-  const split = splitRecords(Buffer.from(records.slice(2), "hex"));
-  if (split.length !== recordCount || recordTree(split).root !== recordRoot.toLowerCase())
-    throw new Error("the calldata does not match the batch's record root");
-  return records;
+export { recordsFromCalldata } from "../l1-batches";
+
+/** Something the challenger cannot do its job through: it turns `/health` red until resolved. */
+export interface Alarm {
+  code:
+    | "OPT_BLOBS_UNREADABLE"
+    | "OPT_BATCH_UNREADABLE"
+    | "OPT_INVALID_UNDISPUTED"
+    | "OPT_UNVERIFIED_FINAL"
+    | "OPT_INVALID_FINAL";
+  message: string;
+  batchId?: number;
+  position?: number;
+  /** Unix seconds at which the batch's window closes (the alarm is about that window). */
+  windowEndsAt?: number;
 }
 
 /** The challenger's database file for one deployment and account. */
@@ -115,6 +129,10 @@ export class Challenger {
   private readonly inPlay = new Map<number, Disputed>();
   private readonly checker = new SignatureChecker();
   private readonly loop: RoundLoop;
+  /** The alarms of the last round, and when each was last logged (by key). */
+  private alarms: Alarm[] = [];
+  private readonly alarmLogged = new Map<string, number>();
+  private lastRoundAt: number | undefined;
 
   constructor(
     readonly config: ChallengerConfig,
@@ -203,6 +221,8 @@ export class Challenger {
     this.verify();
     if (this.config.challenge) await this.openDisputes();
     await this.playGames();
+    await this.raiseAlarms();
+    this.lastRoundAt = Date.now();
   }
 
   // ------------------------------------------------------------------------------ L1 sync
@@ -215,19 +235,7 @@ export class Challenger {
           this.db.inbox.appendEvent(e);
           break;
         case "BatchPosted":
-          this.db.insertBatch({
-            id: Number(a.id),
-            position: Number(a.position),
-            sequencer: a.sequencer as string,
-            stateRoot: a.stateRoot as Hex,
-            recordRoot: a.recordRoot as Hex,
-            inboxStart: Number(a.inboxStart),
-            inboxCount: Number(a.inboxCount),
-            recordCount: Number(a.recordCount),
-            feeAccount: Number(a.feeAccount),
-            l1Tx: e.transactionHash,
-            block: e.blockNumber,
-          });
+          this.db.insertBatch(postedBatchFromEvent(e));
           break;
         case "BlobsPosted":
           this.db.markBlob(Number(a.id));
@@ -279,27 +287,104 @@ export class Challenger {
     for (const b of this.db.unfilled()) {
       const onChain = await this.rollup.batchById(b.id);
       const postedAt = Number(onChain.postedAt);
-      if (b.blob) {
+      if (b.blob || Number(onChain.blobCount) > 0) {
         this.db.fill(
           b.id,
           postedAt,
           null,
-          "records are in blobs and this node serves no blob data",
+          "its records are in EIP-4844 blobs, and this challenger reads no blobs",
         );
         continue;
       }
-      const tx = await this.deps.provider.getTransaction(b.l1Tx);
-      let records: Hex | null = null;
-      let unreadable: string | undefined;
-      try {
-        if (tx === null) throw new Error("the node does not know the transaction");
-        records = recordsFromCalldata(tx.data, b.recordCount, b.recordRoot);
-      } catch (error) {
-        unreadable = `records not readable from transaction ${b.l1Tx}: ${describeError(error)}`;
-        this.log.error("batch unreadable: it cannot be verified", { id: b.id, reason: unreadable });
-      }
-      this.db.fill(b.id, postedAt, records, unreadable);
+      const read = await readBatchRecords(this.deps.provider, b);
+      if ("records" in read) this.db.fill(b.id, postedAt, read.records);
+      else if (read.retry) this.db.noteUnread(b.id, postedAt, read.unreadable);
+      else this.db.fill(b.id, postedAt, null, read.unreadable);
     }
+  }
+
+  // ------------------------------------------------------------------------------ alarms
+
+  /** Recomputes the alarms from the stored chain and logs each again every `alarmRepeatMs`. */
+  private async raiseAlarms(): Promise<void> {
+    const head = await this.deps.provider.getBlock("latest");
+    const now = head?.timestamp ?? Math.floor(Date.now() / 1000);
+    const window = this.config.challengeWindowSeconds;
+    const alarms: Alarm[] = [];
+    if (this.config.blobBatches) {
+      alarms.push({
+        code: "OPT_BLOBS_UNREADABLE",
+        message:
+          "the rollup takes blob batches (blobBatches is on) and this challenger reads no blobs: a blob batch could not be verified or disputed",
+      });
+    }
+    for (const b of this.db.chain()) {
+      const windowEndsAt = b.postedAt === null ? undefined : b.postedAt + window;
+      const where = { batchId: b.id, position: b.position, windowEndsAt };
+      if (b.records === null && b.postedAt !== null) {
+        const final = b.status === "final";
+        alarms.push({
+          code: final ? "OPT_UNVERIFIED_FINAL" : "OPT_BATCH_UNREADABLE",
+          message: final
+            ? `batch ${b.id} at position ${b.position} became final unverified (${b.note ?? "its records were never read"}); no later batch can be verified`
+            : `batch ${b.id} at position ${b.position} cannot be read, so it cannot be verified or disputed: ${b.note ?? "its records are not read yet"}; its window closes at ${windowEndsAt}`,
+          ...where,
+        });
+        // Nothing after it can be verified: one alarm says so.
+        break;
+      }
+      if (b.verdict !== "invalid") continue;
+      if (b.status === "final") {
+        alarms.push({
+          code: "OPT_INVALID_FINAL",
+          message: `batch ${b.id} at position ${b.position} claims a wrong root and became final without a successful dispute`,
+          ...where,
+        });
+        continue;
+      }
+      if (this.db.gameOnBatch(b.id, "challenger") === undefined && (windowEndsAt ?? 0) > now) {
+        alarms.push({
+          code: "OPT_INVALID_UNDISPUTED",
+          message: this.config.challenge
+            ? `batch ${b.id} at position ${b.position} claims a wrong root and is not disputed yet; its window closes at ${windowEndsAt}`
+            : `batch ${b.id} at position ${b.position} claims a wrong root, and this challenger does not dispute (challenge is off); its window closes at ${windowEndsAt}`,
+          ...where,
+        });
+      }
+    }
+    this.alarms = alarms;
+    const repeat = this.config.alarmRepeatMs ?? 60_000;
+    const keys = new Set<string>();
+    for (const alarm of alarms) {
+      const key = `${alarm.code}:${alarm.batchId ?? ""}`;
+      keys.add(key);
+      const last = this.alarmLogged.get(key);
+      if (last !== undefined && Date.now() - last < repeat) continue;
+      this.alarmLogged.set(key, Date.now());
+      this.log.error("ALARM", { ...alarm });
+    }
+    for (const key of [...this.alarmLogged.keys()]) {
+      if (keys.has(key)) continue;
+      this.alarmLogged.delete(key);
+      this.log.info("alarm resolved", { alarm: key });
+    }
+  }
+
+  /** Health details; throws while an alarm is active or the last round failed. */
+  health(): Record<string, unknown> {
+    if (this.alarms.length > 0) {
+      throw new L2kitError(
+        "OPT_CHALLENGER_ALARM",
+        this.alarms.map((a) => `${a.code}: ${a.message}`).join("; "),
+      );
+    }
+    const lastError = this.loop.lastError;
+    if (lastError !== undefined)
+      throw new L2kitError("OPT_CHALLENGER_ROUND_FAILING", `the last round failed: ${lastError}`);
+    return {
+      verifiedPosition: this.verifiedPosition,
+      lastRoundAt: this.lastRoundAt === undefined ? null : new Date(this.lastRoundAt).toISOString(),
+    };
   }
 
   // ------------------------------------------------------------------------------ verify
@@ -559,11 +644,18 @@ export class Challenger {
     return {
       rollup: this.config.rollup,
       account: this.address,
+      challenge: this.config.challenge,
+      defend: this.config.defend,
+      blobBatches: this.config.blobBatches,
       batches: chain.length,
       verifiedPosition: this.verifiedPosition,
+      verified: chain.filter((b) => b.verdict === "valid").length,
+      final: chain.filter((b) => b.status === "final").length,
       invalid: chain.filter((b) => b.verdict === "invalid").map((b) => b.id),
-      unreadable: chain.filter((b) => b.verdict === "unreadable").map((b) => b.id),
+      unreadable: chain.filter((b) => b.records === null && b.postedAt !== null).map((b) => b.id),
       games: this.db.games(),
+      alarms: this.alarms,
+      lastRoundAt: this.lastRoundAt === undefined ? null : new Date(this.lastRoundAt).toISOString(),
       lastError: this.loop.lastError ?? null,
     };
   }

@@ -8,6 +8,7 @@ import { MetaTable } from "../../core/meta";
 import type { Migration, Store } from "../../core/store";
 import type { Hex } from "../../lib/sparse-merkle";
 import { inboxTableSql, InboxTable } from "../inbox";
+import { POSTED_BATCH_COLUMNS, postedBatchValues, type PostedBatchEvent } from "../l1-batches";
 
 export const CHALLENGER_MIGRATIONS: readonly Migration[] = [
   {
@@ -53,19 +54,9 @@ export const CHALLENGER_MIGRATIONS: readonly Migration[] = [
 
 export type BatchVerdict = "valid" | "invalid" | "unreadable";
 
-export interface ChainBatch {
-  id: number;
-  position: number;
+/** A batch of the chain as read from L1, with what the challenger found. */
+export interface ChainBatch extends PostedBatchEvent {
   status: "live" | "final" | "discarded";
-  sequencer: string;
-  stateRoot: Hex;
-  recordRoot: Hex;
-  inboxStart: number;
-  inboxCount: number;
-  recordCount: number;
-  feeAccount: number;
-  l1Tx: string;
-  block: number;
   blob: boolean;
   postedAt: number | null;
   records: Hex | null;
@@ -171,28 +162,13 @@ export class ChallengerDb {
 
   // ---- batches ----
 
-  insertBatch(
-    b: Omit<ChainBatch, "status" | "blob" | "postedAt" | "records" | "verdict" | "note">,
-  ): void {
+  insertBatch(b: PostedBatchEvent): void {
     this.store.db
       .prepare(
-        `INSERT INTO chal_batches (id, position, status, sequencer, state_root, record_root,
-           inbox_start, inbox_count, record_count, fee_account, l1_tx, block)
-         VALUES (?, ?, 'live', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO chal_batches (${POSTED_BATCH_COLUMNS}, status)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'live')`,
       )
-      .run(
-        b.id,
-        b.position,
-        b.sequencer,
-        b.stateRoot,
-        b.recordRoot,
-        b.inboxStart,
-        b.inboxCount,
-        b.recordCount,
-        b.feeAccount,
-        b.l1Tx,
-        b.block,
-      );
+      .run(...postedBatchValues(b));
   }
 
   markBlob(id: number): void {
@@ -244,6 +220,13 @@ export class ChallengerDb {
         unreadable ?? null,
         id,
       );
+  }
+
+  /** Records a batch's posting time and why its records are not read yet (read again later). */
+  noteUnread(id: number, postedAt: number, note: string): void {
+    this.store.db
+      .prepare("UPDATE chal_batches SET posted_at = ?, note = ? WHERE id = ?")
+      .run(postedAt, note, id);
   }
 
   setVerdict(id: number, verdict: BatchVerdict, note?: string): void {

@@ -11,11 +11,14 @@ import { challengeGameAt, optimisticRollupAt } from "../abi";
 import { rollupDomain } from "../protocol";
 import { resolveRollup } from "../sequencer/launch";
 import type { ChallengerSettings, OptimisticConfig } from "../settings";
+import { createChallengerApi } from "./api";
 import { Challenger, challengerDbFile } from "./challenger";
 
 export interface RunningChallenger {
   challenger: Challenger;
   l1: L1Connection;
+  /** The status API's URL. */
+  url: string;
   stop(): Promise<void>;
 }
 
@@ -43,6 +46,7 @@ export async function launchChallenger(
       fromBlock: await findDeploymentBlock(l1.provider, address),
       challengerBond: (await game.challengerBond()) as bigint,
       challengeWindowSeconds: Number(await rollup.challengeWindow()),
+      blobBatches: (await rollup.blobBatches()) as boolean,
       challenge: chal.challenge,
       defend: chal.defend,
       ...pollOf(core),
@@ -51,10 +55,14 @@ export async function launchChallenger(
     { provider: l1.provider, signer: l1.signer, store, log },
   );
   await challenger.start();
+  const api = createChallengerApi(challenger, log);
+  const url = await api.listen({ host: core.apiHost, port: chal.port });
   return {
     challenger,
     l1,
+    url,
     stop: async () => {
+      await api.close();
       await challenger.stop();
       store.close();
       l1.provider.destroy();

@@ -12,11 +12,17 @@
  *   the root it claims on L1, which differs from the honest one only under `--fault-at-batch`),
  *   then its L1 transaction, id, and finality or discard. The L2 state is not stored: it is
  *   rebuilt by replaying the live batches, whose honest roots must come out as stored.
+ * - Batches posted by others (a forced poster after `forceDelay`, a co-sequencer) are read from L1
+ *   (`../l1-batches.ts`) into `opt_foreign` as they appear; a valid one is adopted into
+ *   `opt_batches` with its records (`foreign_records`, `poster` set) and the pending
+ *   transactions it carried bound to it, so the chain the sequencer builds on is L1's.
  */
 import { MetaTable } from "../../core/meta";
 import type { Migration, Store } from "../../core/store";
 import type { Hex } from "../../lib/sparse-merkle";
 import type { BatchContent } from "../batch";
+import { splitRecords } from "../codec";
+import { POSTED_BATCH_COLUMNS, postedBatchValues, type PostedBatchEvent } from "../l1-batches";
 import { inboxTableSql, InboxTable } from "../inbox";
 
 export const SEQUENCER_MIGRATIONS: readonly Migration[] = [
@@ -69,7 +75,44 @@ export const SEQUENCER_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX opt_batches_position ON opt_batches (position);
     `,
   },
+  {
+    version: 2,
+    name: "batches posted by others",
+    up: `
+      ALTER TABLE opt_batches ADD COLUMN poster TEXT;
+      ALTER TABLE opt_batches ADD COLUMN foreign_records TEXT;
+      CREATE TABLE opt_foreign (
+        id INTEGER PRIMARY KEY,
+        position INTEGER NOT NULL,
+        sequencer TEXT NOT NULL,
+        state_root TEXT NOT NULL,
+        record_root TEXT NOT NULL,
+        inbox_start INTEGER NOT NULL,
+        inbox_count INTEGER NOT NULL,
+        record_count INTEGER NOT NULL,
+        fee_account INTEGER NOT NULL,
+        l1_tx TEXT NOT NULL,
+        block INTEGER NOT NULL,
+        blob INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL DEFAULT 'new'
+          CHECK (status IN ('new', 'adopted', 'invalid', 'unreadable', 'discarded')),
+        note TEXT
+      );
+      CREATE INDEX opt_foreign_status ON opt_foreign (status, position);
+    `,
+  },
 ];
+
+/**
+ * A batch someone else posted, as read from L1: `new` until read and executed, then `adopted`
+ * (valid: in `opt_batches`), `invalid` or `unreadable` (the sequencer waits for its discard), or
+ * `discarded`.
+ */
+export interface ForeignBatch extends PostedBatchEvent {
+  blob: boolean;
+  status: "new" | "adopted" | "invalid" | "unreadable" | "discarded";
+  note: string | null;
+}
 
 export type TxType = "transfer" | "withdraw";
 
@@ -123,6 +166,10 @@ export interface StoredBatch {
   gasUsed: bigint | null;
   postedAt: number | null;
   finalAt: number | null;
+  /** Who posted it when another address did (null: this sequencer sealed it). */
+  poster?: string | null;
+  /** A foreign batch's records, concatenated. */
+  foreignRecords?: Hex | null;
 }
 
 interface TxRow {
@@ -163,6 +210,8 @@ interface BatchRow {
   gas_used: string | null;
   posted_at: number | null;
   final_at: number | null;
+  poster: string | null;
+  foreign_records: string | null;
 }
 
 function txFromRow(r: TxRow): StoredTx {
@@ -206,6 +255,44 @@ function batchFromRow(r: BatchRow): StoredBatch {
     gasUsed: r.gas_used === null ? null : BigInt(r.gas_used),
     postedAt: r.posted_at,
     finalAt: r.final_at,
+    poster: r.poster,
+    foreignRecords: r.foreign_records as Hex | null,
+  };
+}
+
+interface ForeignRow {
+  id: number;
+  position: number;
+  sequencer: string;
+  state_root: string;
+  record_root: string;
+  inbox_start: number;
+  inbox_count: number;
+  record_count: number;
+  fee_account: number;
+  l1_tx: string;
+  block: number;
+  blob: number;
+  status: ForeignBatch["status"];
+  note: string | null;
+}
+
+function foreignFromRow(r: ForeignRow): ForeignBatch {
+  return {
+    id: r.id,
+    position: r.position,
+    sequencer: r.sequencer,
+    stateRoot: r.state_root as Hex,
+    recordRoot: r.record_root as Hex,
+    inboxStart: r.inbox_start,
+    inboxCount: r.inbox_count,
+    recordCount: r.record_count,
+    feeAccount: r.fee_account,
+    l1Tx: r.l1_tx,
+    block: r.block,
+    blob: r.blob === 1,
+    status: r.status,
+    note: r.note,
   };
 }
 
@@ -384,9 +471,106 @@ export class SequencerDb {
   content(b: StoredBatch): BatchContent {
     return {
       inbox: this.inbox.range(b.inboxStart, b.inboxCount),
-      records: this.batchTxs(b.seq).map((t) => Buffer.from((t.record as string).slice(2), "hex")),
+      records:
+        b.foreignRecords !== null && b.foreignRecords !== undefined
+          ? splitRecords(Buffer.from(b.foreignRecords.slice(2), "hex"))
+          : this.batchTxs(b.seq).map((t) => Buffer.from((t.record as string).slice(2), "hex")),
       feeAccount: BigInt(b.feeAccount),
     };
+  }
+
+  // ---- batches posted by others ----
+
+  insertForeign(b: PostedBatchEvent): void {
+    this.store.db
+      .prepare(
+        `INSERT OR IGNORE INTO opt_foreign (${POSTED_BATCH_COLUMNS})
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(...postedBatchValues(b));
+  }
+
+  markForeignBlob(id: number): void {
+    this.store.db.prepare("UPDATE opt_foreign SET blob = 1 WHERE id = ?").run(id);
+  }
+
+  setForeignStatus(id: number, status: ForeignBatch["status"], note: string | null): void {
+    this.store.db
+      .prepare("UPDATE opt_foreign SET status = ?, note = ? WHERE id = ?")
+      .run(status, note, id);
+  }
+
+  /** Foreign batches still in the chain that the sequencer has not adopted, by position. */
+  blockingForeign(): ForeignBatch[] {
+    return (
+      this.store.db
+        .prepare(
+          "SELECT * FROM opt_foreign WHERE status IN ('new', 'invalid', 'unreadable') ORDER BY position",
+        )
+        .all() as ForeignRow[]
+    ).map(foreignFromRow);
+  }
+
+  foreignCounts(): Record<ForeignBatch["status"], number> {
+    const out = { new: 0, adopted: 0, invalid: 0, unreadable: 0, discarded: 0 };
+    for (const r of this.store.db
+      .prepare("SELECT status, COUNT(*) AS n FROM opt_foreign GROUP BY status")
+      .all() as { status: ForeignBatch["status"]; n: number }[])
+      out[r.status] = r.n;
+    return out;
+  }
+
+  /** Foreign batches at `position` or later leave the chain (a discard on L1). */
+  discardForeignFrom(position: number): void {
+    this.store.db
+      .prepare(
+        "UPDATE opt_foreign SET status = 'discarded' WHERE position >= ? AND status != 'discarded'",
+      )
+      .run(position);
+  }
+
+  /**
+   * Stores a valid foreign batch as a posted batch of the chain, with its records, and binds the
+   * pending transactions it carried (matched by signature) to their slots.
+   */
+  adoptForeign(
+    f: ForeignBatch,
+    b: Pick<StoredBatch, "seq" | "prevRoot" | "postedAt">,
+    records: Hex,
+    carried: readonly { id: number; slot: number; record: Hex }[],
+  ): void {
+    this.transaction(() => {
+      this.store.db
+        .prepare(
+          `INSERT INTO opt_batches (seq, status, position, inbox_start, inbox_count, fee_account,
+             prev_root, honest_root, claimed_root, records, sealed_at, batch_id, l1_tx, l1_block,
+             posted_at, poster, foreign_records)
+           VALUES (?, 'posted', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          b.seq,
+          f.position,
+          f.inboxStart,
+          f.inboxCount,
+          f.feeAccount,
+          b.prevRoot,
+          f.stateRoot,
+          f.stateRoot,
+          f.recordCount,
+          Date.now(),
+          f.id,
+          f.l1Tx,
+          f.block,
+          b.postedAt,
+          f.sequencer,
+          records,
+        );
+      const bind = this.store.db.prepare(
+        "UPDATE opt_txs SET status = 'batched', batch = ?, slot = ?, record = ? WHERE id = ? AND status = 'pending'",
+      );
+      for (const t of carried) bind.run(b.seq, t.slot, t.record, t.id);
+      this.setForeignStatus(f.id, "adopted", null);
+    });
   }
 
   /** The live batch at `position`, if this sequencer made it. */

@@ -23,8 +23,13 @@
  * and records (each must reproduce its stored honest root) and pending transactions return to the
  * pool. Nothing accepted is lost and no batch is posted twice (one publisher key per batch).
  *
- * Not yet: batches posted by another address (forced posting after `forceDelay`) are detected and
- * stop the sequencer with a clear error; following them needs the L1 sync from calldata.
+ * Following L1: batches posted by another address (a forced poster after `forceDelay`, a
+ * co-sequencer) are read from L1 with the challenger's sync (`../l1-batches.ts`) and re-executed.
+ * A valid one is adopted: the sequencer's own unposted batches at or after its position are
+ * unsealed, the pending transactions it carried are bound to it, and sealing resumes on top of it.
+ * An invalid or unreadable one cannot be built on (every later batch would fall with it): the
+ * sequencer keeps accepting transactions, posts nothing, reports why on `/health` and
+ * `/v1/status`, and resumes by itself once L1 discards it.
  */
 import { concat, keccak256, toUtf8Bytes, type Contract, type Provider } from "ethers";
 import { describeError, L2kitError, TxRejectedError, TxRevertedError } from "../../core/errors";
@@ -39,7 +44,8 @@ import type { Eip712Domain } from "../../lib/eip712";
 import { AMOUNT, FEE } from "../../lib/float";
 import type { Hex } from "../../lib/sparse-merkle";
 import { optimisticRollupAt, optimisticRollupInterface } from "../abi";
-import { compactSignature, encodeRecord } from "../codec";
+import { compactSignature, decodeRecord, encodeRecord, splitRecords } from "../codec";
+import { postedBatchFromEvent, readBatchRecords } from "../l1-batches";
 import { recoverSigner } from "../ecdsa";
 import { GENESIS_ROOT, RecordKind, type StateHeader } from "../protocol";
 import { L2State, type Withdrawal } from "../state";
@@ -47,6 +53,7 @@ import { applyStep, type StepContext } from "../transition";
 import { executeBatch } from "../batch";
 import {
   SequencerDb,
+  type ForeignBatch,
   type AcceptedRow,
   type SignedL2Tx,
   type StoredBatch,
@@ -141,7 +148,7 @@ export class Sequencer {
   private sealTimer: NodeJS.Timeout | undefined;
   /** Bonds of our discarded batches still to release. */
   private readonly toRelease = new Set<number>();
-  /** Why the sequencer cannot go on (a foreign batch, a reorganised inbox), if it cannot. */
+  /** Why the sequencer cannot go on (a reorganised inbox), if it cannot. */
   private halted: string | undefined;
   /** Last failure of the pipeline, reported by /health until a batch goes through again. */
   private lastError: string | undefined;
@@ -193,6 +200,7 @@ export class Sequencer {
     const events = [
       "InboxQueued",
       "BatchPosted",
+      "BlobsPosted",
       "BatchFinalized",
       "BatchesDiscarded",
       "SequencerSlashed",
@@ -317,6 +325,8 @@ export class Sequencer {
   /** Seals the next batch if one is due (or `force`). Synchronous and atomic; returns its seq. */
   trySeal(force = false): number | undefined {
     if (this.abort.signal.aborted || this.halted !== undefined) return undefined;
+    // A batch someone else posted is not adopted yet: the head is not L1's.
+    if (this.db.blockingForeign().length > 0) return undefined;
     if (this.db.unpostedBatches().length >= MAX_UNPOSTED) return undefined;
     const inboxWaiting = Math.min(
       this.db.inbox.length - this.inboxConsumed,
@@ -458,8 +468,16 @@ export class Sequencer {
     const maxBackoff = Math.max(1_000, this.config.pollIntervalMs * 20);
     let backoff = minBackoff;
     while (!signal.aborted) {
+      try {
+        await this.followForeign();
+      } catch (error) {
+        if (signal.aborted) return;
+        this.fail("following a batch posted by another address failed", {
+          error: describeError(error),
+        });
+      }
       const next = this.db.unpostedBatches()[0];
-      if (next === undefined || this.halted !== undefined) {
+      if (next === undefined || this.halted !== undefined || this.db.blockingForeign().length > 0) {
         await new Promise<void>((r) => {
           this.wakeSubmitter = r;
           setTimeout(r, this.config.pollIntervalMs);
@@ -607,30 +625,50 @@ export class Sequencer {
           const position = Number(a.position);
           const ours = this.db.liveBatchAt(position);
           if (
-            (a.sequencer as string).toLowerCase() !== this.address.toLowerCase() ||
-            ours === undefined ||
-            ours.claimedRoot.toLowerCase() !== (a.stateRoot as string).toLowerCase()
+            (a.sequencer as string).toLowerCase() === this.address.toLowerCase() &&
+            ours !== undefined &&
+            ours.poster == null &&
+            ours.claimedRoot.toLowerCase() === (a.stateRoot as string).toLowerCase()
           ) {
-            this.halted = `batch ${a.id} at position ${position} was posted by ${a.sequencer}, not by this sequencer's database; this sequencer follows only its own batches`;
-            this.log.error("foreign batch", { id: a.id, position, sequencer: a.sequencer });
+            this.db.recordPosted(ours.seq, {
+              tx: e.transactionHash,
+              block: e.blockNumber,
+              batchId: Number(a.id),
+            });
             break;
           }
-          this.db.recordPosted(ours.seq, {
-            tx: e.transactionHash,
-            block: e.blockNumber,
-            batchId: Number(a.id),
+          // Posted by someone else (or by this key outside this database): L1's chain now has
+          // it at `position`, so what this sequencer sealed there can never be posted.
+          const dropped = this.db.transaction(() => {
+            this.db.insertForeign(postedBatchFromEvent(e));
+            return this.db.discardFrom(position);
           });
+          this.log.warn("a batch posted by another address; following it", {
+            id: Number(a.id),
+            position,
+            poster: a.sequencer,
+            unsealed: dropped.map((b) => b.seq),
+          });
+          if (dropped.length > 0) this.rebuild();
+          this.wakeSubmitter?.();
           break;
         }
+        case "BlobsPosted":
+          this.db.markForeignBlob(Number(a.id));
+          break;
         case "BatchFinalized":
           this.db.recordFinal(Number(a.position));
           break;
         case "BatchesDiscarded": {
           const from = Number(a.fromPosition);
-          const dropped = this.db.discardFrom(from);
+          const dropped = this.db.transaction(() => {
+            this.db.discardForeignFrom(from);
+            return this.db.discardFrom(from);
+          });
           const invalid = Number(a.invalidBatchId);
           for (const b of dropped)
-            if (b.batchId !== null && b.batchId !== invalid) this.toRelease.add(b.batchId);
+            if (b.poster == null && b.batchId !== null && b.batchId !== invalid)
+              this.toRelease.add(b.batchId);
           this.log.warn("batches discarded on L1; sealing their transactions again", {
             fromPosition: from,
             toPosition: Number(a.toPosition),
@@ -638,6 +676,7 @@ export class Sequencer {
             ours: dropped.map((b) => b.seq),
           });
           this.rebuild();
+          this.wakeSubmitter?.();
           break;
         }
         case "SequencerSlashed":
@@ -652,6 +691,114 @@ export class Sequencer {
           break;
       }
     }
+  }
+
+  /**
+   * Reads and re-executes the next batch someone else posted: adopts it when it is valid (the
+   * head moves onto it), else leaves it blocking until L1 discards it.
+   */
+  private async followForeign(): Promise<void> {
+    const next = this.db.blockingForeign().find((f) => f.status === "new");
+    if (next === undefined) return;
+    const fail = (status: "invalid" | "unreadable", note: string): void => {
+      this.db.setForeignStatus(next.id, status, note);
+      this.log.error(
+        "a batch posted by another address cannot be built on; waiting for its discard",
+        {
+          id: next.id,
+          position: next.position,
+          poster: next.sequencer,
+          reason: note,
+        },
+      );
+    };
+    const onChain = await this.rollup.batchById(next.id);
+    if (next.blob || Number(onChain.blobCount) > 0) {
+      fail("unreadable", "its records are in EIP-4844 blobs, which this sequencer does not read");
+      return;
+    }
+    const read = await readBatchRecords(this.deps.provider, next);
+    if (!("records" in read)) {
+      if (read.retry) {
+        this.db.setForeignStatus(next.id, "new", read.unreadable);
+        return;
+      }
+      fail("unreadable", read.unreadable);
+      return;
+    }
+    const prev = this.db.lastLiveBatch();
+    if ((prev?.position ?? 0) + 1 !== next.position) {
+      // Our unposted batches were unsealed when its event came; anything else is a bug.
+      throw new L2kitError(
+        "OPT_FOLLOW_ORDER",
+        `batch ${next.id} is at position ${next.position}, the head at ${prev?.position ?? 0}`,
+        { id: next.id },
+      );
+    }
+    const records = splitRecords(Buffer.from(read.records.slice(2), "hex"));
+    const state = this.head.clone();
+    const ctx = this.stepContext();
+    const content = {
+      inbox: this.db.inbox.range(next.inboxStart, next.inboxCount),
+      records,
+      feeAccount: BigInt(next.feeAccount),
+    };
+    if (content.inbox.length !== next.inboxCount) {
+      this.db.setForeignStatus(next.id, "new", "its inbox entries are not synced yet");
+      return;
+    }
+    const executed = executeBatch(state, content, this.config.domain, {
+      witness: false,
+      checkSignature: ctx.checkSignature,
+    });
+    const honest = executed.roots[executed.roots.length - 1];
+    if (honest.toLowerCase() !== next.stateRoot.toLowerCase()) {
+      fail("invalid", `it claims root ${next.stateRoot}; executing it gives ${honest}`);
+      return;
+    }
+    // The pending transactions it carried: a valid step, signed by the sender with the same
+    // signature (the signature covers every field of the transaction).
+    const pending = this.mempool.all();
+    const carried: { id: number; slot: number; record: Hex }[] = [];
+    records.forEach((record, slot) => {
+      if (!executed.results[next.inboxCount + slot].valid) return;
+      const decoded = decodeRecord(record);
+      const owner = state.account(decoded.from)?.owner;
+      const p = pending.find(
+        (t) =>
+          t.durable &&
+          owner !== undefined &&
+          t.tx.sender.toLowerCase() === owner.toLowerCase() &&
+          compactSignature(t.tx.signature).r === decoded.signature.r &&
+          compactSignature(t.tx.signature).yParityAndS === decoded.signature.yParityAndS,
+      );
+      if (p !== undefined)
+        carried.push({
+          id: p.id,
+          slot,
+          record: `0x${Buffer.from(records[slot]).toString("hex")}`,
+        });
+    });
+    this.db.adoptForeign(
+      next,
+      {
+        seq: this.db.lastSeq() + 1,
+        prevRoot: prev?.claimedRoot ?? GENESIS_ROOT,
+        postedAt: Number(onChain.postedAt) * 1000,
+      },
+      read.records,
+      carried,
+    );
+    this.log.info("adopted a batch posted by another address", {
+      id: next.id,
+      position: next.position,
+      poster: next.sequencer,
+      inbox: next.inboxCount,
+      records: records.length,
+      carried: carried.length,
+    });
+    this.forget(carried);
+    this.rebuild();
   }
 
   private onRewind(block: number): void {
@@ -831,14 +978,27 @@ export class Sequencer {
       feeAccount: this.config.feeAccount,
       minFee: this.config.minFee,
       faultAtBatch: this.config.faultAtBatch,
+      foreignBatches: this.db.foreignCounts(),
+      waiting: this.waitingFor() ?? null,
       halted: this.halted ?? null,
       lastError: this.lastError ?? null,
     };
   }
 
+  /** Why the sequencer posts nothing now: a batch someone else posted that it cannot build on. */
+  private waitingFor(): string | undefined {
+    const f: ForeignBatch | undefined = this.db.blockingForeign()[0];
+    if (f === undefined) return undefined;
+    return f.status === "new"
+      ? `reading batch ${f.id} at position ${f.position}, posted by ${f.sequencer}${f.note === null ? "" : ` (${f.note})`}`
+      : `batch ${f.id} at position ${f.position}, posted by ${f.sequencer}, is ${f.status} (${f.note}); posting resumes once L1 discards it (a challenger disputes it)`;
+  }
+
   /** Health details; throws while the sequencer is halted or its pipeline is failing. */
   health(): Record<string, unknown> {
     if (this.halted !== undefined) throw new L2kitError("OPT_SEQUENCER_HALTED", this.halted);
+    const waiting = this.waitingFor();
+    if (waiting !== undefined) throw new L2kitError("OPT_SEQUENCER_WAITING", waiting);
     if (this.lastError !== undefined) throw new L2kitError("OPT_PIPELINE_FAILING", this.lastError);
     return { headPosition: this.db.lastLiveBatch()?.position ?? 0, pendingTxs: this.mempool.size };
   }

@@ -1,5 +1,6 @@
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
+import type { HDNodeWallet, TransactionResponse } from "ethers";
 import { ethers } from "hardhat";
 import type { Hex } from "../../../operator/lib/sparse-merkle";
 import { recordTree } from "../../../operator/optimistic/codec";
@@ -284,6 +285,32 @@ describe("OptimisticRollup", function () {
       expect(await f.rollup.headRoot()).to.equal(f.sim.state.root);
     });
 
+    it("gives the sequencer forceDelay after a discard before anyone else may post (no discard-and-repost loop)", async function () {
+      // Found by the threat-model review of issue 21: a discard returns the batch's entries to the
+      // inbox already overdue, so the poster of an invalid batch could post the next invalid
+      // batch in the block of the discard, ahead of the sequencer, and freeze finality.
+      const f = await load(ignoredFixture);
+      await time.increase(TEST_PARAMS.forceDelay);
+      await f.rollup.connect(f.stranger).addBond({ value: ETH("3") });
+      const fraud = await f.sim.post([], { signer: f.stranger, fraudAt: 0 });
+      const { gameId, proof } = await f.sim.dispute(fraud, f.stranger, f.challenger);
+      await (await f.game.step(gameId, proof)).wait();
+      f.sim.discardFrom(fraud);
+      const discardedAt = BigInt(await time.latest());
+      expect(await f.rollup.lastDiscardAt()).to.equal(discardedAt);
+      // The entry was queued more than forceDelay ago, and still no stranger may post.
+      const head = await f.rollup.headRoot();
+      await expect(f.rollup.connect(f.stranger).postBatch(head, head, 0, 0, "0x"))
+        .to.be.revertedWithCustomError(f.rollup, "RollupNotSequencer")
+        .withArgs(f.stranger.address);
+      // The sequencer may, and need not include the entry yet.
+      await f.sim.post([], { inboxCount: 0 });
+      // forceDelay after the discard, the escape hatch opens again.
+      await time.increaseTo(discardedAt + TEST_PARAMS.forceDelay);
+      await f.sim.post([], { signer: f.stranger, inboxCount: 1 });
+      expect(f.sim.state.accountByAddress(f.carol.address)!.amounts.get(0)).to.equal(ETH("2"));
+    });
+
     it("stops the sequencer from leaving an overdue entry out", async function () {
       const f = await load(ignoredFixture);
       const queuedAt = (await f.rollup.inboxEntry(3)).queuedAt;
@@ -316,10 +343,10 @@ describe("OptimisticRollup", function () {
 
     /** `w`'s type-4 transaction delegating to `target` and calling it as itself. */
     async function delegatedCall(
-      w: ethers.HDNodeWallet,
+      w: HDNodeWallet,
       target: string,
       data: string,
-    ): Promise<ethers.TransactionResponse> {
+    ): Promise<TransactionResponse> {
       const { chainId } = await ethers.provider.getNetwork();
       const auth = await w.authorize({ address: target, nonce: (await w.getNonce()) + 1, chainId });
       return w.sendTransaction({
@@ -358,7 +385,13 @@ describe("OptimisticRollup", function () {
         .withArgs(seq.address);
       expect(await ethers.provider.getCode(seq.address)).to.match(/^0xef0100/);
       // Blob batches go through the same check (one rule for every poster).
-      const blobPost = f.rollup.interface.encodeFunctionData("postBlobBatch", [head, head, 0, 0, 1]);
+      const blobPost = f.rollup.interface.encodeFunctionData("postBlobBatch", [
+        head,
+        head,
+        0,
+        0,
+        1,
+      ]);
       await (await f.rollup.setSequencer(await f.forwarder.getAddress(), true)).wait();
       await expect(f.forwarder.forward(await f.rollup.getAddress(), blobPost))
         .to.be.revertedWithCustomError(f.rollup, "RollupPosterNotEoa")
@@ -431,10 +464,7 @@ describe("OptimisticRollup", function () {
           "RollupNonCanonicalCalldata",
         );
       }
-      await expect(owner.sendTransaction({ to, data: canonical })).to.emit(
-        f.rollup,
-        "BatchPosted",
-      );
+      await expect(owner.sendTransaction({ to, data: canonical })).to.emit(f.rollup, "BatchPosted");
     });
 
     it("refuses blob batches on a deployment that takes none (the default)", async function () {

@@ -153,6 +153,7 @@ describe("optimistic challenger (in process, on a hardhat node)", function () {
       fromBlock: d.deployBlock,
       challengerBond: PARAMS.challengerBond,
       challengeWindowSeconds: Number(PARAMS.challengeWindow),
+      blobBatches: false,
       challenge: true,
       defend: false,
       confirmations: 1,
