@@ -41,6 +41,7 @@ export const OPTIMISTIC_ROLLUP_ABI = [
   "function addBond() payable",
   "function withdrawBond(uint256 amount)",
   "function postBatch(bytes32 prevRoot, bytes32 newRoot, uint32 inboxCount, uint32 feeAccount, bytes records) payable",
+  "function postBlobBatch(bytes32 prevRoot, bytes32 newRoot, uint32 inboxCount, uint32 feeAccount, uint32 recordCount) payable",
   "function finalize(uint256 maxBatches) returns (uint256 finalized)",
   "function releaseBond(uint256 id)",
   `function proveWithdrawal(uint256 position, ${HEADER} header, uint256 withdrawalId, address recipient, uint16 tokenId, uint256 amount, uint256 bitmap, bytes32[] siblings)`,

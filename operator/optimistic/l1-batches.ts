@@ -4,17 +4,20 @@
  * batches only as the top-level call of a transaction sent by an account with no code, in
  * canonical calldata (`RollupPosterNotEoa`, `RollupNonCanonicalCalldata`), so every node that
  * serves `eth_getTransactionByHash` serves every calldata batch's records. Blob batches
- * (`blobBatches` on) carry them in EIP-4844 blobs, which only a consensus client serves: a reader
- * without one cannot read them, and says so.
+ * (`blobBatches` on) carry them in EIP-4844 blobs, named by the versioned hashes of their
+ * `BlobsPosted` event, which only a consensus client serves (`BeaconBlobSource`, from
+ * `L2KIT_BEACON_URL`): every blob it returns is checked against its versioned hash, so the source
+ * is not trusted. A reader without one cannot read blob batches, and says so.
  *
  * The challenger and the sequencer both sync through this module: the challenger to verify every
  * batch, the sequencer to follow batches posted by others (forced posters, co-sequencers).
  */
-import type { Provider } from "ethers";
+import { concat, keccak256, type Provider } from "ethers";
 import { describeError } from "../core/errors";
 import type { WatchedEvent } from "../core/watcher";
 import type { Hex } from "../lib/sparse-merkle";
 import { optimisticRollupInterface } from "./abi";
+import { commitments, recordFromBlobs, versionedHash } from "./blob";
 import { recordTree, splitRecords } from "./codec";
 
 /** A batch as its `BatchPosted` event announces it. */
@@ -123,4 +126,123 @@ export async function readBatchRecords(
       retry: false,
     };
   }
+}
+
+/** Where blob data comes from: a consensus client, in production. */
+export interface BlobSource {
+  /** For logs and status. */
+  readonly name: string;
+  /**
+   * The blobs with `versionedHashes` (in that order), carried by a transaction of execution block
+   * `block`. Throws when they cannot be had (yet).
+   */
+  blobs(block: number, versionedHashes: readonly Hex[]): Promise<Uint8Array[]>;
+}
+
+const hexBytes = (h: string): Uint8Array => Uint8Array.from(Buffer.from(h.slice(2), "hex"));
+
+/**
+ * Blobs from a consensus client's standard beacon API: the beacon block that holds execution
+ * block N is named by block N + 1's `parentBeaconBlockRoot` (EIP-4788). It asks
+ * `GET /eth/v1/beacon/blobs/{root}?versioned_hashes=…` (Fulu) and falls back to
+ * `GET /eth/v1/beacon/blob_sidecars/{root}` (Deneb); either way each blob's KZG commitment is
+ * recomputed and its versioned hash compared, so a wrong blob is refused, whoever serves it.
+ * Consensus clients keep blobs ~18 days: a challenger stores what it reads (the challenger's
+ * database keeps every blob batch's blobs).
+ */
+export class BeaconBlobSource implements BlobSource {
+  readonly name: string;
+
+  constructor(
+    private readonly url: string,
+    private readonly provider: Provider,
+    private readonly timeoutMs = 30_000,
+  ) {
+    this.name = `beacon API at ${new URL(url).origin}`;
+  }
+
+  async blobs(block: number, versionedHashes: readonly Hex[]): Promise<Uint8Array[]> {
+    const next = await this.provider.getBlock(block + 1);
+    if (next === null)
+      throw new Error(
+        `block ${block + 1} is not mined yet (it names block ${block}'s beacon block)`,
+      );
+    const root = next.parentBeaconBlockRoot;
+    if (root === null) throw new Error(`block ${block + 1} has no parentBeaconBlockRoot`);
+    const base = this.url.replace(/\/+$/, "");
+    const query = versionedHashes.map((h) => `versioned_hashes=${h}`).join("&");
+    let candidates: Uint8Array[];
+    const fulu = await this.get(`${base}/eth/v1/beacon/blobs/${root}?${query}`);
+    if (fulu.status === 200) {
+      candidates = ((fulu.body as { data: string[] }).data ?? []).map(hexBytes);
+    } else {
+      const deneb = await this.get(`${base}/eth/v1/beacon/blob_sidecars/${root}`);
+      if (deneb.status !== 200)
+        throw new Error(
+          `the beacon API answered ${fulu.status} to /blobs and ${deneb.status} to /blob_sidecars for beacon block ${root}`,
+        );
+      candidates = ((deneb.body as { data: { blob: string }[] }).data ?? []).map((d) =>
+        hexBytes(d.blob),
+      );
+    }
+    const byHash = new Map<string, Uint8Array>();
+    const found = commitments(candidates);
+    candidates.forEach((blob, i) => byHash.set(versionedHash(found[i]).toLowerCase(), blob));
+    return versionedHashes.map((h) => {
+      const blob = byHash.get(h.toLowerCase());
+      if (blob === undefined)
+        throw new Error(`the beacon API served no blob with versioned hash ${h} (block ${block})`);
+      return blob;
+    });
+  }
+
+  private async get(url: string): Promise<{ status: number; body: unknown }> {
+    const res = await fetch(url, {
+      headers: { accept: "application/json" },
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
+    return { status: res.status, body: res.status === 200 ? await res.json() : undefined };
+  }
+}
+
+/** A blob batch's data, as read: its blobs, their commitments, and the records in their slots. */
+export interface BlobBatchData {
+  blobs: Uint8Array[];
+  commitments: Hex[];
+  records: Uint8Array[];
+}
+
+/**
+ * Reads a blob batch's records: its blobs by the versioned hashes of its `BlobsPosted` event
+ * (checked against the batch's record root, keccak256 of them), then its `recordCount` slots.
+ */
+export async function readBlobBatch(
+  source: BlobSource | undefined,
+  b: Pick<PostedBatchEvent, "block" | "recordCount" | "recordRoot">,
+  versionedHashes: readonly Hex[] | null,
+): Promise<{ data: BlobBatchData } | { unreadable: string; retry: boolean }> {
+  if (source === undefined)
+    return {
+      unreadable:
+        "its records are in EIP-4844 blobs, and no blob source is configured (L2KIT_BEACON_URL)",
+      retry: false,
+    };
+  if (versionedHashes === null)
+    return { unreadable: "its BlobsPosted event is not read yet", retry: true };
+  if (keccak256(concat(versionedHashes as Hex[])) !== b.recordRoot.toLowerCase())
+    return {
+      unreadable: "its BlobsPosted versioned hashes do not match the batch's record root",
+      retry: false,
+    };
+  let blobs: Uint8Array[];
+  try {
+    blobs = await source.blobs(b.block, versionedHashes);
+  } catch (error) {
+    return {
+      unreadable: `reading its blobs from the ${source.name} failed: ${describeError(error)}`,
+      retry: true,
+    };
+  }
+  const records = Array.from({ length: b.recordCount }, (_, i) => recordFromBlobs(blobs, i));
+  return { data: { blobs, commitments: commitments(blobs), records } };
 }

@@ -11,6 +11,14 @@ export const optimisticSettings = {
     placeholder: "0x<address>",
     parse: parse.address,
   }),
+  beaconUrl: optionalSetting({
+    env: "L2KIT_BEACON_URL",
+    flag: "beacon-url",
+    description:
+      "A consensus client's beacon API (its blobs, checked against their versioned hashes), for rollups that take blob batches (blobBatches on). Unset: blob batches cannot be read, and a challenger's health stays red on such a rollup.",
+    placeholder: "<url>",
+    parse: parse.url(["http:", "https:"]),
+  }),
 };
 
 export type OptimisticConfig = ConfigValues<typeof optimisticSettings>;

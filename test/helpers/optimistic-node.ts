@@ -2,6 +2,8 @@
  * Helpers for tests that run the optimistic rollup's services against a `npx hardhat node`:
  * publisher settings that poll fast, time travel, and waiting for a game's end.
  */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import type { Contract } from "ethers";
 import type { PublisherConfig } from "../../operator/core/publisher";
 import { pollUntil } from "../../operator/core/rpc";
@@ -54,4 +56,53 @@ export function storedRoots(db: SequencerDb, domain: Eip712Domain, position: num
     roots = executeBatch(state, db.content(b), domain).roots;
   }
   return roots;
+}
+
+/**
+ * A consensus client's beacon API as far as blobs go, for a hardhat node (which has no consensus
+ * layer): `GET /eth/v1/beacon/blob_sidecars/{root}` serves the blobs a test registered for the
+ * beacon block of an execution block (named, as on mainnet, by the next block's
+ * `parentBeaconBlockRoot`); the Fulu route `/eth/v1/beacon/blobs/{root}` answers 404, so readers
+ * exercise their fallback. With `lie`, it serves other blobs (readers must refuse them).
+ */
+export async function startBeaconApi(node: HardhatNode): Promise<{
+  url: string;
+  lie: boolean;
+  serve(block: number, blobs: readonly Uint8Array[]): Promise<void>;
+  close(): Promise<void>;
+}> {
+  const byRoot = new Map<string, readonly Uint8Array[]>();
+  const api = {
+    url: "",
+    lie: false,
+    async serve(block: number, blobs: readonly Uint8Array[]) {
+      if ((await node.provider.getBlockNumber()) <= block) await node.provider.send("evm_mine", []);
+      const next = await node.provider.getBlock(block + 1);
+      byRoot.set((next!.parentBeaconBlockRoot as string).toLowerCase(), blobs);
+    },
+    close: async () => undefined as void,
+  };
+  const server = http.createServer((req, res) => {
+    const m = /^\/eth\/v1\/beacon\/blob_sidecars\/(0x[0-9a-fA-F]{64})$/.exec(req.url ?? "");
+    const blobs = m === null ? undefined : byRoot.get(m[1].toLowerCase());
+    if (blobs === undefined) {
+      res.writeHead(404, { "content-type": "application/json" });
+      res.end(JSON.stringify({ code: 404, message: "NOT_FOUND" }));
+      return;
+    }
+    const served = api.lie ? blobs.map((b) => b.map((x, i) => (i % 32 === 1 ? x ^ 1 : x))) : blobs;
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(
+      JSON.stringify({
+        data: served.map((b, index) => ({
+          index: String(index),
+          blob: `0x${Buffer.from(b).toString("hex")}`,
+        })),
+      }),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  api.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  api.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  return api;
 }

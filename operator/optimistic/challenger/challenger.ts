@@ -5,9 +5,11 @@
  *   and batches come from the rollup's events; a batch's records come from its posting
  *   transaction's calldata (`postBatch`), checked against the record root the contract computed.
  *   The contract takes batches only that way (or in blobs, where the deployment allows them), so
- *   every batch it accepted is readable. A transaction the node does not serve yet is read again
- *   next round; a batch that still cannot be read (blobs, which this challenger does not read, or
- *   calldata that does not hold the records) is `unreadable`.
+ *   every batch it accepted is readable. Blob batches are read from a blob source (a consensus
+ *   client's beacon API, `L2KIT_BEACON_URL`), checked against their versioned hashes, and their
+ *   blobs kept in the database for the game's one-step proofs. A transaction or blob not served
+ *   yet is read again next round; a batch that cannot be read (no blob source, or calldata that
+ *   does not hold the records) is `unreadable`.
  * - **Alarms**: an unreadable batch, an invalid batch not under dispute, a rollup that takes blob
  *   batches this challenger cannot read, are alarms: logged again every `alarmRepeatMs` while the
  *   batch's window is open (and for good once such a batch is final), served on `/v1/status`, and
@@ -51,7 +53,14 @@ import { executeBatch, proveStep, type BatchContent } from "../batch";
 import { splitRecords } from "../codec";
 import { SignatureChecker } from "../ecdsa";
 import { answer, openingClaim, position } from "../game";
-import { postedBatchFromEvent, readBatchRecords } from "../l1-batches";
+import { GENESIS_ROOT } from "../protocol";
+import {
+  postedBatchFromEvent,
+  readBatchRecords,
+  readBlobBatch,
+  type BlobSource,
+} from "../l1-batches";
+import { recordFromBlobs } from "../blob";
 import { L2State } from "../state";
 import type { StepContext } from "../transition";
 import { ChallengerDb, type ChainBatch, type GameRow } from "./db";
@@ -66,6 +75,8 @@ export interface ChallengerConfig extends L1PollConfig {
   challengeWindowSeconds: number;
   /** Whether the rollup takes blob batches (`blobBatches`), which this challenger cannot read. */
   blobBatches: boolean;
+  /** Where blob batches' blobs come from (`L2KIT_BEACON_URL`); unset: blob batches are unreadable. */
+  blobSource?: BlobSource;
   /** How often an active alarm is logged again (default 60 s). */
   alarmRepeatMs?: number;
   /** Dispute invalid batches (the challenger's job); off for a pure watchdog. */
@@ -238,7 +249,7 @@ export class Challenger {
           this.db.insertBatch(postedBatchFromEvent(e));
           break;
         case "BlobsPosted":
-          this.db.markBlob(Number(a.id));
+          this.db.markBlob(Number(a.id), a.versionedHashes as string[]);
           break;
         case "BatchFinalized":
           this.db.finalUpTo(Number(a.position));
@@ -288,12 +299,14 @@ export class Challenger {
       const onChain = await this.rollup.batchById(b.id);
       const postedAt = Number(onChain.postedAt);
       if (b.blob || Number(onChain.blobCount) > 0) {
-        this.db.fill(
-          b.id,
-          postedAt,
-          null,
-          "its records are in EIP-4844 blobs, and this challenger reads no blobs",
-        );
+        const read = await readBlobBatch(this.config.blobSource, b, b.blobHashes);
+        if ("data" in read) {
+          // The blobs are kept: the game's one-step proof opens them, after the consensus
+          // clients have dropped them.
+          this.db.storeBlobs(b.id, read.data.blobs, read.data.commitments);
+          this.db.fill(b.id, postedAt, "0x");
+        } else if (read.retry) this.db.noteUnread(b.id, postedAt, read.unreadable);
+        else this.db.fill(b.id, postedAt, null, read.unreadable);
         continue;
       }
       const read = await readBatchRecords(this.deps.provider, b);
@@ -311,11 +324,11 @@ export class Challenger {
     const now = head?.timestamp ?? Math.floor(Date.now() / 1000);
     const window = this.config.challengeWindowSeconds;
     const alarms: Alarm[] = [];
-    if (this.config.blobBatches) {
+    if (this.config.blobBatches && this.config.blobSource === undefined) {
       alarms.push({
         code: "OPT_BLOBS_UNREADABLE",
         message:
-          "the rollup takes blob batches (blobBatches is on) and this challenger reads no blobs: a blob batch could not be verified or disputed",
+          "the rollup takes blob batches (blobBatches is on) and this challenger has no blob source (L2KIT_BEACON_URL): a blob batch could not be verified or disputed",
       });
     }
     for (const b of this.db.chain()) {
@@ -342,11 +355,12 @@ export class Challenger {
         });
         continue;
       }
-      if (this.db.gameOnBatch(b.id, "challenger") === undefined && (windowEndsAt ?? 0) > now) {
+      if (!this.db.disputing(b.id) && (windowEndsAt ?? 0) > now) {
+        const lost = this.db.gamesOnBatch(b.id, "challenger").filter((g) => g.status === "lost");
         alarms.push({
           code: "OPT_INVALID_UNDISPUTED",
           message: this.config.challenge
-            ? `batch ${b.id} at position ${b.position} claims a wrong root and is not disputed yet; its window closes at ${windowEndsAt}`
+            ? `batch ${b.id} at position ${b.position} claims a wrong root and is not disputed ${lost.length > 0 ? `any more (game ${lost.map((g) => g.gameId).join(", ")} lost; disputing again)` : "yet"}; its window closes at ${windowEndsAt}`
             : `batch ${b.id} at position ${b.position} claims a wrong root, and this challenger does not dispute (challenge is off); its window closes at ${windowEndsAt}`,
           ...where,
         });
@@ -396,6 +410,15 @@ export class Challenger {
   };
 
   private content(b: ChainBatch): BatchContent {
+    if (b.blob) {
+      const blobs = this.db.blobs(b.id);
+      return {
+        inbox: this.db.inbox.range(b.inboxStart, b.inboxCount),
+        records: Array.from({ length: b.recordCount }, (_, i) => recordFromBlobs(blobs.blobs, i)),
+        feeAccount: BigInt(b.feeAccount),
+        blobs,
+      };
+    }
     return {
       inbox: this.db.inbox.range(b.inboxStart, b.inboxCount),
       records: splitRecords(Buffer.from((b.records as string).slice(2), "hex")),
@@ -473,8 +496,11 @@ export class Challenger {
 
   private async openDisputes(): Promise<void> {
     const invalid = this.db.firstInvalid();
-    if (invalid === undefined || this.db.gameOnBatch(invalid.id, "challenger") !== undefined)
-      return;
+    // Independent attack on issue 21: a challenger that lost a game (down while its clock ran)
+    // went silent and the fraud finalised. A lost game is no dispute: open another while the
+    // window is open.
+    if (invalid === undefined || this.db.disputing(invalid.id)) return;
+    const earlier = this.db.gamesOnBatch(invalid.id, "challenger").length;
     const d = this.prepare(invalid.id);
     if (d === undefined) return;
     const head = await this.deps.provider.getBlock("latest");
@@ -488,7 +514,7 @@ export class Challenger {
       return;
     }
     this.log.warn("disputing batch", { id: invalid.id, position: invalid.position });
-    const sent = await this.send(`challenge-${invalid.id}`, {
+    const sent = await this.send(`challenge-${invalid.id}${earlier === 0 ? "" : `-${earlier}`}`, {
       to: this.config.game,
       data: challengeGameInterface.encodeFunctionData("challenge", [
         invalid.id,
@@ -551,6 +577,19 @@ export class Challenger {
     if (d === undefined) return; // its records are not read yet: next round
     if (row.role === "defender" && this.db.batch(row.batchId)?.verdict === "invalid") {
       // A watchdog never defends a fraud: it lets the game run out.
+      return;
+    }
+    // The game starts from the previous batch's claimed root; roots computed from an honest
+    // state that differs (an earlier batch is invalid) would lose it. The batch falls with the
+    // invalid one anyway.
+    const agreed =
+      this.db.chain().find((b) => b.position === this.db.batch(row.batchId)!.position - 1)
+        ?.stateRoot ?? GENESIS_ROOT;
+    if (d.roots[0].toLowerCase() !== agreed.toLowerCase()) {
+      this.log.warn("not playing a game on a batch that builds on an invalid one", {
+        gameId: row.gameId,
+        batchId: row.batchId,
+      });
       return;
     }
     const { lo, hi } = position(g.position as bigint);
@@ -647,6 +686,7 @@ export class Challenger {
       challenge: this.config.challenge,
       defend: this.config.defend,
       blobBatches: this.config.blobBatches,
+      blobSource: this.config.blobSource?.name ?? null,
       batches: chain.length,
       verifiedPosition: this.verifiedPosition,
       verified: chain.filter((b) => b.verdict === "valid").length,

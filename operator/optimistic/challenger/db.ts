@@ -50,6 +50,20 @@ export const CHALLENGER_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: "blob batches: versioned hashes and blobs",
+    up: `
+      ALTER TABLE chal_batches ADD COLUMN blob_hashes TEXT;
+      CREATE TABLE chal_blobs (
+        batch_id INTEGER NOT NULL,
+        idx INTEGER NOT NULL,
+        blob BLOB NOT NULL,
+        commitment TEXT NOT NULL,
+        PRIMARY KEY (batch_id, idx)
+      );
+    `,
+  },
 ];
 
 export type BatchVerdict = "valid" | "invalid" | "unreadable";
@@ -58,6 +72,8 @@ export type BatchVerdict = "valid" | "invalid" | "unreadable";
 export interface ChainBatch extends PostedBatchEvent {
   status: "live" | "final" | "discarded";
   blob: boolean;
+  /** A blob batch's versioned hashes (its `BlobsPosted` event). */
+  blobHashes: Hex[] | null;
   postedAt: number | null;
   records: Hex | null;
   verdict: BatchVerdict | null;
@@ -90,6 +106,7 @@ interface BatchRow {
   l1_tx: string;
   block: number;
   blob: number;
+  blob_hashes: string | null;
   posted_at: number | null;
   records: string | null;
   verdict: BatchVerdict | null;
@@ -122,6 +139,7 @@ const batchFromRow = (r: BatchRow): ChainBatch => ({
   l1Tx: r.l1_tx,
   block: r.block,
   blob: r.blob === 1,
+  blobHashes: r.blob_hashes === null ? null : (JSON.parse(r.blob_hashes) as Hex[]),
   postedAt: r.posted_at,
   records: r.records as Hex | null,
   verdict: r.verdict,
@@ -171,8 +189,30 @@ export class ChallengerDb {
       .run(...postedBatchValues(b));
   }
 
-  markBlob(id: number): void {
-    this.store.db.prepare("UPDATE chal_batches SET blob = 1 WHERE id = ?").run(id);
+  markBlob(id: number, versionedHashes: readonly string[]): void {
+    this.store.db
+      .prepare("UPDATE chal_batches SET blob = 1, blob_hashes = ? WHERE id = ?")
+      .run(JSON.stringify(versionedHashes), id);
+  }
+
+  /** Keeps a blob batch's blobs (consensus clients drop them after ~18 days). */
+  storeBlobs(id: number, blobs: readonly Uint8Array[], commitments: readonly string[]): void {
+    this.transaction(() => {
+      const insert = this.store.db.prepare(
+        "INSERT OR REPLACE INTO chal_blobs (batch_id, idx, blob, commitment) VALUES (?, ?, ?, ?)",
+      );
+      blobs.forEach((blob, i) => insert.run(id, i, Buffer.from(blob), commitments[i]));
+    });
+  }
+
+  blobs(id: number): { blobs: Uint8Array[]; commitments: Hex[] } {
+    const rows = this.store.db
+      .prepare("SELECT blob, commitment FROM chal_blobs WHERE batch_id = ? ORDER BY idx")
+      .all(id) as { blob: Buffer; commitment: string }[];
+    return {
+      blobs: rows.map((r) => new Uint8Array(r.blob)),
+      commitments: rows.map((r) => r.commitment as Hex),
+    };
   }
 
   batch(id: number): ChainBatch | undefined {
@@ -188,9 +228,7 @@ export class ChallengerDb {
 
   /** Chain batches whose records or posting time are still to be read from L1. */
   unfilled(): ChainBatch[] {
-    return this.chainWhere(
-      "(posted_at IS NULL OR (records IS NULL AND blob = 0 AND verdict IS NULL))",
-    );
+    return this.chainWhere("(posted_at IS NULL OR (records IS NULL AND verdict IS NULL))");
   }
 
   /** The first live batch found invalid, if any. */
@@ -281,11 +319,23 @@ export class ChallengerDb {
     return row === undefined ? undefined : gameFromRow(row);
   }
 
-  gameOnBatch(batchId: number, role: GameRow["role"]): GameRow | undefined {
-    const row = this.store.db
-      .prepare("SELECT * FROM chal_games WHERE batch_id = ? AND role = ?")
-      .get(batchId, role) as GameDbRow | undefined;
-    return row === undefined ? undefined : gameFromRow(row);
+  /** This account's games on a batch in a role, oldest first. */
+  gamesOnBatch(batchId: number, role: GameRow["role"]): GameRow[] {
+    return (
+      this.store.db
+        .prepare("SELECT * FROM chal_games WHERE batch_id = ? AND role = ? ORDER BY game_id")
+        .all(batchId, role) as GameDbRow[]
+    ).map(gameFromRow);
+  }
+
+  /**
+   * Whether this account disputes the batch: a challenger game of its that is active or won. A
+   * game it lost (its clock ran out while it was down) is no dispute: the batch needs another.
+   */
+  disputing(batchId: number): boolean {
+    return this.gamesOnBatch(batchId, "challenger").some(
+      (g) => g.status === "active" || g.status === "won",
+    );
   }
 
   recordMove(gameId: number, gasUsed: bigint, at: number): void {

@@ -13,6 +13,7 @@ import { resolveRollup } from "../sequencer/launch";
 import type { ChallengerSettings, OptimisticConfig } from "../settings";
 import { createChallengerApi } from "./api";
 import { Challenger, challengerDbFile } from "./challenger";
+import { BeaconBlobSource } from "../l1-batches";
 
 export interface RunningChallenger {
   challenger: Challenger;
@@ -47,6 +48,9 @@ export async function launchChallenger(
       challengerBond: (await game.challengerBond()) as bigint,
       challengeWindowSeconds: Number(await rollup.challengeWindow()),
       blobBatches: (await rollup.blobBatches()) as boolean,
+      ...(opt.beaconUrl === undefined
+        ? {}
+        : { blobSource: new BeaconBlobSource(opt.beaconUrl, l1.provider) }),
       challenge: chal.challenge,
       defend: chal.defend,
       ...pollOf(core),

@@ -101,6 +101,14 @@ export const SEQUENCER_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX opt_foreign_status ON opt_foreign (status, position);
     `,
   },
+  {
+    version: 3,
+    name: "foreign blob batches",
+    up: `
+      ALTER TABLE opt_foreign ADD COLUMN blob_hashes TEXT;
+      ALTER TABLE opt_batches ADD COLUMN foreign_slotted INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
 
 /**
@@ -110,6 +118,8 @@ export const SEQUENCER_MIGRATIONS: readonly Migration[] = [
  */
 export interface ForeignBatch extends PostedBatchEvent {
   blob: boolean;
+  /** A blob batch's versioned hashes (its `BlobsPosted` event). */
+  blobHashes: Hex[] | null;
   status: "new" | "adopted" | "invalid" | "unreadable" | "discarded";
   note: string | null;
 }
@@ -168,8 +178,12 @@ export interface StoredBatch {
   finalAt: number | null;
   /** Who posted it when another address did (null: this sequencer sealed it). */
   poster?: string | null;
-  /** A foreign batch's records, concatenated. */
-  foreignRecords?: Hex | null;
+  /**
+   * A foreign batch's records: concatenated (calldata batches), or a JSON array of hex records
+   * when `foreignSlotted` (blob batches, whose slots need not hold well-formed records).
+   */
+  foreignRecords?: string | null;
+  foreignSlotted?: boolean;
 }
 
 interface TxRow {
@@ -212,6 +226,7 @@ interface BatchRow {
   final_at: number | null;
   poster: string | null;
   foreign_records: string | null;
+  foreign_slotted: number;
 }
 
 function txFromRow(r: TxRow): StoredTx {
@@ -256,7 +271,8 @@ function batchFromRow(r: BatchRow): StoredBatch {
     postedAt: r.posted_at,
     finalAt: r.final_at,
     poster: r.poster,
-    foreignRecords: r.foreign_records as Hex | null,
+    foreignRecords: r.foreign_records,
+    foreignSlotted: r.foreign_slotted === 1,
   };
 }
 
@@ -273,6 +289,7 @@ interface ForeignRow {
   l1_tx: string;
   block: number;
   blob: number;
+  blob_hashes: string | null;
   status: ForeignBatch["status"];
   note: string | null;
 }
@@ -291,6 +308,7 @@ function foreignFromRow(r: ForeignRow): ForeignBatch {
     l1Tx: r.l1_tx,
     block: r.block,
     blob: r.blob === 1,
+    blobHashes: r.blob_hashes === null ? null : (JSON.parse(r.blob_hashes) as Hex[]),
     status: r.status,
     note: r.note,
   };
@@ -472,9 +490,11 @@ export class SequencerDb {
     return {
       inbox: this.inbox.range(b.inboxStart, b.inboxCount),
       records:
-        b.foreignRecords !== null && b.foreignRecords !== undefined
-          ? splitRecords(Buffer.from(b.foreignRecords.slice(2), "hex"))
-          : this.batchTxs(b.seq).map((t) => Buffer.from((t.record as string).slice(2), "hex")),
+        b.foreignRecords === null || b.foreignRecords === undefined
+          ? this.batchTxs(b.seq).map((t) => Buffer.from((t.record as string).slice(2), "hex"))
+          : b.foreignSlotted === true
+            ? (JSON.parse(b.foreignRecords) as string[]).map((r) => Buffer.from(r.slice(2), "hex"))
+            : splitRecords(Buffer.from(b.foreignRecords.slice(2), "hex")),
       feeAccount: BigInt(b.feeAccount),
     };
   }
@@ -490,8 +510,10 @@ export class SequencerDb {
       .run(...postedBatchValues(b));
   }
 
-  markForeignBlob(id: number): void {
-    this.store.db.prepare("UPDATE opt_foreign SET blob = 1 WHERE id = ?").run(id);
+  markForeignBlob(id: number, versionedHashes: readonly string[]): void {
+    this.store.db
+      .prepare("UPDATE opt_foreign SET blob = 1, blob_hashes = ? WHERE id = ?")
+      .run(JSON.stringify(versionedHashes), id);
   }
 
   setForeignStatus(id: number, status: ForeignBatch["status"], note: string | null): void {
@@ -536,16 +558,20 @@ export class SequencerDb {
   adoptForeign(
     f: ForeignBatch,
     b: Pick<StoredBatch, "seq" | "prevRoot" | "postedAt">,
-    records: Hex,
+    records: { calldata: Hex } | { slots: readonly Uint8Array[] },
     carried: readonly { id: number; slot: number; record: Hex }[],
   ): void {
+    const stored =
+      "calldata" in records
+        ? records.calldata
+        : JSON.stringify(records.slots.map((r) => `0x${Buffer.from(r).toString("hex")}`));
     this.transaction(() => {
       this.store.db
         .prepare(
           `INSERT INTO opt_batches (seq, status, position, inbox_start, inbox_count, fee_account,
              prev_root, honest_root, claimed_root, records, sealed_at, batch_id, l1_tx, l1_block,
-             posted_at, poster, foreign_records)
-           VALUES (?, 'posted', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             posted_at, poster, foreign_records, foreign_slotted)
+           VALUES (?, 'posted', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           b.seq,
@@ -563,7 +589,8 @@ export class SequencerDb {
           f.block,
           b.postedAt,
           f.sequencer,
-          records,
+          stored,
+          "calldata" in records ? 0 : 1,
         );
       const bind = this.store.db.prepare(
         "UPDATE opt_txs SET status = 'batched', batch = ?, slot = ?, record = ? WHERE id = ? AND status = 'pending'",

@@ -16,6 +16,7 @@ import { rollupDomain } from "../protocol";
 import type { OptimisticConfig, SequencerSettings } from "../settings";
 import { createSequencerApi } from "./api";
 import { Sequencer, sequencerDbFile } from "./sequencer";
+import { BeaconBlobSource } from "../l1-batches";
 
 /** The rollup this command serves: `--rollup`, else what `npx l2kit deploy` recorded. */
 export async function resolveRollup(l1: L1Connection, given: string | undefined): Promise<string> {
@@ -100,6 +101,9 @@ export async function launchSequencer(
       maxPendingTxs: seq.maxPendingTxs,
       verifyWorkers: seq.verifyWorkers,
       faultAtBatch: seq.faultAtBatch,
+      ...(opt.beaconUrl === undefined
+        ? {}
+        : { blobSource: new BeaconBlobSource(opt.beaconUrl, l1.provider) }),
       ...pollOf(core),
       publisher: publisherConfig(core),
     },

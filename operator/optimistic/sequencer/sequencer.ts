@@ -45,9 +45,14 @@ import { AMOUNT, FEE } from "../../lib/float";
 import type { Hex } from "../../lib/sparse-merkle";
 import { optimisticRollupAt, optimisticRollupInterface } from "../abi";
 import { compactSignature, decodeRecord, encodeRecord, splitRecords } from "../codec";
-import { postedBatchFromEvent, readBatchRecords } from "../l1-batches";
+import {
+  postedBatchFromEvent,
+  readBatchRecords,
+  readBlobBatch,
+  type BlobSource,
+} from "../l1-batches";
 import { recoverSigner } from "../ecdsa";
-import { GENESIS_ROOT, RecordKind, type StateHeader } from "../protocol";
+import { GENESIS_ROOT, RecordKind, type L2Record, type StateHeader } from "../protocol";
 import { L2State, type Withdrawal } from "../state";
 import { applyStep, type StepContext } from "../transition";
 import { executeBatch } from "../batch";
@@ -82,6 +87,8 @@ export interface SequencerConfig extends L1PollConfig {
   minFee: bigint;
   maxPendingTxs: number;
   verifyWorkers: number;
+  /** Where blob batches posted by others are read from (`L2KIT_BEACON_URL`). */
+  blobSource?: BlobSource;
   /** The N-th sealed batch (1-based, counted in this database) claims a wrong root. */
   faultAtBatch?: number;
   publisher: PublisherConfig;
@@ -453,8 +460,15 @@ export class Sequencer {
       witness: false,
       checkSignature: (digest, signature, owner) => {
         if (trustAll) return true;
+        // Only the very signature a worker verified is taken on trust; any other signature (a
+        // second valid one of the same message, or an r with another s) is recovered in full.
+        // (Independent attack on issue 21: an r-only comparison let a co-sequencer's batch be
+        // judged invalid when valid, and valid when invalid.)
         const known = this.verified.get(verifiedKey(owner, digest));
-        if (known !== undefined) return compactSignature(known).r === signature.r;
+        if (known !== undefined) {
+          const c = compactSignature(known);
+          if (c.r === signature.r && c.yParityAndS === signature.yParityAndS) return true;
+        }
         return recoverSigner(digest, signature) === owner;
       },
     };
@@ -654,7 +668,7 @@ export class Sequencer {
           break;
         }
         case "BlobsPosted":
-          this.db.markForeignBlob(Number(a.id));
+          this.db.markForeignBlob(Number(a.id), a.versionedHashes as string[]);
           break;
         case "BatchFinalized":
           this.db.recordFinal(Number(a.position));
@@ -713,12 +727,11 @@ export class Sequencer {
       );
     };
     const onChain = await this.rollup.batchById(next.id);
-    if (next.blob || Number(onChain.blobCount) > 0) {
-      fail("unreadable", "its records are in EIP-4844 blobs, which this sequencer does not read");
-      return;
-    }
-    const read = await readBatchRecords(this.deps.provider, next);
-    if (!("records" in read)) {
+    const blob = next.blob || Number(onChain.blobCount) > 0;
+    const read = blob
+      ? await readBlobBatch(this.config.blobSource, next, next.blobHashes)
+      : await readBatchRecords(this.deps.provider, next);
+    if ("unreadable" in read) {
       if (read.retry) {
         this.db.setForeignStatus(next.id, "new", read.unreadable);
         return;
@@ -735,7 +748,8 @@ export class Sequencer {
         { id: next.id },
       );
     }
-    const records = splitRecords(Buffer.from(read.records.slice(2), "hex"));
+    const records =
+      "data" in read ? read.data.records : splitRecords(Buffer.from(read.records.slice(2), "hex"));
     const state = this.head.clone();
     const ctx = this.stepContext();
     const content = {
@@ -747,38 +761,46 @@ export class Sequencer {
       this.db.setForeignStatus(next.id, "new", "its inbox entries are not synced yet");
       return;
     }
-    const executed = executeBatch(state, content, this.config.domain, {
-      witness: false,
-      checkSignature: ctx.checkSignature,
+    // Step by step, noting each valid record's sender and the nonce it used: the pending
+    // transaction of that sender at that nonce, with the same fields, is the one it carried
+    // (whatever signature of the owner the record holds: the message is the same).
+    for (const entry of content.inbox) applyStep(state, { inbox: entry }, ctx);
+    const used: { slot: number; sender: string; nonce: bigint; record: L2Record }[] = [];
+    records.forEach((record, slot) => {
+      let decoded: L2Record | undefined;
+      try {
+        decoded = decodeRecord(record);
+      } catch {
+        decoded = undefined; // a malformed blob slot: a no-op step
+      }
+      const account = decoded === undefined ? undefined : state.account(decoded.from);
+      const nonce = account?.nonce;
+      const result = applyStep(state, { record }, ctx);
+      if (result.valid && decoded !== undefined && account !== undefined && nonce !== undefined)
+        used.push({ slot, sender: account.owner, nonce, record: decoded });
     });
-    const honest = executed.roots[executed.roots.length - 1];
+    const honest = state.root;
     if (honest.toLowerCase() !== next.stateRoot.toLowerCase()) {
       fail("invalid", `it claims root ${next.stateRoot}; executing it gives ${honest}`);
       return;
     }
-    // The pending transactions it carried: a valid step, signed by the sender with the same
-    // signature (the signature covers every field of the transaction).
     const pending = this.mempool.all();
     const carried: { id: number; slot: number; record: Hex }[] = [];
-    records.forEach((record, slot) => {
-      if (!executed.results[next.inboxCount + slot].valid) return;
-      const decoded = decodeRecord(record);
-      const owner = state.account(decoded.from)?.owner;
+    for (const u of used) {
       const p = pending.find(
         (t) =>
           t.durable &&
-          owner !== undefined &&
-          t.tx.sender.toLowerCase() === owner.toLowerCase() &&
-          compactSignature(t.tx.signature).r === decoded.signature.r &&
-          compactSignature(t.tx.signature).yParityAndS === decoded.signature.yParityAndS,
+          t.tx.sender.toLowerCase() === u.sender.toLowerCase() &&
+          t.tx.nonce === u.nonce &&
+          sameMessage(t.tx, u.record, state),
       );
       if (p !== undefined)
         carried.push({
           id: p.id,
-          slot,
-          record: `0x${Buffer.from(records[slot]).toString("hex")}`,
+          slot: u.slot,
+          record: `0x${Buffer.from(records[u.slot]).toString("hex")}`,
         });
-    });
+    }
     this.db.adoptForeign(
       next,
       {
@@ -786,7 +808,7 @@ export class Sequencer {
         prevRoot: prev?.claimedRoot ?? GENESIS_ROOT,
         postedAt: Number(onChain.postedAt) * 1000,
       },
-      read.records,
+      "data" in read ? { slots: read.data.records } : { calldata: read.records },
       carried,
     );
     this.log.info("adopted a batch posted by another address", {
@@ -815,10 +837,15 @@ export class Sequencer {
   /** Runs `batches` on `state` (in place); each must reproduce its stored honest root. */
   private replay(batches: readonly StoredBatch[], state: L2State): L2State {
     for (const b of batches) {
-      // Stored batches were verified when sealed; each runs with its own fee account.
+      // This sequencer's own batches were verified when sealed; batches posted by others may
+      // carry records whose signatures fail on L1 (no-op steps), so theirs are checked again.
+      // Each runs with its own fee account.
       executeBatch(state, this.db.content(b), this.config.domain, {
         witness: false,
-        checkSignature: () => true,
+        checkSignature:
+          b.poster == null
+            ? () => true
+            : (digest, signature, owner) => recoverSigner(digest, signature) === owner,
       });
       if (state.root !== b.honestRoot) {
         throw new L2kitError(
@@ -838,7 +865,14 @@ export class Sequencer {
   private rebuild(): void {
     const final = this.finalState();
     const unfinal = this.db.liveBatches().filter((b) => b.position > final.position);
-    this.head = this.replay(unfinal, final.state.clone());
+    try {
+      this.head = this.replay(unfinal, final.state.clone());
+    } catch (error) {
+      // Never seal on a head that is not the stored chain's: stop, loudly, until an operator looks.
+      this.halted = `the head state cannot be rebuilt: ${describeError(error)}`;
+      this.log.error("halted", { reason: this.halted });
+      throw error;
+    }
     const last = this.db.lastLiveBatch();
     this.inboxConsumed = last === undefined ? 0 : last.inboxStart + last.inboxCount;
     const inFlight = this.mempool.all().filter((p) => !p.durable);
@@ -1012,6 +1046,18 @@ export class Sequencer {
     this.lastError = `${what}: ${String(fields.error)}`;
     this.log.error(what, fields);
   }
+}
+
+/** Whether `record` (a valid step) is `tx`'s message: the same kind, token, amount, fee, recipient. */
+function sameMessage(tx: SignedL2Tx, record: L2Record, state: L2State): boolean {
+  if (record.token !== tx.token) return false;
+  if (record.amountPacked !== AMOUNT.encode(tx.amount, "amount")) return false;
+  if (record.feePacked !== FEE.encode(tx.fee, "fee")) return false;
+  if (record.kind === RecordKind.Withdraw) return tx.type === "withdraw";
+  if (tx.type !== "transfer" || tx.recipient === undefined) return false;
+  const to =
+    record.kind === RecordKind.Transfer ? state.account(record.to)?.owner : record.to;
+  return to !== undefined && to.toLowerCase() === tx.recipient.toLowerCase();
 }
 
 /**

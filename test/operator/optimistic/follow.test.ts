@@ -3,187 +3,72 @@
  * and the challenger says what it cannot do. A co-sequencer posts a valid batch carrying a
  * transaction the sequencer also holds, then an invalid one; the sequencer adopts the first,
  * waits (and says so) on the second, and resumes by itself once the challenger has it discarded.
+ * Blob batches are read from a beacon API (`startBeaconApi`) and checked against their hashes.
  */
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { expect } from "chai";
-import { Contract, parseEther, type Wallet } from "ethers";
-import hre from "hardhat";
-import { deployOptimisticRollupWithSigner } from "../../../deploy";
-import { createLogger } from "../../../operator/core/log";
+import { type Contract, parseEther, type Wallet } from "ethers";
 import { pollUntil } from "../../../operator/core/rpc";
-import { Store } from "../../../operator/core/store";
-import { AMOUNT, FEE } from "../../../operator/lib/float";
-import type { Eip712Domain } from "../../../operator/lib/eip712";
 import type { Hex } from "../../../operator/lib/sparse-merkle";
-import { challengeGameAt, optimisticRollupAt } from "../../../operator/optimistic/abi";
-import { executeBatch, recordsCalldata } from "../../../operator/optimistic/batch";
+import { challengeGameAt } from "../../../operator/optimistic/abi";
 import { createChallengerApi } from "../../../operator/optimistic/challenger/api";
-import {
-  Challenger,
-  type ChallengerConfig,
-} from "../../../operator/optimistic/challenger/challenger";
-import { signL2Tx } from "../../../operator/optimistic/client";
-import { compactSignature, encodeRecord } from "../../../operator/optimistic/codec";
-import { RecordKind, rollupDomain } from "../../../operator/optimistic/protocol";
+import { Challenger } from "../../../operator/optimistic/challenger/challenger";
 import { createSequencerApi } from "../../../operator/optimistic/sequencer/api";
 import type { SignedL2Tx } from "../../../operator/optimistic/sequencer/db";
-import { Sequencer, type SequencerConfig } from "../../../operator/optimistic/sequencer/sequencer";
-import { L2State } from "../../../operator/optimistic/state";
-import { startHardhatNode, type HardhatNode } from "../../helpers/hardhat-node";
-import { FAST_PUBLISHER, gameOver, mine } from "../../helpers/optimistic-node";
-
-const PARAMS = {
-  challengeWindow: 1000n,
-  forceDelay: 600n,
-  batchBond: parseEther("1"),
-  challengerBond: parseEther("0.5"),
-  clockBudget: 300n,
-  clockExtension: 60n,
-};
-
-const log = () => (process.env.L2KIT_TEST_LOG ? createLogger({ level: "debug" }) : undefined);
+import type { Sequencer } from "../../../operator/optimistic/sequencer/sequencer";
+import type { HardhatNode } from "../../helpers/hardhat-node";
+import { gameOver, mine } from "../../helpers/optimistic-node";
+import {
+  PARAMS,
+  log,
+  postForeign,
+  startWorld,
+  transferRecord,
+  type World,
+} from "../../helpers/optimistic-world";
 
 describe("optimistic rollup: following batches posted by others, and a challenger that tells", function () {
   this.timeout(300_000);
+  let w: World;
   let node: HardhatNode;
-  let dir: string;
-  let domain: Eip712Domain;
   let rollup: Contract;
   let seq: Sequencer;
   let chal: Challenger;
   let watcher: Challenger;
-  const closers: (() => Promise<void> | void)[] = [];
-  const nonces = new Map<string, bigint>();
+  let beacon: NonNullable<World["beacon"]>;
+  const store = (name: string) => w.store(name);
+  const sign = (from: Wallet, to: string, amount: bigint): Promise<SignedL2Tx> =>
+    w.sign(from, to, amount);
 
-  function store(name: string): Store {
-    const s = Store.open({ dataDir: dir, file: `${name}.sqlite` });
-    closers.push(() => s.close());
-    return s;
-  }
-
-  const sign = async (from: Wallet, to: string, amount: bigint): Promise<SignedL2Tx> => {
-    const key = from.address.toLowerCase();
-    const nonce = nonces.get(key) ?? 0n;
-    nonces.set(key, nonce + 1n);
-    return signL2Tx(from, domain, { type: "transfer", to, amount, nonce });
+  /**
+   * The co-sequencer posts `txs` (transfers between existing accounts), in calldata or in blobs,
+   * claiming `claim(honest root)` (or the honest root).
+   */
+  const postAsCoSequencer = (txs: SignedL2Tx[], claim?: (honest: Hex) => Hex, inBlobs = false) => {
+    const state = w.chainState();
+    return postForeign(
+      w,
+      txs.map((tx) => transferRecord(state, tx)),
+      claim,
+      inBlobs,
+    );
   };
 
-  /** The L2 state of the sequencer's live chain, replayed from its database. */
-  function sequencerState(): L2State {
-    const state = new L2State();
-    for (const b of seq.db.liveBatches()) executeBatch(state, seq.db.content(b), domain);
-    return state;
-  }
-
-  /** The co-sequencer posts `txs` (transfers between existing accounts) claiming `root` (or the honest root). */
-  async function postAsCoSequencer(txs: SignedL2Tx[], claim?: (honest: Hex) => Hex) {
-    const state = sequencerState();
-    const records = txs.map((tx) =>
-      encodeRecord({
-        kind: RecordKind.Transfer,
-        from: state.indexOf(tx.sender)!,
-        to: state.indexOf(tx.recipient!)!,
-        token: tx.token,
-        amountPacked: AMOUNT.encode(tx.amount, "amount"),
-        feePacked: FEE.encode(tx.fee, "fee"),
-        signature: compactSignature(tx.signature),
-      }),
-    );
-    const prevRoot = state.root;
-    const content = { inbox: [], records, feeAccount: 0n };
-    const honest = executeBatch(state, content, domain).roots.at(-1)!;
-    const co = rollup.connect(node.wallet(6)) as Contract;
-    const receipt = await (
-      await co.postBatch(prevRoot, claim?.(honest) ?? honest, 0, 0, recordsCalldata(content), {
-        value: PARAMS.batchBond,
-      })
-    ).wait();
-    const posted = receipt.logs
-      .map((l: { topics: string[]; data: string }) => rollup.interface.parseLog(l))
-      .find((l: { name: string } | null) => l?.name === "BatchPosted");
-    return { id: posted.args.id as bigint, position: posted.args.position as bigint, honest };
-  }
-
   before(async function () {
-    node = await startHardhatNode();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "l2kit-follow-"));
-    const d = await deployOptimisticRollupWithSigner(hre, node.wallet(0), PARAMS);
-    rollup = optimisticRollupAt(d.rollup, node.wallet(0));
-    domain = rollupDomain(31337n, d.rollup);
-    // A second registered sequencer (a co-sequencer, or any bonded address once the inbox is overdue).
-    await (await rollup.setSequencer(node.wallet(6).address, true)).wait();
-    const poll = { confirmations: 1, pollIntervalMs: 50, rpcRetries: 2, rpcRetryDelayMs: 50 };
-    const seqConfig: SequencerConfig = {
-      rollup: d.rollup,
-      chainId: 31337n,
-      domain,
-      fromBlock: d.deployBlock,
-      batchBond: PARAMS.batchBond,
-      bondTopUp: PARAMS.batchBond * 4n,
-      challengeWindowSeconds: Number(PARAMS.challengeWindow),
-      // Long enough for the co-sequencer to post a transaction the sequencer holds first.
-      maxBatchWaitMs: 3_000,
-      maxBatchRecords: 100,
-      maxBatchInbox: 16,
-      minFee: 0n,
-      maxPendingTxs: 1000,
-      verifyWorkers: 1,
-      ...poll,
-      publisher: FAST_PUBLISHER,
-    };
-    seq = new Sequencer(seqConfig, {
-      provider: node.provider,
-      signer: node.wallet(0),
-      store: store("sequencer"),
-      log: log(),
-    });
-    await seq.start();
-    closers.push(() => seq.stop());
-    const chalConfig: ChallengerConfig = {
-      rollup: d.rollup,
-      game: d.game,
-      chainId: 31337n,
-      domain,
-      fromBlock: d.deployBlock,
-      challengerBond: PARAMS.challengerBond,
-      challengeWindowSeconds: Number(PARAMS.challengeWindow),
-      blobBatches: false,
-      alarmRepeatMs: 0,
-      challenge: true,
-      defend: false,
-      ...poll,
-      publisher: FAST_PUBLISHER,
-    };
-    chal = new Challenger(chalConfig, {
-      provider: node.provider,
-      signer: node.wallet(5),
-      store: store("challenger"),
-      log: log(),
-    });
-    await chal.start();
-    closers.push(() => chal.stop());
+    // Long enough for the co-sequencer to post a transaction the sequencer holds first.
+    w = await startWorld({ maxBatchWaitMs: 3_000, blobs: true });
+    ({ node, rollup, seq, chal } = w);
+    beacon = w.beacon!;
     // A watcher that does not dispute: it must alarm about an invalid batch it leaves alone.
     watcher = new Challenger(
-      { ...chalConfig, challenge: false },
+      { ...chal.config, challenge: false },
       { provider: node.provider, signer: node.wallet(7), store: store("watcher"), log: log() },
     );
     await watcher.start();
-    closers.push(() => watcher.stop());
-    for (const i of [1, 2, 3]) {
-      const w = node.wallet(i);
-      await (
-        await (rollup.connect(w) as Contract).depositETH(w.address, { value: parseEther("10") })
-      ).wait();
-    }
-    await pollUntil("the deposits' batch", async () => Number(await rollup.batchCount()) === 2);
   });
 
   after(async function () {
-    for (const close of closers.reverse()) await close();
-    await node?.stop();
-    if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
+    await watcher?.stop();
+    await w?.stop();
   });
 
   const seqApi = () => createSequencerApi(seq, {});
@@ -299,9 +184,89 @@ describe("optimistic rollup: following batches posted by others, and a challenge
     await watcherApi.close();
   });
 
+  it("reads blob batches from the beacon API: adopts a valid one, and disputes a fraudulent one with a KZG one-step proof and wins", async function () {
+    // The co-sequencer was slashed and deregistered by the last test; the owner registers it again.
+    await (await rollup.setSequencer(node.wallet(6).address, true)).wait();
+    const valid = await postAsCoSequencer(
+      [await sign(node.wallet(2), node.wallet(1).address, parseEther("0.25"))],
+      undefined,
+      true,
+    );
+    await pollUntil(
+      "the blob batch adopted",
+      () => (seq.db.foreignCounts().adopted === 2 ? true : undefined),
+      { timeoutMs: 90_000 },
+    );
+    expect(seq.headRoot).to.equal(valid.honest);
+    await pollUntil("the challenger verified it", async () =>
+      chal.status().verifiedPosition === Number(valid.position) ? true : undefined,
+    );
+    // A fraudulent blob batch of three transfers: a game of several moves, ended by a proof that
+    // opens the blob's field elements.
+    const fraud = await postAsCoSequencer(
+      [
+        await sign(node.wallet(1), node.wallet(3).address, parseEther("0.1")),
+        await sign(node.wallet(3), node.wallet(2).address, parseEther("0.1")),
+        await sign(node.wallet(2), node.wallet(1).address, parseEther("0.1")),
+      ],
+      () => `0x${"cd".repeat(32)}` as Hex,
+      true,
+    );
+    const game = challengeGameAt((await rollup.game()) as string, node.provider);
+    const gameId = await pollUntil(
+      "the dispute",
+      () => chal.db.games().find((g) => g.batchId === Number(fraud.id))?.gameId,
+      { timeoutMs: 90_000 },
+    );
+    await mine(node, PARAMS.clockBudget + 1n); // the co-sequencer never answers
+    expect((await gameOver(game, BigInt(gameId))).status).to.equal(3n); // ChallengerWon
+    await pollUntil(
+      "the sequencer healthy again",
+      async () => ((await health(seqApi())).status === 200 ? true : undefined),
+      { timeoutMs: 90_000 },
+    );
+    expect(await rollup.headRoot()).to.equal(seq.headRoot);
+    // The blobs are in the challenger's database, for proofs after the beacon forgets them.
+    expect(chal.db.blobs(Number(fraud.id)).blobs).to.have.length(1);
+  });
+
+  it("refuses blobs that do not match their versioned hashes, and alarms until it can read the batch", async function () {
+    await (await rollup.setSequencer(node.wallet(6).address, true)).wait();
+    beacon.lie = true;
+    const batch = await postAsCoSequencer(
+      [await sign(node.wallet(1), node.wallet(2).address, parseEther("0.01"))],
+      undefined,
+      true,
+    );
+    const api = createChallengerApi(chal);
+    const alarm = await pollUntil(
+      "the unreadable alarm",
+      async () => {
+        const h = await health(api);
+        // (First "not read yet" while the beacon block is not mined, then the refusal.)
+
+        return JSON.stringify(h.body).includes("no blob with versioned hash") ? h : undefined;
+      },
+      { timeoutMs: 90_000 },
+    );
+    expect(alarm.status).to.equal(503);
+    expect(JSON.stringify(alarm.body)).to.contain("OPT_BATCH_UNREADABLE");
+    beacon.lie = false;
+    await pollUntil(
+      "the batch read and verified",
+      async () => (chal.status().verifiedPosition === Number(batch.position) ? true : undefined),
+      { timeoutMs: 90_000 },
+    );
+    // The alarm resolves with the round that read it.
+    await pollUntil("the alarm resolved", async () =>
+      (await health(api)).status === 200 ? true : undefined,
+    );
+    await api.close();
+  });
+
   it("alarms, until resolved, when the rollup takes blob batches it cannot read", async function () {
     const blind = new Challenger(
-      { ...chal.config, blobBatches: true },
+      { ...chal.config, blobSource: undefined },
       { provider: node.provider, signer: node.wallet(8), store: store("blind"), log: log() },
     );
     await blind.tick();

@@ -1,0 +1,197 @@
+/**
+ * The independent attack on issue 21's services, as regressions: each test runs an attack the
+ * reviewer made succeed against the real sequencer and challenger (in process, on a spawned
+ * hardhat node, the attacker a registered co-sequencer) and asserts that it now fails.
+ *
+ * 1. A valid foreign batch holding a copy of a record with a garbage signature (a no-op step):
+ *    the sequencer replayed adopted batches trusting every signature, missed the root, and sealed
+ *    the next batch on a stale head; it was slashed.
+ * 2. A foreign batch carrying a pending transaction under a second valid signature of its owner:
+ *    an r-only comparison made the sequencer judge the valid batch invalid and wait forever.
+ * 3. A fraudulent foreign batch whose record holds the right r and a wrong s: the same comparison
+ *    made the sequencer adopt the fraud and post on it; its watchdog then lost that batch's game.
+ * 4. A challenger that lost its game (down while its clock ran) never disputed again, and a forged
+ *    withdrawal finalised.
+ */
+import { expect } from "chai";
+import { Contract, parseEther } from "ethers";
+import { pollUntil } from "../../../operator/core/rpc";
+import type { Hex } from "../../../operator/lib/sparse-merkle";
+import { executeBatch } from "../../../operator/optimistic/batch";
+import { Challenger } from "../../../operator/optimistic/challenger/challenger";
+import { compactSignature } from "../../../operator/optimistic/codec";
+import { answer, position as positionOf } from "../../../operator/optimistic/game";
+import { RECORD_LENGTH, RecordKind, stateRoot } from "../../../operator/optimistic/protocol";
+import { gameOver, mine } from "../../helpers/optimistic-node";
+import {
+  PARAMS,
+  log,
+  postForeign,
+  resign,
+  startWorld,
+  transferRecord,
+  type World,
+} from "../../helpers/optimistic-world";
+
+describe("optimistic rollup: the independent attack on issue 21's services, refused", function () {
+  this.timeout(600_000);
+  let w: World;
+
+  before(async function () {
+    w = await startWorld({ maxBatchWaitMs: 1_500 });
+  });
+
+  after(async function () {
+    await w?.stop();
+  });
+
+  const slashedSequencers = async () =>
+    (await w.rollup.queryFilter(w.rollup.filters.SequencerSlashed())).map(
+      (e) => (e as unknown as { args: { sequencer: string } }).args.sequencer,
+    );
+  const reRegister = async () => {
+    if (!(await w.rollup.isSequencer(w.co.address)))
+      await (await w.rollup.setSequencer(w.co.address, true)).wait();
+  };
+  /** Submits a transfer and waits until the sequencer posted it on L1. */
+  const transferPosted = async (from: number, to: number, amount: bigint) => {
+    const { hash } = await w.seq.submit(
+      await w.sign(w.node.wallet(from), w.node.wallet(to).address, amount),
+    );
+    await pollUntil(
+      "the transfer posted",
+      () => (w.seq.tx(hash)?.view === "posted" ? true : undefined),
+      { timeoutMs: 60_000 },
+    );
+    return hash;
+  };
+
+  it("(1) replays an adopted batch with its signatures checked, so a no-op record cannot push the sequencer onto a stale head", async function () {
+    const genuine = await w.sign(w.node.wallet(1), w.node.wallet(2).address, parseEther("1"));
+    const state = w.chainState();
+    const garbage = {
+      r: `0x${"00".repeat(31)}01` as Hex,
+      yParityAndS: `0x${"00".repeat(31)}01` as Hex,
+    };
+    const foreign = await postForeign(w, [
+      transferRecord(state, genuine),
+      transferRecord(state, genuine, garbage),
+    ]);
+    await pollUntil("adoption", () => (w.seq.db.foreignCounts().adopted === 1 ? true : undefined), {
+      timeoutMs: 60_000,
+    });
+    expect(w.seq.headRoot).to.equal(foreign.honest);
+    await transferPosted(3, 2, parseEther("0.5"));
+    expect(await w.rollup.headRoot()).to.equal(w.seq.headRoot);
+    await pollUntil("the challenger verified every batch", async () =>
+      w.chal.status().verifiedPosition === Number(await w.rollup.batchCount()) - 1
+        ? true
+        : undefined,
+    );
+    expect(w.chal.db.games()).to.deep.equal([]);
+    expect(w.seq.status()).to.deep.include({ halted: null, lastError: null, waiting: null });
+  });
+
+  it("(2) binds a pending transaction a foreign batch carried under a second signature of its owner, and adopts the batch", async function () {
+    const tx = await w.sign(w.node.wallet(1), w.node.wallet(2).address, parseEther("1"));
+    const { hash } = await w.seq.submit(tx);
+    const sig2 = resign(w, w.node.wallet(1), tx);
+    expect(sig2.r).to.not.equal(compactSignature(tx.signature).r);
+    const foreign = await postForeign(w, [transferRecord(w.chainState(), tx, sig2)]);
+    await pollUntil("adoption", () => (w.seq.db.foreignCounts().adopted === 2 ? true : undefined), {
+      timeoutMs: 60_000,
+    });
+    expect(w.seq.tx(hash)).to.deep.include({ view: "posted", batchId: Number(foreign.id) });
+    expect(w.seq.status().waiting).to.equal(null);
+    await transferPosted(2, 3, parseEther("0.25"));
+  });
+
+  it("(3) refuses to adopt a record with its owner's r and another s, and loses nothing while the fraud is disputed", async function () {
+    await reRegister();
+    const t = await w.sign(w.node.wallet(1), w.node.wallet(2).address, parseEther("5"));
+    const { hash } = await w.seq.submit(t);
+    const pre = w.chainState();
+    const bogus = {
+      r: compactSignature(t.signature).r,
+      yParityAndS: `0x${"00".repeat(31)}01` as Hex,
+    };
+    const v = await w.sign(w.node.wallet(2), w.node.wallet(3).address, parseEther("1"));
+    const records = [transferRecord(pre, t, bogus), transferRecord(pre, v)];
+    // It claims the root in which t ran (what an r-only check would believe).
+    const believed = executeBatch(pre.clone(), { inbox: [], records, feeAccount: 0n }, w.domain, {
+      checkSignature: () => true,
+    }).roots.at(-1)!;
+    const fraud = await postForeign(w, records, () => believed);
+    await pollUntil(
+      "the sequencer waiting on the fraud",
+      () => (String(w.seq.status().waiting ?? "").includes("is invalid") ? true : undefined),
+      { timeoutMs: 60_000 },
+    );
+    const gameId = await pollUntil(
+      "the dispute",
+      () => w.chal.db.games().find((g) => g.batchId === Number(fraud.id))?.gameId,
+      { timeoutMs: 60_000 },
+    );
+    await mine(w.node, PARAMS.clockBudget + 1n); // the co-sequencer does not answer
+    expect((await gameOver(w.game, BigInt(gameId))).status).to.equal(3n); // ChallengerWon
+    // The sequencer posts t itself, on the last valid state; it was never slashed.
+    await pollUntil(
+      "t posted by the sequencer",
+      () => (w.seq.tx(hash)?.view === "posted" ? true : undefined),
+      { timeoutMs: 60_000 },
+    );
+    expect(await w.rollup.headRoot()).to.equal(w.seq.headRoot);
+    expect(await slashedSequencers()).to.deep.equal([w.co.address]);
+    expect(await w.rollup.isSequencer(w.node.wallet(0).address)).to.equal(true);
+  });
+
+  it("(4) disputes again after losing a game while the window is open, and the forged withdrawal never finalises", async function () {
+    await reRegister();
+    const thief = w.node.wallet(9);
+    const pre = w.chainState();
+    const forged = pre.clone();
+    forged.appendWithdrawal(thief.address, 0, parseEther("25"));
+    const claimed = stateRoot(forged.header);
+    const junk = `0x${(RecordKind.Withdraw.toString(16).padStart(2, "0") + "00".repeat(RECORD_LENGTH[RecordKind.Withdraw] - 1)).repeat(4)}`;
+    const co = w.rollup.connect(w.co) as Contract;
+    await (await co.postBatch(pre.root, claimed, 0, 0, junk, { value: PARAMS.batchBond })).wait();
+    const f = await w.rollup.batchAt((await w.rollup.batchCount()) - 1n);
+    const first = await pollUntil(
+      "the dispute",
+      () => w.chal.db.games().find((g) => g.batchId === Number(f.id)),
+      { timeoutMs: 60_000 },
+    );
+    // The challenger goes down; the thief answers once and times it out.
+    await w.chal.stop();
+    const g = await w.game.gameOf(first.gameId);
+    const { lo, hi } = positionOf(g.position as bigint);
+    const m = answer([pre.root, ...Array(4).fill(claimed)] as Hex[], lo, hi, g.midRoot as Hex);
+    await (await (w.game.connect(w.co) as Contract).move(first.gameId, m.agree, m.midRoot)).wait();
+    await mine(w.node, PARAMS.clockBudget + 1n);
+    await (await (w.game.connect(thief) as Contract).timeout(first.gameId)).wait();
+    expect((await gameOver(w.game, BigInt(first.gameId))).status).to.equal(2n); // DefenderWon
+    // Back, with most of the window left: it opens a second game and wins it.
+    const back = new Challenger(w.chal.config, {
+      provider: w.node.provider,
+      signer: w.node.wallet(5),
+      store: w.store("challenger"),
+      log: log(),
+    });
+    await back.start();
+    try {
+      const second = await pollUntil(
+        "a second dispute",
+        () =>
+          back.db.games().find((x) => x.batchId === Number(f.id) && x.gameId !== first.gameId)
+            ?.gameId,
+        { timeoutMs: 60_000 },
+      );
+      expect(back.db.game(first.gameId)?.status).to.equal("lost");
+      await mine(w.node, PARAMS.clockBudget + 1n);
+      expect((await gameOver(w.game, BigInt(second))).status).to.equal(3n); // ChallengerWon
+      expect(await w.rollup.isAlive(f.id)).to.equal(false);
+    } finally {
+      await back.stop();
+    }
+  });
+});
