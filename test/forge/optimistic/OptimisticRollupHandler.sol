@@ -1426,9 +1426,10 @@ contract OptimisticRollupHandler is Base {
     }
 
     /// @dev Pending entries from the first one that waited forceDelay or more (a prefix: entries
-    ///      are queued in time order).
+    ///      are queued in time order), counted from the last discard at the earliest.
     function _overdueCount() internal view returns (uint256) {
         uint256 start = rollup.inboxConsumed();
+        if (rollup.lastDiscardAt() + FORCE_DELAY > block.timestamp) return 0;
         uint256 i = start;
         while (i < _inbox.length && _inbox[i].queuedAt + FORCE_DELAY <= block.timestamp) ++i;
         return i - start;
