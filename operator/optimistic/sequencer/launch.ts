@@ -79,6 +79,11 @@ export async function launchSequencer(
     );
   }
   const batchBond = (await rollup.batchBond()) as bigint;
+  if (((await rollup.blobBatches()) as boolean) && opt.beaconUrl === undefined) {
+    log.warn(
+      "the rollup takes blob batches and no beacon API is configured (L2KIT_BEACON_URL): a blob batch posted by another address cannot be followed, and posting stops at it",
+    );
+  }
   const store = Store.open({
     dataDir: core.dataDir,
     file: sequencerDbFile(l1.chainId, address),

@@ -157,6 +157,10 @@ export class Sequencer {
   private readonly toRelease = new Set<number>();
   /** Why the sequencer cannot go on (a reorganised inbox), if it cannot. */
   private halted: string | undefined;
+  /** Whether `halted` says the head could not be rebuilt (cleared by a rebuild that succeeds). */
+  private haltedByRebuild = false;
+  /** Inbox entries the next batch must take at least (L1 refused a batch for leaving some out). */
+  private minBatchInbox = 0;
   /** Last failure of the pipeline, reported by /health until a batch goes through again. */
   private lastError: string | undefined;
   /** The state at the last final batch, for withdrawal proofs (rebuilt when finality moves). */
@@ -179,7 +183,12 @@ export class Sequencer {
       minFee: config.minFee,
       maxPending: config.maxPendingTxs,
     });
-    this.rebuild();
+    try {
+      this.rebuild();
+    } catch {
+      // Halted, and says why (health, status): it starts to follow L1, whose discard of the
+      // batch that broke the replay lets a later rebuild succeed.
+    }
     this.nextTxId = this.db.maxTxId();
     this.pool = signatureVerifier(config.domain, config.verifyWorkers, this.log);
     this.writer = txWriter(this.db);
@@ -337,7 +346,7 @@ export class Sequencer {
     if (this.db.unpostedBatches().length >= MAX_UNPOSTED) return undefined;
     const inboxWaiting = Math.min(
       this.db.inbox.length - this.inboxConsumed,
-      this.config.maxBatchInbox,
+      Math.max(this.config.maxBatchInbox, this.minBatchInbox),
     );
     const selection = this.mempool.select(this.config.maxBatchRecords);
     if (selection.length === 0 && inboxWaiting === 0) return undefined;
@@ -501,6 +510,7 @@ export class Sequencer {
       try {
         await this.post(next);
         this.lastError = undefined;
+        this.minBatchInbox = 0;
         backoff = minBackoff;
       } catch (error) {
         if (signal.aborted) return;
@@ -554,8 +564,17 @@ export class Sequencer {
     if (current?.status !== "sealed") return; // a discard overtook it
     const minedRevert = this.publisher.status(`opt-batch-${b.seq}`)?.status === "reverted";
     if (reason === "RollupInboxEntryOverdue" || minedRevert) {
-      // The batch can never be posted as sealed: seal its transactions again.
-      this.log.warn("unsealing a batch L1 refuses", { batch: b.seq, reason });
+      // The batch can never be posted as sealed: seal its transactions again. Left out overdue
+      // entries (more than `maxBatchInbox` waited past forceDelay): the next batch takes twice
+      // as many, until it takes them all. (Second independent attack on issue 21: the capped
+      // batch was sealed again and again, with /health green.)
+      if (reason === "RollupInboxEntryOverdue") {
+        this.minBatchInbox = Math.max(this.minBatchInbox, 2 * Math.max(1, b.inboxCount));
+        this.fail("L1 refused a batch that left overdue inbox entries out; sealing more", {
+          batch: b.seq,
+          error: `RollupInboxEntryOverdue with ${b.inboxCount} entries taken; the next batch takes up to ${this.minBatchInbox}`,
+        });
+      } else this.log.warn("unsealing a batch L1 refuses", { batch: b.seq, reason });
       this.db.discardFrom(b.position);
       this.rebuild();
       return;
@@ -751,7 +770,10 @@ export class Sequencer {
     const records =
       "data" in read ? read.data.records : splitRecords(Buffer.from(read.records.slice(2), "hex"));
     const state = this.head.clone();
-    const ctx = this.stepContext();
+    // The batch's own fee account, as L1's one-step executor and every challenger run it.
+    // (Second independent attack on issue 21: run with this sequencer's fee account, a valid
+    // foreign batch with fees looked invalid, and the sequencer waited on it for good.)
+    const ctx: StepContext = { ...this.stepContext(), feeAccount: BigInt(next.feeAccount) };
     const content = {
       inbox: this.db.inbox.range(next.inboxStart, next.inboxCount),
       records,
@@ -868,10 +890,17 @@ export class Sequencer {
     try {
       this.head = this.replay(unfinal, final.state.clone());
     } catch (error) {
-      // Never seal on a head that is not the stored chain's: stop, loudly, until an operator looks.
+      // Never seal on a head that is not the stored chain's: stop, loudly, until a rebuild
+      // succeeds (the batch that broke it may yet be discarded) or an operator looks.
       this.halted = `the head state cannot be rebuilt: ${describeError(error)}`;
+      this.haltedByRebuild = true;
       this.log.error("halted", { reason: this.halted });
       throw error;
+    }
+    if (this.haltedByRebuild) {
+      this.log.info("the head state rebuilt; resuming", { was: this.halted });
+      this.halted = undefined;
+      this.haltedByRebuild = false;
     }
     const last = this.db.lastLiveBatch();
     this.inboxConsumed = last === undefined ? 0 : last.inboxStart + last.inboxCount;
@@ -1011,6 +1040,7 @@ export class Sequencer {
       batches: this.db.counts(),
       feeAccount: this.config.feeAccount,
       minFee: this.config.minFee,
+      blobSource: this.config.blobSource?.name ?? null,
       faultAtBatch: this.config.faultAtBatch,
       foreignBatches: this.db.foreignCounts(),
       waiting: this.waitingFor() ?? null,
@@ -1055,8 +1085,7 @@ function sameMessage(tx: SignedL2Tx, record: L2Record, state: L2State): boolean 
   if (record.feePacked !== FEE.encode(tx.fee, "fee")) return false;
   if (record.kind === RecordKind.Withdraw) return tx.type === "withdraw";
   if (tx.type !== "transfer" || tx.recipient === undefined) return false;
-  const to =
-    record.kind === RecordKind.Transfer ? state.account(record.to)?.owner : record.to;
+  const to = record.kind === RecordKind.Transfer ? state.account(record.to)?.owner : record.to;
   return to !== undefined && to.toLowerCase() === tx.recipient.toLowerCase();
 }
 

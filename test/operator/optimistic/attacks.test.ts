@@ -12,12 +12,24 @@
  *    made the sequencer adopt the fraud and post on it; its watchdog then lost that batch's game.
  * 4. A challenger that lost its game (down while its clock ran) never disputed again, and a forged
  *    withdrawal finalised.
+ *
+ * And from the second independent attack:
+ * 5. A valid foreign batch paying fees to the account it names: the sequencer ran it with its own
+ *    fee account, judged it invalid and waited for good.
+ * 6. A fraudulent one claiming the root the sequencer's fee account gives: adopted, the replay
+ *    failed, and the sequencer stayed halted after the discard.
+ * 7. More overdue inbox entries than `maxBatchInbox`: every batch was refused and sealed again,
+ *    forever, with /health green.
  */
 import { expect } from "chai";
 import { Contract, parseEther } from "ethers";
 import { pollUntil } from "../../../operator/core/rpc";
 import type { Hex } from "../../../operator/lib/sparse-merkle";
-import { executeBatch } from "../../../operator/optimistic/batch";
+import { executeBatch, recordsCalldata } from "../../../operator/optimistic/batch";
+import { signL2Tx } from "../../../operator/optimistic/client";
+import { createSequencerApi } from "../../../operator/optimistic/sequencer/api";
+import { Sequencer } from "../../../operator/optimistic/sequencer/sequencer";
+import type { L2State } from "../../../operator/optimistic/state";
 import { Challenger } from "../../../operator/optimistic/challenger/challenger";
 import { compactSignature } from "../../../operator/optimistic/codec";
 import { answer, position as positionOf } from "../../../operator/optimistic/game";
@@ -36,12 +48,16 @@ import {
 describe("optimistic rollup: the independent attack on issue 21's services, refused", function () {
   this.timeout(600_000);
   let w: World;
+  /** The challenger running now (test 4 restarts it). */
+  let challenger: Challenger;
 
   before(async function () {
     w = await startWorld({ maxBatchWaitMs: 1_500 });
+    challenger = w.chal;
   });
 
   after(async function () {
+    if (challenger !== w?.chal) await challenger?.stop();
     await w?.stop();
   });
 
@@ -178,7 +194,8 @@ describe("optimistic rollup: the independent attack on issue 21's services, refu
       log: log(),
     });
     await back.start();
-    try {
+    challenger = back;
+    {
       const second = await pollUntil(
         "a second dispute",
         () =>
@@ -190,6 +207,108 @@ describe("optimistic rollup: the independent attack on issue 21's services, refu
       await mine(w.node, PARAMS.clockBudget + 1n);
       expect((await gameOver(w.game, BigInt(second))).status).to.equal(3n); // ChallengerWon
       expect(await w.rollup.isAlive(f.id)).to.equal(false);
+    }
+  });
+
+  /** The co-sequencer posts a transfer from wallet 3 paying `fee` to wallet 3's own account. */
+  async function feeBatch(claimWithSequencersAccount: boolean) {
+    await reRegister();
+    const pre: L2State = w.chainState();
+    const payer = w.node.wallet(3);
+    const feeAccount = pre.indexOf(payer.address)!;
+    const tx = await signL2Tx(payer, w.domain, {
+      type: "transfer",
+      to: w.node.wallet(2).address,
+      amount: parseEther("0.1"),
+      fee: parseEther("0.001"),
+      nonce: pre.accountByAddress(payer.address)!.nonce,
+    });
+    const records = [transferRecord(pre, tx)];
+    const rootWith = (fee: bigint) =>
+      executeBatch(pre.clone(), { inbox: [], records, feeAccount: fee }, w.domain).roots.at(-1)!;
+    const truth = rootWith(feeAccount);
+    const claimed = claimWithSequencersAccount ? rootWith(0n) : truth;
+    expect(rootWith(0n)).to.not.equal(truth);
+    const co = w.rollup.connect(w.co) as Contract;
+    const receipt = await (
+      await co.postBatch(
+        pre.root,
+        claimed,
+        0,
+        feeAccount,
+        recordsCalldata({ inbox: [], records, feeAccount }),
+        { value: PARAMS.batchBond },
+      )
+    ).wait();
+    const posted = receipt.logs
+      .map((l: { topics: string[]; data: string }) => w.rollup.interface.parseLog(l))
+      .find((l: { name: string } | null) => l?.name === "BatchPosted");
+    return { id: posted.args.id as bigint, truth };
+  }
+
+  it("(5) runs a foreign batch with the fee account it names, and adopts a valid one that pays its poster", async function () {
+    const adopted = w.seq.db.foreignCounts().adopted;
+    const batch = await feeBatch(false);
+    await pollUntil(
+      "adoption",
+      () => (w.seq.db.foreignCounts().adopted === adopted + 1 ? true : undefined),
+      { timeoutMs: 60_000 },
+    );
+    expect(w.seq.headRoot).to.equal(batch.truth);
+    await transferPosted(1, 2, parseEther("0.1"));
+  });
+
+  it("(6) judges invalid a fraud claiming the root its own fee account would give, and resumes after the discard", async function () {
+    // A fraud claiming the root of the sequencer's own fee account: the sequencer now judges it
+    // invalid and waits; the challenger has it discarded; the sequencer goes on.
+    const fraud = await feeBatch(true);
+    await pollUntil(
+      "the sequencer waiting on it",
+      () => (String(w.seq.status().waiting ?? "").includes(`batch ${fraud.id}`) ? true : undefined),
+      { timeoutMs: 60_000 },
+    );
+    const gameId = await pollUntil(
+      "the dispute",
+      () =>
+        challenger.db.games().find((g) => g.batchId === Number(fraud.id) && g.status === "active")
+          ?.gameId,
+      { timeoutMs: 60_000 },
+    );
+    await mine(w.node, PARAMS.clockBudget + 1n);
+    expect((await gameOver(w.game, BigInt(gameId))).status).to.equal(3n);
+    await transferPosted(1, 3, parseEther("0.1"));
+    expect(w.seq.status()).to.deep.include({ halted: null, waiting: null });
+  });
+
+  it("(7) takes every overdue inbox entry, however many, and says so while L1 refuses a batch", async function () {
+    const maxInbox = w.seqConfig.maxBatchInbox; // 3 in the test world
+    await w.seq.stop();
+    const depositor = w.rollup.connect(w.node.wallet(9)) as Contract;
+    for (let i = 0; i <= 2 * maxInbox; i++)
+      await (await depositor.depositETH(w.node.wallet(9).address, { value: 1n })).wait();
+    await mine(w.node, PARAMS.forceDelay + 1n);
+    const back = new Sequencer(w.seqConfig, {
+      provider: w.node.provider,
+      signer: w.node.wallet(0),
+      store: w.store("sequencer"),
+      log: log(),
+    });
+    await back.start();
+    try {
+      await pollUntil(
+        "every overdue entry consumed",
+        async () =>
+          (await w.rollup.inboxConsumed()) === (await w.rollup.inboxLength()) ? true : undefined,
+        { timeoutMs: 60_000 },
+      );
+      expect(await w.rollup.headRoot()).to.equal(back.headRoot);
+      const api = createSequencerApi(back, {});
+      const health = await pollUntil("healthy again", async () => {
+        const h = await api.inject({ url: "/health" });
+        return h.statusCode === 200 ? h : undefined;
+      });
+      expect(health.statusCode).to.equal(200);
+      await api.close();
     } finally {
       await back.stop();
     }
