@@ -144,6 +144,8 @@ export class Challenger {
   private alarms: Alarm[] = [];
   private readonly alarmLogged = new Map<string, number>();
   private lastRoundAt: number | undefined;
+  /** Why the last attempt to open a dispute failed, while it fails. */
+  private disputeError: string | undefined;
 
   constructor(
     readonly config: ChallengerConfig,
@@ -230,7 +232,18 @@ export class Challenger {
     await this.watcher.poll();
     await this.fillRecords();
     this.verify();
-    if (this.config.challenge) await this.openDisputes();
+    if (this.config.challenge) {
+      // A failing dispute (a short balance, a refused transaction) must not keep this round from
+      // playing the games already open (third independent attack on issue 21).
+      try {
+        await this.openDisputes();
+        this.disputeError = undefined;
+      } catch (error) {
+        if (this.loop.signal.aborted) return;
+        this.disputeError = describeError(error);
+        this.log.error("opening a dispute failed", { error: this.disputeError });
+      }
+    }
     await this.playGames();
     await this.raiseAlarms();
     this.lastRoundAt = Date.now();
@@ -360,7 +373,7 @@ export class Challenger {
         alarms.push({
           code: "OPT_INVALID_UNDISPUTED",
           message: this.config.challenge
-            ? `batch ${b.id} at position ${b.position} claims a wrong root and is not disputed ${lost.length > 0 ? `any more (game ${lost.map((g) => g.gameId).join(", ")} lost; disputing again)` : "yet"}; its window closes at ${windowEndsAt}`
+            ? `batch ${b.id} at position ${b.position} claims a wrong root and is not disputed ${lost.length > 0 ? `any more (game ${lost.map((g) => g.gameId).join(", ")} lost; disputing again)` : "yet"}${this.disputeError === undefined ? "" : ` (the last attempt failed: ${this.disputeError})`}; its window closes at ${windowEndsAt}`
             : `batch ${b.id} at position ${b.position} claims a wrong root, and this challenger does not dispute (challenge is off); its window closes at ${windowEndsAt}`,
           ...where,
         });

@@ -516,10 +516,29 @@ export class SequencerDb {
       .run(JSON.stringify(versionedHashes), id);
   }
 
-  setForeignStatus(id: number, status: ForeignBatch["status"], note: string | null): void {
-    this.store.db
-      .prepare("UPDATE opt_foreign SET status = ?, note = ? WHERE id = ?")
-      .run(status, note, id);
+  /**
+   * Records the verdict on a foreign batch still `new`; false when something (a discard the
+   * watcher applied meanwhile) decided it first. (Third independent attack on issue 21: a stale
+   * verdict written over a discard left the sequencer waiting, or building, on a batch L1 no
+   * longer had.)
+   */
+  decideForeign(id: number, status: ForeignBatch["status"], note: string | null): boolean {
+    return (
+      this.store.db
+        .prepare("UPDATE opt_foreign SET status = ?, note = ? WHERE id = ? AND status = 'new'")
+        .run(status, note, id).changes === 1
+    );
+  }
+
+  /** Our own discarded batches that L1 knows (their bonds may still be locked there). */
+  discardedOwnBatchIds(): number[] {
+    return (
+      this.store.db
+        .prepare(
+          "SELECT batch_id FROM opt_batches WHERE status = 'discarded' AND poster IS NULL AND batch_id IS NOT NULL",
+        )
+        .all() as { batch_id: number }[]
+    ).map((r) => r.batch_id);
   }
 
   /** Foreign batches still in the chain that the sequencer has not adopted, by position. */
@@ -560,12 +579,17 @@ export class SequencerDb {
     b: Pick<StoredBatch, "seq" | "prevRoot" | "postedAt">,
     records: { calldata: Hex } | { slots: readonly Uint8Array[] },
     carried: readonly { id: number; slot: number; record: Hex }[],
-  ): void {
+  ): boolean {
     const stored =
       "calldata" in records
         ? records.calldata
         : JSON.stringify(records.slots.map((r) => `0x${Buffer.from(r).toString("hex")}`));
-    this.transaction(() => {
+    return this.transaction(() => {
+      // Only a batch still undecided, right after the head (a discard may have come meanwhile).
+      const row = this.store.db.prepare("SELECT status FROM opt_foreign WHERE id = ?").get(f.id) as
+        { status: string } | undefined;
+      if (row?.status !== "new" || (this.lastLiveBatch()?.position ?? 0) + 1 !== f.position)
+        return false;
       this.store.db
         .prepare(
           `INSERT INTO opt_batches (seq, status, position, inbox_start, inbox_count, fee_account,
@@ -596,7 +620,8 @@ export class SequencerDb {
         "UPDATE opt_txs SET status = 'batched', batch = ?, slot = ?, record = ? WHERE id = ? AND status = 'pending'",
       );
       for (const t of carried) bind.run(b.seq, t.slot, t.record, t.id);
-      this.setForeignStatus(f.id, "adopted", null);
+      this.decideForeign(f.id, "adopted", null);
+      return true;
     });
   }
 

@@ -254,6 +254,12 @@ export class Sequencer {
     await this.publisher.start();
     // Catch up with L1 before sealing: batches may have been discarded or finalised meanwhile.
     await this.watcher.poll();
+    // Bonds of our discarded batches still locked on L1 (the set is kept in memory only).
+    for (const id of this.db.discardedOwnBatchIds()) {
+      const b = await this.rollup.batchById(id);
+      if ((b.bond as bigint) > 0n && !((await this.rollup.isAlive(id)) as boolean))
+        this.toRelease.add(id);
+    }
     this.watcher.start();
     this.loops = [this.submitterLoop(), this.housekeepingLoop()];
     const tick = Math.max(20, Math.min(500, Math.floor(this.config.maxBatchWaitMs / 4) || 20));
@@ -734,7 +740,7 @@ export class Sequencer {
     const next = this.db.blockingForeign().find((f) => f.status === "new");
     if (next === undefined) return;
     const fail = (status: "invalid" | "unreadable", note: string): void => {
-      this.db.setForeignStatus(next.id, status, note);
+      if (!this.db.decideForeign(next.id, status, note)) return; // a discard came first
       this.log.error(
         "a batch posted by another address cannot be built on; waiting for its discard",
         {
@@ -752,7 +758,7 @@ export class Sequencer {
       : await readBatchRecords(this.deps.provider, next);
     if ("unreadable" in read) {
       if (read.retry) {
-        this.db.setForeignStatus(next.id, "new", read.unreadable);
+        this.db.decideForeign(next.id, "new", read.unreadable);
         return;
       }
       fail("unreadable", read.unreadable);
@@ -780,7 +786,7 @@ export class Sequencer {
       feeAccount: BigInt(next.feeAccount),
     };
     if (content.inbox.length !== next.inboxCount) {
-      this.db.setForeignStatus(next.id, "new", "its inbox entries are not synced yet");
+      this.db.decideForeign(next.id, "new", "its inbox entries are not synced yet");
       return;
     }
     // Step by step, noting each valid record's sender and the nonce it used: the pending
@@ -823,7 +829,7 @@ export class Sequencer {
           record: `0x${Buffer.from(records[u.slot]).toString("hex")}`,
         });
     }
-    this.db.adoptForeign(
+    const adopted = this.db.adoptForeign(
       next,
       {
         seq: this.db.lastSeq() + 1,
@@ -833,6 +839,12 @@ export class Sequencer {
       "data" in read ? { slots: read.data.records } : { calldata: read.records },
       carried,
     );
+    if (!adopted) {
+      this.log.info("a foreign batch left the chain while it was being read; not adopted", {
+        id: next.id,
+      });
+      return;
+    }
     this.log.info("adopted a batch posted by another address", {
       id: next.id,
       position: next.position,

@@ -20,9 +20,13 @@
  *    failed, and the sequencer stayed halted after the discard.
  * 7. More overdue inbox entries than `maxBatchInbox`: every batch was refused and sealed again,
  *    forever, with /health green.
+ *
+ * And from the third:
+ * 8. A foreign batch discarded by L1 while the sequencer was reading it: its stale verdict was
+ *    written over the discard, and the sequencer waited on (or built on) a batch L1 no longer had.
  */
 import { expect } from "chai";
-import { Contract, parseEther } from "ethers";
+import { Contract, parseEther, type Provider } from "ethers";
 import { pollUntil } from "../../../operator/core/rpc";
 import type { Hex } from "../../../operator/lib/sparse-merkle";
 import { executeBatch, recordsCalldata } from "../../../operator/optimistic/batch";
@@ -311,6 +315,122 @@ describe("optimistic rollup: the independent attack on issue 21's services, refu
       await api.close();
     } finally {
       await back.stop();
+    }
+  });
+
+  /** A provider whose `getTransaction` waits while `hold` is on (a slow RPC endpoint). */
+  function slowReads(inner: Provider) {
+    const ctl = { hold: false, reads: 0, release: () => {}, gate: Promise.resolve() };
+    const arm = () => {
+      ctl.gate = new Promise<void>((r) => (ctl.release = r));
+      ctl.hold = true;
+      ctl.reads = 0;
+    };
+    const provider = new Proxy(inner, {
+      get(target, prop) {
+        if (prop === "getTransaction")
+          return async (hash: string) => {
+            if (ctl.hold) {
+              ctl.reads++;
+              await ctl.gate;
+            }
+            return target.getTransaction(hash);
+          };
+        const v = Reflect.get(target, prop, target) as unknown;
+        return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    return { provider, ctl, arm };
+  }
+
+  it("(8) writes no verdict over a discard that came while it read the batch", async function () {
+    const { provider, ctl, arm } = slowReads(w.node.provider);
+    const seq = new Sequencer(w.seqConfig, {
+      provider,
+      signer: w.node.wallet(0),
+      store: w.store("sequencer"),
+      log: log(),
+    });
+    await seq.start();
+    const status = (id: bigint) =>
+      (
+        seq.db.store.db.prepare("SELECT status FROM opt_foreign WHERE id = ?").get(Number(id)) as
+          { status: string } | undefined
+      )?.status;
+    const noOp = (): Uint8Array[] => {
+      // A record whose signature is garbage: a no-op step (the batch still has a step to dispute).
+      const state = w.chainState();
+      return [
+        transferRecord(
+          state,
+          {
+            type: "transfer",
+            sender: w.node.wallet(2).address,
+            recipient: w.node.wallet(1).address,
+            token: 0,
+            nonce: 0n,
+            amount: 1n,
+            fee: 0n,
+            signature: `0x${"00".repeat(65)}`,
+          },
+          { r: `0x${"00".repeat(31)}01` as Hex, yParityAndS: `0x${"00".repeat(31)}01` as Hex },
+        ),
+      ];
+    };
+    try {
+      await reRegister();
+      // (A) An invalid batch, disputed and discarded while the sequencer's read is held.
+      arm();
+      const fraud = await postForeign(w, noOp(), () => `0x${"ab".repeat(32)}` as Hex);
+      await pollUntil("the read in flight", () => (ctl.reads > 0 ? true : undefined));
+      await pollUntil(
+        "the discard seen",
+        () => (status(fraud.id) === "discarded" ? true : undefined),
+        {
+          timeoutMs: 60_000,
+        },
+      );
+      ctl.hold = false;
+      ctl.release();
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(status(fraud.id)).to.equal("discarded");
+      expect(seq.status().waiting).to.equal(null);
+      // (B) A valid batch its poster lets a second address discard while the read is held.
+      await reRegister();
+      arm();
+      const valid = await postForeign(w, noOp());
+      await pollUntil("the read in flight", () => (ctl.reads > 0 ? true : undefined));
+      const a2 = w.game.connect(w.node.wallet(7)) as Contract;
+      const rc = await (
+        await a2.challenge(valid.id, `0x${"00".repeat(32)}`, { value: PARAMS.challengerBond })
+      ).wait();
+      const gameId = rc.logs
+        .map((l: { topics: string[]; data: string }) => w.game.interface.parseLog(l))
+        .find((l: { name: string } | null) => l?.name === "GameStarted").args.gameId as bigint;
+      await mine(w.node, PARAMS.clockBudget + 1n);
+      await (await a2.timeout(gameId)).wait();
+      await pollUntil(
+        "the discard seen",
+        () => (status(valid.id) === "discarded" ? true : undefined),
+        {
+          timeoutMs: 60_000,
+        },
+      );
+      ctl.hold = false;
+      ctl.release();
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(status(valid.id)).to.equal("discarded");
+      // The sequencer builds on L1's head and posts.
+      const { hash } = await seq.submit(
+        await w.sign(w.node.wallet(1), w.node.wallet(3).address, parseEther("0.01")),
+      );
+      await pollUntil("posted", () => (seq.tx(hash)?.view === "posted" ? true : undefined), {
+        timeoutMs: 60_000,
+      });
+      expect(await w.rollup.headRoot()).to.equal(seq.headRoot);
+    } finally {
+      ctl.release();
+      await seq.stop();
     }
   });
 });
