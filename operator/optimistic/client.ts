@@ -12,10 +12,11 @@ import {
   type Wallet,
 } from "ethers";
 import { L2kitError } from "../core/errors";
-import { callContract, JsonApi } from "../core/http-client";
+import { ApiError, callContract, JsonApi } from "../core/http-client";
 import type { Eip712Domain, TypedDataSigner } from "../lib/eip712";
 import { AMOUNT, FEE } from "../lib/float";
 import { optimisticRollupAt, optimisticRollupInterface } from "./abi";
+import { NonceJournal } from "./nonce-journal";
 import { checkAddress, checkToken, rollupDomain, TRANSFER, WITHDRAW } from "./protocol";
 import type { SignedL2Tx } from "./sequencer/db";
 import type { TxBody } from "./sequencer/api";
@@ -94,6 +95,11 @@ export interface OptimisticClientOptions {
   signer: Wallet;
   /** The sequencer's API (transfers, withdrawals, proofs); L1 calls work without it. */
   sequencerUrl?: string;
+  /**
+   * Where this client records the nonces it signed (`NonceJournal`), so that a lying API cannot
+   * get two signatures that both run; unset: kept in memory for this client's life.
+   */
+  nonceJournal?: string;
 }
 
 const STATUS_ORDER = ["pending", "sealed", "posted", "final"] as const;
@@ -107,10 +113,12 @@ export class OptimisticClient {
   readonly rollup: Contract;
   private readonly api: JsonApi;
   private domainCache: Eip712Domain | undefined;
+  private readonly journal: NonceJournal;
 
   constructor(private readonly opts: OptimisticClientOptions) {
     this.rollup = optimisticRollupAt(opts.rollup, opts.signer);
     this.api = new JsonApi("sequencer", () => opts.sequencerUrl);
+    this.journal = new NonceJournal(opts.nonceJournal);
   }
 
   get address(): string {
@@ -228,12 +236,21 @@ export class OptimisticClient {
     const deadline = Date.now() + (options.timeoutMs ?? 300_000);
     for (;;) {
       const t = await this.status(hash);
-      if (t.status === "rejected")
+      const nonce = this.journal.nonceOf(hash);
+      if (t.status === "rejected") {
+        // It may still run (the API is not to be trusted on this): the next signature takes its
+        // nonce and replaces it.
+        if (nonce !== undefined) this.journal.mark(nonce, { state: "rejected" });
         throw new L2kitError("OPT_TX_REJECTED", `transaction ${hash} was rejected: ${t.reason}`, {
           hash,
           reason: t.reason,
         });
-      if (STATUS_ORDER.indexOf(t.status) >= STATUS_ORDER.indexOf(status)) return t;
+      }
+      if (STATUS_ORDER.indexOf(t.status) >= STATUS_ORDER.indexOf(status)) {
+        if (nonce !== undefined && t.status !== "pending")
+          this.journal.mark(nonce, { state: "done" });
+        return t;
+      }
       if (Date.now() > deadline)
         throw new L2kitError("OPT_WAIT_TIMEOUT", `transaction ${hash} is still ${t.status}`, {
           hash,
@@ -245,9 +262,22 @@ export class OptimisticClient {
   private async send(p: Omit<L2TxParams, "nonce"> & { nonce?: bigint }): Promise<{ hash: string }> {
     AMOUNT.requireExact(p.amount, "amount");
     const fee = FEE.requireExact(p.fee ?? 0n, "fee");
-    const nonce = p.nonce ?? BigInt((await this.account()).pending.nonce);
+    const nonce = p.nonce ?? this.journal.next(BigInt((await this.account()).pending.nonce));
     const signed = await signL2Tx(this.opts.signer, await this.domain(), { ...p, fee, nonce });
-    return (await this.api.post("/v1/transactions", txRequestBody(signed))) as { hash: string };
+    // Recorded before it leaves: from now on the signature may run.
+    this.journal.signed(nonce);
+    try {
+      const sent = (await this.api.post("/v1/transactions", txRequestBody(signed))) as {
+        hash: string;
+      };
+      this.journal.mark(nonce, { hash: sent.hash });
+      return sent;
+    } catch (error) {
+      // Refused (a 4xx): the API has the signature all the same; the next one takes this nonce.
+      if (error instanceof ApiError && error.httpStatus < 500)
+        this.journal.mark(nonce, { state: "rejected" });
+      throw error;
+    }
   }
 
   private async l1(call: string, fn: () => Promise<ContractTransactionResponse>): Promise<string> {

@@ -4,6 +4,7 @@
  * `operator/optimistic/client.ts`. Your L1 key owns your L2 account. Amounts are base units (wei
  * for ETH); every command prints one JSON object.
  */
+import path from "node:path";
 import { Command } from "commander";
 import { loadConfig, parse } from "../../operator/core/config";
 import { connectL1 } from "../../operator/core/l1";
@@ -17,6 +18,7 @@ import { addConfigOptions, flagValue, json } from "../options";
 
 const clientSpec = {
   ...networkSettings,
+  dataDir: coreSettings.dataDir,
   pollIntervalMs: coreSettings.pollIntervalMs,
   rpcRetries: coreSettings.rpcRetries,
   rpcRetryDelayMs: coreSettings.rpcRetryDelayMs,
@@ -29,11 +31,28 @@ const amountOf = (flag: string, raw: unknown): bigint =>
 const tokenOf = (raw: unknown): number => flagValue("--token", raw, parse.integer(0, 0xffff));
 const addressOf = (flag: string, raw: unknown): string => flagValue(flag, raw, parse.address);
 
+const NONCE_FLAG = "--nonce <n>";
+const NONCE_HELP =
+  "sign at this L2 nonce (default: the sequencer's next nonce, checked against what this client signed before; the same nonce as a rejected transaction replaces it)";
+const nonceOf = (opts: Record<string, unknown>): { nonce?: bigint } =>
+  opts.nonce === undefined
+    ? {}
+    : { nonce: flagValue("--nonce", opts.nonce, parse.bigint(0n, (1n << 64n) - 1n)) };
+
 async function openClient(opts: Record<string, unknown>): Promise<OptimisticClient> {
   const cfg = loadConfig(clientSpec, { flags: opts });
   const l1 = await connectL1(cfg, cfg);
   const rollup = await resolveRollup(l1, cfg.rollup);
-  return new OptimisticClient({ rollup, signer: l1.signer, sequencerUrl: cfg.sequencerUrl });
+  return new OptimisticClient({
+    rollup,
+    signer: l1.signer,
+    sequencerUrl: cfg.sequencerUrl,
+    // What this key signed on this rollup, so that no lying API gets two signatures that both run.
+    nonceJournal: path.join(
+      cfg.dataDir,
+      `optimistic-client-${l1.chainId}-${rollup.toLowerCase()}-${l1.signer.address.toLowerCase()}.json`,
+    ),
+  });
 }
 
 export function optimisticUserCommands(io: Io): Command[] {
@@ -62,13 +81,15 @@ export function optimisticUserCommands(io: Io): Command[] {
     .requiredOption("--amount <units>", "amount in base units (exactly representable)")
     .option("--fee <units>", "fee in base units", "0")
     .option("--token <id>", "token id (0 = ETH)", "0")
-    .option("--wait", "wait until the transaction is in a batch on L1", false);
+    .option("--wait", "wait until the transaction is in a batch on L1", false)
+    .option(NONCE_FLAG, NONCE_HELP);
   transfer.action(async (opts: Record<string, unknown>) => {
     const request = {
       to: addressOf("--to", opts.to),
       amount: amountOf("--amount", opts.amount),
       fee: amountOf("--fee", opts.fee),
       token: tokenOf(opts.token),
+      ...nonceOf(opts),
     };
     const c = await openClient(opts);
     const { hash } = await c.transfer(request);
@@ -82,12 +103,14 @@ export function optimisticUserCommands(io: Io): Command[] {
     .requiredOption("--amount <units>", "amount in base units (exactly representable)")
     .option("--fee <units>", "fee in base units", "0")
     .option("--token <id>", "token id (0 = ETH)", "0")
-    .option("--wait", "wait until the withdrawal is in a batch on L1", false);
+    .option("--wait", "wait until the withdrawal is in a batch on L1", false)
+    .option(NONCE_FLAG, NONCE_HELP);
   withdraw.action(async (opts: Record<string, unknown>) => {
     const request = {
       amount: amountOf("--amount", opts.amount),
       fee: amountOf("--fee", opts.fee),
       token: tokenOf(opts.token),
+      ...nonceOf(opts),
     };
     const c = await openClient(opts);
     const { hash } = await c.withdraw(request);

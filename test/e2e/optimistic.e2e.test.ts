@@ -206,6 +206,9 @@ describe("optimistic rollup end to end with real processes: sequencer, challenge
           sequencer!.announced.url as string,
           "--private-key",
           hardhatDevKey(4),
+          // The client's nonce journal, in this run's directory.
+          "--data-dir",
+          path.join(dir, "dave"),
         ],
         { encoding: "utf8", timeout: 120_000 },
       );

@@ -1,0 +1,121 @@
+/**
+ * What the user client has signed, so that it never holds two signatures that could both run.
+ *
+ * The sequencer's API is the client's only view of its L2 nonce, and it can lie: answer a nonce
+ * one ahead, accept the signature, report it `rejected`, and serve the real nonce to the retry.
+ * Both signatures are valid, and a dishonest sequencer posts both: the user pays twice, and no
+ * challenger can dispute a valid batch (the fourth independent attack on issue 21). So the client
+ * keeps, per sender, every nonce it signed and what the API said about it, and picks the nonce of
+ * the next signature itself:
+ *
+ * - a signature reported `rejected` (or refused at submission) may still run: the next signature
+ *   takes its nonce (it replaces it; at most one of the two can run), and the API must agree that
+ *   nonce is next;
+ * - otherwise the next nonce is the API's, and must be above every nonce signed and not seen run.
+ *
+ * Anything else is refused with a clear error; `nonce` given explicitly (the CLI's `--nonce`)
+ * overrides the checks. The journal lives in a JSON file in the data directory (mode 0600) when
+ * the client has one, in memory otherwise.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { L2kitError } from "../core/errors";
+
+export type SignedState = "open" | "rejected" | "done";
+
+interface Entry {
+  nonce: string;
+  hash?: string;
+  state: SignedState;
+}
+
+/** How many entries below the next nonce are kept (older ones can no longer matter). */
+const KEEP = 256;
+
+export class NonceJournal {
+  private entries: Entry[];
+
+  constructor(private readonly file?: string) {
+    this.entries = [];
+    if (file !== undefined && fs.existsSync(file)) {
+      try {
+        this.entries = (JSON.parse(fs.readFileSync(file, "utf8")) as { entries: Entry[] }).entries;
+      } catch (error) {
+        throw new L2kitError(
+          "OPT_NONCE_JOURNAL_UNREADABLE",
+          `${file} is not a readable nonce journal (${String(error)}); it records what this client signed: restore it, or move it away and pass --nonce explicitly`,
+          { file },
+        );
+      }
+    }
+  }
+
+  /**
+   * The nonce to sign at, given the API's next nonce `api`; throws when signing there could let
+   * two signatures of this client run.
+   */
+  next(api: bigint): bigint {
+    const rejected = this.entries
+      .filter((e) => e.state === "rejected")
+      .map((e) => BigInt(e.nonce))
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    if (rejected.length > 0) {
+      const r = rejected[0];
+      if (api !== r) {
+        throw new L2kitError(
+          "OPT_NONCE_CONFLICT",
+          `the sequencer reported this client's transaction at nonce ${r} rejected, and now says the next nonce is ${api}: signing a new nonce could let both run. Check the account (optimistic account); to sign anyway, pass --nonce explicitly (--nonce ${r} replaces the rejected one)`,
+          { rejected: r.toString(), api: api.toString() },
+        );
+      }
+      return r;
+    }
+    const open = this.entries.filter((e) => e.state === "open").map((e) => BigInt(e.nonce));
+    const highest = open.reduce((m, n) => (n > m ? n : m), -1n);
+    if (api <= highest) {
+      throw new L2kitError(
+        "OPT_NONCE_CONFLICT",
+        `the sequencer says the next nonce is ${api}, but this client signed nonce ${highest} and has not seen it run or be rejected: signing at ${api} could let both run. Wait for it (optimistic status), or pass --nonce explicitly`,
+        { open: highest.toString(), api: api.toString() },
+      );
+    }
+    return api;
+  }
+
+  /** Records a signature at `nonce` (before it is sent); an earlier one at that nonce is replaced. */
+  signed(nonce: bigint): void {
+    this.entries = this.entries.filter((e) => BigInt(e.nonce) !== nonce);
+    this.entries.push({ nonce: nonce.toString(), state: "open" });
+    this.prune(nonce);
+    this.save();
+  }
+
+  /** What the API said: the hash it gave, or that the transaction was rejected, or that it ran. */
+  mark(nonce: bigint, update: { hash?: string; state?: SignedState }): void {
+    const e = this.entries.find((x) => BigInt(x.nonce) === nonce);
+    if (e === undefined) return;
+    if (update.hash !== undefined) e.hash = update.hash;
+    if (update.state !== undefined) e.state = update.state;
+    this.save();
+  }
+
+  /** The nonce of the signature the API gave `hash` for. */
+  nonceOf(hash: string): bigint | undefined {
+    const e = this.entries.find((x) => x.hash?.toLowerCase() === hash.toLowerCase());
+    return e === undefined ? undefined : BigInt(e.nonce);
+  }
+
+  private prune(latest: bigint): void {
+    this.entries = this.entries.filter(
+      (e) => e.state === "rejected" || BigInt(e.nonce) + BigInt(KEEP) > latest,
+    );
+  }
+
+  private save(): void {
+    if (this.file === undefined) return;
+    fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    const tmp = `${this.file}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify({ entries: this.entries }, null, 1), { mode: 0o600 });
+    fs.renameSync(tmp, this.file);
+  }
+}

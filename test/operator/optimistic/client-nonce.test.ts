@@ -1,0 +1,169 @@
+/**
+ * The fourth independent attack on issue 21: a lying sequencer API (a dishonest sequencer, or
+ * anyone between the user and a plain-HTTP API) served a nonce one ahead, accepted the
+ * signature, reported it rejected, and served the real nonce to the retry; it then held two valid
+ * signatures of one payment and posted both. The client now keeps a journal of what it signed
+ * (`operator/optimistic/nonce-journal.ts`) and never signs where two signatures could both run.
+ */
+import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { expect } from "chai";
+import { keccak256, parseEther, toUtf8Bytes, Wallet } from "ethers";
+import hre from "hardhat";
+import { L2kitError } from "../../../operator/core/errors";
+import { OptimisticClient } from "../../../operator/optimistic/client";
+import type { TxBody } from "../../../operator/optimistic/sequencer/api";
+
+/** A sequencer API that serves the nonces and verdicts a test scripts. */
+async function scriptedApi(script: { nonces: string[]; verdicts: ("rejected" | "posted")[] }) {
+  const captured: TxBody[] = [];
+  const hashes: string[] = [];
+  let accountCalls = 0;
+  const server = http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (c: Buffer) => (body += c.toString()));
+    req.on("end", () => {
+      const send = (status: number, obj: unknown) => {
+        res.writeHead(status, { "content-type": "application/json" });
+        res.end(JSON.stringify(obj));
+      };
+      const url = req.url ?? "";
+      if (req.method === "GET" && url.startsWith("/v1/accounts/")) {
+        const nonce = script.nonces[Math.min(accountCalls++, script.nonces.length - 1)];
+        return send(200, {
+          address: "0x",
+          index: "0",
+          nonce: "0",
+          balances: { "0": parseEther("10").toString() },
+          pending: { nonce, balances: { "0": parseEther("10").toString() } },
+        });
+      }
+      if (req.method === "POST" && url === "/v1/transactions") {
+        const tx = JSON.parse(body) as TxBody;
+        captured.push(tx);
+        const hash = keccak256(toUtf8Bytes(`${tx.signature}:${captured.length}`));
+        hashes.push(hash);
+        return send(202, { hash });
+      }
+      if (req.method === "GET" && url.startsWith("/v1/transactions/")) {
+        const hash = url.split("/").pop()!;
+        const i = hashes.indexOf(hash);
+        const status = script.verdicts[Math.min(i, script.verdicts.length - 1)];
+        return send(200, { hash, ...captured[i], status, reason: "NONCE_GAP", batch: 1 });
+      }
+      send(404, { error: "NOT_FOUND", message: "no route" });
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    captured,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+/** Awaits `p`, expecting an L2kitError whose message matches `pattern`; returns its code. */
+async function refused(p: Promise<unknown>, pattern: RegExp): Promise<string> {
+  try {
+    await p;
+  } catch (error) {
+    expect(error).to.be.instanceOf(L2kitError);
+    expect((error as Error).message).to.match(pattern);
+    return (error as L2kitError).code;
+  }
+  return expect.fail(`expected a refusal matching ${pattern}`);
+}
+
+describe("optimistic client: no two signatures that could both run, whatever the API says", function () {
+  const rollup = Wallet.createRandom().address;
+  const payee = Wallet.createRandom().address;
+  let dir: string;
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "l2kit-nonce-"));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const client = (url: string, user: Wallet) =>
+    new OptimisticClient({
+      rollup,
+      signer: user,
+      sequencerUrl: url,
+      nonceJournal: path.join(dir, "journal.json"),
+    });
+  const rejectedThenRetry = async (c: OptimisticClient) => {
+    const first = await c.transfer({ to: payee, amount: parseEther("1") });
+    let code: string | undefined;
+    try {
+      await c.waitFor(first.hash, "posted", { pollMs: 10, timeoutMs: 5_000 });
+    } catch (error) {
+      code = (error as L2kitError).code;
+    }
+    expect(code).to.equal("OPT_TX_REJECTED");
+    return c.transfer({ to: payee, amount: parseEther("1") });
+  };
+
+  it("refuses to sign below a nonce the API reported rejected (the attack: nonce n+1, then n)", async function () {
+    const user = new Wallet(Wallet.createRandom().privateKey, hre.ethers.provider);
+    const api = await scriptedApi({ nonces: ["1", "0"], verdicts: ["rejected", "posted"] });
+    try {
+      expect(await refused(rejectedThenRetry(client(api.url, user)), /nonce 1 rejected/)).to.equal(
+        "OPT_NONCE_CONFLICT",
+      );
+      expect(api.captured.map((t) => t.nonce)).to.deep.equal(["1"]);
+      // A new process with the same data directory remembers (the journal is a 0600 file).
+      const again = client(api.url, user);
+      await refused(again.transfer({ to: payee, amount: 1n }), /nonce 1 rejected/);
+      expect(fs.statSync(path.join(dir, "journal.json")).mode & 0o777).to.equal(0o600);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it("refuses to sign above a nonce the API reported rejected (it ran after all: n, then n+1)", async function () {
+    const user = new Wallet(Wallet.createRandom().privateKey, hre.ethers.provider);
+    const api = await scriptedApi({ nonces: ["0", "1"], verdicts: ["rejected", "posted"] });
+    try {
+      await refused(rejectedThenRetry(client(api.url, user)), /the next nonce is 1/);
+      expect(api.captured).to.have.length(1);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it("replaces a rejected transaction at its own nonce when the API agrees (an honest rejection)", async function () {
+    const user = new Wallet(Wallet.createRandom().privateKey, hre.ethers.provider);
+    const api = await scriptedApi({ nonces: ["0", "0", "1"], verdicts: ["rejected", "posted"] });
+    try {
+      const c = client(api.url, user);
+      const second = await rejectedThenRetry(c);
+      await c.waitFor(second.hash, "posted", { pollMs: 10 });
+      expect(api.captured.map((t) => t.nonce)).to.deep.equal(["0", "0"]);
+      // Then on: the API's nonce, above every signature not seen run.
+      await c.transfer({ to: payee, amount: 1n });
+      expect(api.captured.map((t) => t.nonce)).to.deep.equal(["0", "0", "1"]);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it("refuses a nonce at or below one it signed and has not seen run; --nonce overrides", async function () {
+    const user = new Wallet(Wallet.createRandom().privateKey, hre.ethers.provider);
+    const api = await scriptedApi({ nonces: ["3", "3"], verdicts: ["posted"] });
+    try {
+      const c = client(api.url, user);
+      await c.transfer({ to: payee, amount: 1n });
+      await refused(
+        c.transfer({ to: payee, amount: 1n }),
+        /signed nonce 3 and has not seen it run/,
+      );
+      await c.transfer({ to: payee, amount: 1n, nonce: 4n });
+      expect(api.captured.map((t) => t.nonce)).to.deep.equal(["3", "4"]);
+    } finally {
+      await api.close();
+    }
+  });
+});
