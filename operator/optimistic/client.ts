@@ -5,7 +5,9 @@
  * (`npx l2kit optimistic deposit|transfer|...`) is a thin layer over it.
  */
 import {
+  concat,
   Contract,
+  keccak256,
   type ContractTransactionReceipt,
   type ContractTransactionResponse,
   type Provider,
@@ -47,6 +49,20 @@ export async function signL2Tx(
   }
   const signature = await WITHDRAW.sign(signer, domain, common);
   return { type: "withdraw", sender, ...common, signature };
+}
+
+/**
+ * The hash the sequencer gives a transaction: keccak256(sender ‖ EIP-712 digest). The client
+ * computes it itself: the journal and `waitFor` never take the API's word for which transaction a
+ * hash names.
+ */
+export function l2TxHash(tx: SignedL2Tx, domain: Eip712Domain): string {
+  const common = { token: tx.token, amount: tx.amount, fee: tx.fee, nonce: tx.nonce };
+  const digest =
+    tx.type === "transfer"
+      ? TRANSFER.digest(domain, { to: tx.recipient as string, ...common })
+      : WITHDRAW.digest(domain, common);
+  return keccak256(concat([tx.sender, digest]));
 }
 
 /** The `POST /v1/transactions` body of a signed transaction. */
@@ -265,19 +281,28 @@ export class OptimisticClient {
     const nonce = p.nonce ?? this.journal.next(BigInt((await this.account()).pending.nonce));
     const signed = await signL2Tx(this.opts.signer, await this.domain(), { ...p, fee, nonce });
     // Recorded before it leaves: from now on the signature may run.
-    this.journal.signed(nonce);
+    const hash = l2TxHash(signed, await this.domain());
+    this.journal.signed(nonce, hash);
+    let answer: unknown;
     try {
-      const sent = (await this.api.post("/v1/transactions", txRequestBody(signed))) as {
-        hash: string;
-      };
-      this.journal.mark(nonce, { hash: sent.hash });
-      return sent;
+      answer = await this.api.post("/v1/transactions", txRequestBody(signed));
     } catch (error) {
-      // Refused (a 4xx): the API has the signature all the same; the next one takes this nonce.
-      if (error instanceof ApiError && error.httpStatus < 500)
-        this.journal.mark(nonce, { state: "rejected" });
+      // Refused, failed or unanswered: the API may hold the signature all the same (a 5xx after
+      // storing it, a connection that dropped after the body went). The next signature takes
+      // this nonce (fifth independent attack on issue 21).
+      this.journal.mark(nonce, { state: "rejected" });
       throw error;
     }
+    const given = (answer as { hash?: unknown } | null)?.hash;
+    if (typeof given !== "string" || given.toLowerCase() !== hash.toLowerCase()) {
+      this.journal.mark(nonce, { state: "rejected" });
+      throw new L2kitError(
+        "OPT_BAD_TX_HASH",
+        `the sequencer answered hash ${String(given)} for transaction ${hash} (nonce ${nonce}): it is not this transaction's; the next transaction will replace it at nonce ${nonce}`,
+        { hash, given: String(given) },
+      );
+    }
+    return { hash };
   }
 
   private async l1(call: string, fn: () => Promise<ContractTransactionResponse>): Promise<string> {

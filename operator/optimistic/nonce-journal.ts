@@ -8,14 +8,16 @@
  * keeps, per sender, every nonce it signed and what the API said about it, and picks the nonce of
  * the next signature itself:
  *
- * - a signature reported `rejected` (or refused at submission) may still run: the next signature
- *   takes its nonce (it replaces it; at most one of the two can run), and the API must agree that
- *   nonce is next;
+ * - a signature reported `rejected`, or whose submission did not plainly succeed (a refusal, a
+ *   5xx, a dropped connection, a hash that is not the transaction's), may still run: the next
+ *   signature takes its nonce (it replaces it; at most one of the two can run), and the API must
+ *   agree that nonce is next;
  * - otherwise the next nonce is the API's, and must be above every nonce signed and not seen run.
  *
  * Anything else is refused with a clear error; `nonce` given explicitly (the CLI's `--nonce`)
- * overrides the checks. The journal lives in a JSON file in the data directory (mode 0600) when
- * the client has one, in memory otherwise.
+ * overrides the checks. Hashes are computed by the client, never taken from the API. The journal
+ * lives in a JSON file in the data directory (mode 0600) when the client has one, in memory
+ * otherwise.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -25,7 +27,8 @@ export type SignedState = "open" | "rejected" | "done";
 
 interface Entry {
   nonce: string;
-  hash?: string;
+  /** keccak256(sender ‖ EIP-712 digest), computed by the client. */
+  hash: string;
   state: SignedState;
 }
 
@@ -82,24 +85,26 @@ export class NonceJournal {
     return api;
   }
 
-  /** Records a signature at `nonce` (before it is sent); an earlier one at that nonce is replaced. */
-  signed(nonce: bigint): void {
+  /**
+   * Records a signature at `nonce` with its hash, computed by the client (before it is sent); an
+   * earlier one at that nonce is replaced.
+   */
+  signed(nonce: bigint, hash: string): void {
     this.entries = this.entries.filter((e) => BigInt(e.nonce) !== nonce);
-    this.entries.push({ nonce: nonce.toString(), state: "open" });
+    this.entries.push({ nonce: nonce.toString(), hash, state: "open" });
     this.prune(nonce);
     this.save();
   }
 
-  /** What the API said: the hash it gave, or that the transaction was rejected, or that it ran. */
-  mark(nonce: bigint, update: { hash?: string; state?: SignedState }): void {
+  /** What the API said about the signature at `nonce`: rejected (it may still run), or ran. */
+  mark(nonce: bigint, update: { state: SignedState }): void {
     const e = this.entries.find((x) => BigInt(x.nonce) === nonce);
     if (e === undefined) return;
-    if (update.hash !== undefined) e.hash = update.hash;
-    if (update.state !== undefined) e.state = update.state;
+    e.state = update.state;
     this.save();
   }
 
-  /** The nonce of the signature the API gave `hash` for. */
+  /** The nonce of the signature whose hash (as the client computed it) is `hash`. */
   nonceOf(hash: string): bigint | undefined {
     const e = this.entries.find((x) => x.hash?.toLowerCase() === hash.toLowerCase());
     return e === undefined ? undefined : BigInt(e.nonce);

@@ -14,11 +14,21 @@ import { expect } from "chai";
 import { keccak256, parseEther, toUtf8Bytes, Wallet } from "ethers";
 import hre from "hardhat";
 import { L2kitError } from "../../../operator/core/errors";
-import { OptimisticClient } from "../../../operator/optimistic/client";
-import type { TxBody } from "../../../operator/optimistic/sequencer/api";
+import { l2TxHash, OptimisticClient } from "../../../operator/optimistic/client";
+import { rollupDomain } from "../../../operator/optimistic/protocol";
+import { parseTxBody, type TxBody } from "../../../operator/optimistic/sequencer/api";
 
-/** A sequencer API that serves the nonces and verdicts a test scripts. */
-async function scriptedApi(script: { nonces: string[]; verdicts: ("rejected" | "posted")[] }) {
+/**
+ * A sequencer API that serves the nonces and verdicts a test scripts (the verdict of the n-th
+ * submission), and, where told, a 500 after keeping the signature or a hash of its own making.
+ */
+async function scriptedApi(script: {
+  nonces: string[];
+  verdicts: ("rejected" | "posted")[];
+  fail500?: number[];
+  wrongHash?: number[];
+}) {
+  const domain = rollupDomain(31337n, rollup);
   const captured: TxBody[] = [];
   const hashes: string[] = [];
   let accountCalls = 0;
@@ -43,14 +53,18 @@ async function scriptedApi(script: { nonces: string[]; verdicts: ("rejected" | "
       }
       if (req.method === "POST" && url === "/v1/transactions") {
         const tx = JSON.parse(body) as TxBody;
+        const n = captured.length;
         captured.push(tx);
-        const hash = keccak256(toUtf8Bytes(`${tx.signature}:${captured.length}`));
+        const hash = l2TxHash(parseTxBody(tx), domain);
         hashes.push(hash);
+        if (script.fail500?.includes(n)) return send(500, { error: "INTERNAL", message: "oops" });
+        if (script.wrongHash?.includes(n))
+          return send(202, { hash: keccak256(toUtf8Bytes(`another ${n}`)) });
         return send(202, { hash });
       }
       if (req.method === "GET" && url.startsWith("/v1/transactions/")) {
         const hash = url.split("/").pop()!;
-        const i = hashes.indexOf(hash);
+        const i = hashes.lastIndexOf(hash);
         const status = script.verdicts[Math.min(i, script.verdicts.length - 1)];
         return send(200, { hash, ...captured[i], status, reason: "NONCE_GAP", batch: 1 });
       }
@@ -77,8 +91,9 @@ async function refused(p: Promise<unknown>, pattern: RegExp): Promise<string> {
   return expect.fail(`expected a refusal matching ${pattern}`);
 }
 
+const rollup = Wallet.createRandom().address;
+
 describe("optimistic client: no two signatures that could both run, whatever the API says", function () {
-  const rollup = Wallet.createRandom().address;
   const payee = Wallet.createRandom().address;
   let dir: string;
 
@@ -162,6 +177,30 @@ describe("optimistic client: no two signatures that could both run, whatever the
       );
       await c.transfer({ to: payee, amount: 1n, nonce: 4n });
       expect(api.captured.map((t) => t.nonce)).to.deep.equal(["3", "4"]);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it("takes a submission that did not plainly succeed (a 500, a hash not its own) as one that may run", async function () {
+    // The fifth independent attack: a 500 after the API kept the signature, then the true next
+    // nonce to the retry; or the first transaction's hash handed out again for the second.
+    const user = new Wallet(Wallet.createRandom().privateKey, hre.ethers.provider);
+    const api = await scriptedApi({
+      nonces: ["0", "1", "1", "2"],
+      verdicts: ["posted"],
+      fail500: [0],
+      wrongHash: [1],
+    });
+    try {
+      const c = client(api.url, user);
+      await refused(c.transfer({ to: payee, amount: 1n }), /500/);
+      await refused(c.transfer({ to: payee, amount: 1n }), /nonce 0 rejected/);
+      expect(api.captured.map((t) => t.nonce)).to.deep.equal(["0"]);
+      // --nonce 1 (the user checked the first one ran); the API answers a hash of its own.
+      await refused(c.transfer({ to: payee, amount: 2n, nonce: 1n }), /not this transaction's/);
+      await refused(c.transfer({ to: payee, amount: 2n }), /nonce 0 rejected|nonce 1 rejected/);
+      expect(api.captured.map((t) => t.nonce)).to.deep.equal(["0", "1"]);
     } finally {
       await api.close();
     }
