@@ -239,8 +239,11 @@ export class OptimisticClient {
     return this.send({ type: "withdraw", ...p });
   }
 
+  /** What the sequencer says of a transaction; the journal records a rejection (it may still run). */
   async status(hash: string): Promise<L2TxView> {
-    return (await this.api.get(`/v1/transactions/${hash}`)) as L2TxView;
+    const view = (await this.api.get(`/v1/transactions/${hash}`)) as L2TxView;
+    this.journal.observe(hash, view.status);
+    return view;
   }
 
   /** Polls a transaction until it reaches `status` (throws if it is rejected). */
@@ -251,22 +254,15 @@ export class OptimisticClient {
   ): Promise<L2TxView> {
     const deadline = Date.now() + (options.timeoutMs ?? 300_000);
     for (;;) {
+      // `status` records what the API says in the journal.
       const t = await this.status(hash);
-      const nonce = this.journal.nonceOf(hash);
       if (t.status === "rejected") {
-        // It may still run (the API is not to be trusted on this): the next signature takes its
-        // nonce and replaces it.
-        if (nonce !== undefined) this.journal.mark(nonce, { state: "rejected" });
         throw new L2kitError("OPT_TX_REJECTED", `transaction ${hash} was rejected: ${t.reason}`, {
           hash,
           reason: t.reason,
         });
       }
-      if (STATUS_ORDER.indexOf(t.status) >= STATUS_ORDER.indexOf(status)) {
-        if (nonce !== undefined && t.status !== "pending")
-          this.journal.mark(nonce, { state: "done" });
-        return t;
-      }
+      if (STATUS_ORDER.indexOf(t.status) >= STATUS_ORDER.indexOf(status)) return t;
       if (Date.now() > deadline)
         throw new L2kitError("OPT_WAIT_TIMEOUT", `transaction ${hash} is still ${t.status}`, {
           hash,

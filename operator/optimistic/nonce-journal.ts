@@ -35,21 +35,67 @@ interface Entry {
 /** How many entries below the next nonce are kept (older ones can no longer matter). */
 const KEEP = 256;
 
+/** How long a process waits for another's hold on the journal, and when a hold is stale. */
+const LOCK_WAIT_MS = 10_000;
+const LOCK_STALE_MS = 60_000;
+
 export class NonceJournal {
-  private entries: Entry[];
+  private entries: Entry[] = [];
 
   constructor(private readonly file?: string) {
-    this.entries = [];
-    if (file !== undefined && fs.existsSync(file)) {
+    this.load();
+  }
+
+  /**
+   * Runs `fn` on the journal as it is on disk now, holding its lock file, and saves what `fn`
+   * leaves: two client processes at once never erase each other's entries (sixth independent
+   * attack on issue 21).
+   */
+  private locked<T>(fn: () => T): T {
+    if (this.file === undefined) return fn();
+    fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    const lock = `${this.file}.lock`;
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    let fd: number | undefined;
+    while (fd === undefined) {
       try {
-        this.entries = (JSON.parse(fs.readFileSync(file, "utf8")) as { entries: Entry[] }).entries;
+        fd = fs.openSync(lock, "wx", 0o600);
       } catch (error) {
-        throw new L2kitError(
-          "OPT_NONCE_JOURNAL_UNREADABLE",
-          `${file} is not a readable nonce journal (${String(error)}); it records what this client signed: restore it, or move it away and pass --nonce explicitly`,
-          { file },
-        );
+        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+        const age = Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? 0);
+        if (age > LOCK_STALE_MS) fs.rmSync(lock, { force: true });
+        else if (Date.now() > deadline)
+          throw new L2kitError(
+            "OPT_NONCE_JOURNAL_BUSY",
+            `another l2kit process holds ${lock}; retry when it is done (or remove the file if no process is running)`,
+            { lock },
+          );
+        else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
       }
+    }
+    try {
+      this.load();
+      const result = fn();
+      this.save();
+      return result;
+    } finally {
+      fs.closeSync(fd);
+      fs.rmSync(lock, { force: true });
+    }
+  }
+
+  private load(): void {
+    if (this.file === undefined || !fs.existsSync(this.file)) return;
+    try {
+      this.entries = (
+        JSON.parse(fs.readFileSync(this.file, "utf8")) as { entries: Entry[] }
+      ).entries;
+    } catch (error) {
+      throw new L2kitError(
+        "OPT_NONCE_JOURNAL_UNREADABLE",
+        `${this.file} is not a readable nonce journal (${String(error)}); it records what this client signed: restore it, or move it away and pass --nonce explicitly`,
+        { file: this.file },
+      );
     }
   }
 
@@ -58,6 +104,10 @@ export class NonceJournal {
    * two signatures of this client run.
    */
   next(api: bigint): bigint {
+    return this.locked(() => this.pick(api));
+  }
+
+  private pick(api: bigint): bigint {
     const rejected = this.entries
       .filter((e) => e.state === "rejected")
       .map((e) => BigInt(e.nonce))
@@ -90,22 +140,33 @@ export class NonceJournal {
    * earlier one at that nonce is replaced.
    */
   signed(nonce: bigint, hash: string): void {
-    this.entries = this.entries.filter((e) => BigInt(e.nonce) !== nonce);
-    this.entries.push({ nonce: nonce.toString(), hash, state: "open" });
-    this.prune(nonce);
-    this.save();
+    this.locked(() => {
+      this.entries = this.entries.filter((e) => BigInt(e.nonce) !== nonce);
+      this.entries.push({ nonce: nonce.toString(), hash, state: "open" });
+      this.prune(nonce);
+    });
   }
 
   /** What the API said about the signature at `nonce`: rejected (it may still run), or ran. */
   mark(nonce: bigint, update: { state: SignedState }): void {
-    const e = this.entries.find((x) => BigInt(x.nonce) === nonce);
-    if (e === undefined) return;
-    e.state = update.state;
-    this.save();
+    this.locked(() => {
+      const e = this.entries.find((x) => BigInt(x.nonce) === nonce);
+      if (e !== undefined) e.state = update.state;
+    });
+  }
+
+  /** Records what the API says of the transaction `hash` (any view of it: status or wait). */
+  observe(hash: string, status: string): void {
+    const nonce = this.nonceOf(hash);
+    if (nonce === undefined) return;
+    // A rejection may be a lie (the signature may still run): the next signature replaces it.
+    if (status === "rejected") this.mark(nonce, { state: "rejected" });
+    else if (status === "posted" || status === "final") this.mark(nonce, { state: "done" });
   }
 
   /** The nonce of the signature whose hash (as the client computed it) is `hash`. */
   nonceOf(hash: string): bigint | undefined {
+    this.load();
     const e = this.entries.find((x) => x.hash?.toLowerCase() === hash.toLowerCase());
     return e === undefined ? undefined : BigInt(e.nonce);
   }
@@ -118,8 +179,7 @@ export class NonceJournal {
 
   private save(): void {
     if (this.file === undefined) return;
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.tmp`;
+    const tmp = `${this.file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, JSON.stringify({ entries: this.entries }, null, 1), { mode: 0o600 });
     fs.renameSync(tmp, this.file);
   }

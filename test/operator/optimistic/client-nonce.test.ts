@@ -205,4 +205,32 @@ describe("optimistic client: no two signatures that could both run, whatever the
       await api.close();
     }
   });
+
+  it("records a rejection it is shown by status, and keeps two processes' entries (the sixth attack)", async function () {
+    const user = new Wallet(Wallet.createRandom().privateKey, hre.ethers.provider);
+    // (A) no --wait: the user checks with status, sees rejected, retries.
+    const api = await scriptedApi({ nonces: ["0", "1"], verdicts: ["rejected"] });
+    try {
+      const c = client(api.url, user);
+      const { hash } = await c.transfer({ to: payee, amount: 1n });
+      expect((await c.status(hash)).status).to.equal("rejected");
+      await refused(c.transfer({ to: payee, amount: 1n }), /nonce 0 rejected/);
+      expect(api.captured).to.have.length(1);
+    } finally {
+      await api.close();
+    }
+    // (B) two processes on one journal: the second, loaded before the first's refusal, sees it.
+    fs.rmSync(path.join(dir, "journal.json"));
+    const flaky = await scriptedApi({ nonces: ["0", "1"], verdicts: ["posted"], fail500: [0] });
+    try {
+      const first = client(flaky.url, user);
+      const second = client(flaky.url, user);
+      await refused(first.transfer({ to: payee, amount: 1n }), /500/);
+      await refused(second.transfer({ to: payee, amount: 1n }), /nonce 0 rejected/);
+      expect(flaky.captured).to.have.length(1);
+      expect(fs.existsSync(path.join(dir, "journal.json.lock"))).to.equal(false);
+    } finally {
+      await flaky.close();
+    }
+  });
 });
