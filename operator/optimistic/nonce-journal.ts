@@ -62,8 +62,10 @@ export class NonceJournal {
         fd = fs.openSync(lock, "wx", 0o600);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-        const age = Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? 0);
-        if (age > LOCK_STALE_MS) fs.rmSync(lock, { force: true });
+        // Only a lock seen, and old, is taken as stale (one that just went is retried).
+        const held = fs.statSync(lock, { throwIfNoEntry: false });
+        if (held !== undefined && Date.now() - held.mtimeMs > LOCK_STALE_MS)
+          fs.rmSync(lock, { force: true });
         else if (Date.now() > deadline)
           throw new L2kitError(
             "OPT_NONCE_JOURNAL_BUSY",
@@ -114,6 +116,19 @@ export class NonceJournal {
       .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     if (rejected.length > 0) {
       const r = rejected[0];
+      // Signing at r would make every unsettled signature above it runnable again (seventh
+      // independent attack on issue 21: a retry of the later of two rejected payments landed at
+      // the earlier one's nonce, and both of the later one's signatures ran).
+      const above = this.entries
+        .filter((e) => e.state !== "done" && BigInt(e.nonce) > r)
+        .map((e) => BigInt(e.nonce));
+      if (above.length > 0) {
+        throw new L2kitError(
+          "OPT_NONCE_CONFLICT",
+          `the sequencer reported this client's transaction at nonce ${r} rejected, and this client also holds unsettled signatures at nonce ${above.join(", ")}: a new signature at ${r} could let them run as well. Check each (optimistic status), then pass --nonce explicitly`,
+          { rejected: r.toString(), above: above.map(String) },
+        );
+      }
       if (api !== r) {
         throw new L2kitError(
           "OPT_NONCE_CONFLICT",

@@ -233,4 +233,21 @@ describe("optimistic client: no two signatures that could both run, whatever the
       await flaky.close();
     }
   });
+
+  it("refuses to reuse a rejected nonce while a later signature is unsettled (the seventh attack)", async function () {
+    const user = new Wallet(Wallet.createRandom().privateKey, hre.ethers.provider);
+    const api = await scriptedApi({ nonces: ["5", "6", "5"], verdicts: ["rejected"] });
+    try {
+      const c = client(api.url, user);
+      const a = await c.transfer({ to: payee, amount: 1n });
+      const b = await c.transfer({ to: payee, amount: 30n });
+      await c.status(a.hash);
+      await c.status(b.hash);
+      // Re-sending only B would land at 5 and let B at 6 run too.
+      await refused(c.transfer({ to: payee, amount: 30n }), /unsettled signatures at nonce 6/);
+      expect(api.captured.map((t) => t.nonce)).to.deep.equal(["5", "6"]);
+    } finally {
+      await api.close();
+    }
+  });
 });
