@@ -278,7 +278,7 @@ export class OptimisticClient {
     const signed = await signL2Tx(this.opts.signer, await this.domain(), { ...p, fee, nonce });
     // Recorded before it leaves: from now on the signature may run.
     const hash = l2TxHash(signed, await this.domain());
-    this.journal.signed(nonce, hash);
+    this.journal.signed(nonce, hash, { explicit: p.nonce !== undefined });
     let answer: unknown;
     try {
       answer = await this.api.post("/v1/transactions", txRequestBody(signed));

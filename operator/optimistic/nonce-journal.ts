@@ -154,8 +154,24 @@ export class NonceJournal {
    * Records a signature at `nonce` with its hash, computed by the client (before it is sent); an
    * earlier one at that nonce is replaced.
    */
-  signed(nonce: bigint, hash: string): void {
+  signed(nonce: bigint, hash: string, options: { explicit?: boolean } = {}): void {
     this.locked(() => {
+      // Only the same transaction (the same hash) replaces an unsettled one at its nonce: another
+      // payment there would make this client forget a signature that may still run, and a retry
+      // of it would go above (eighth independent attack on issue 21). `--nonce` overrides.
+      const held = this.entries.find((e) => BigInt(e.nonce) === nonce);
+      if (
+        options.explicit !== true &&
+        held !== undefined &&
+        held.state !== "done" &&
+        held.hash.toLowerCase() !== hash.toLowerCase()
+      ) {
+        throw new L2kitError(
+          "OPT_NONCE_CONFLICT",
+          `this client's transaction ${held.hash} at nonce ${nonce} is ${held.state === "rejected" ? "reported rejected" : "unsettled"} and may still run: only the same transaction may replace it there. Re-send it unchanged, or pass --nonce ${nonce} to replace it with this one`,
+          { nonce: nonce.toString(), held: held.hash },
+        );
+      }
       this.entries = this.entries.filter((e) => BigInt(e.nonce) !== nonce);
       this.entries.push({ nonce: nonce.toString(), hash, state: "open" });
       this.prune(nonce);

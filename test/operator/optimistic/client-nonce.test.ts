@@ -250,4 +250,26 @@ describe("optimistic client: no two signatures that could both run, whatever the
       await api.close();
     }
   });
+
+  it("lets only the same transaction take a rejected nonce (the eighth attack)", async function () {
+    const user = new Wallet(Wallet.createRandom().privateKey, hre.ethers.provider);
+    const api = await scriptedApi({ nonces: ["5", "5", "5"], verdicts: ["rejected"] });
+    try {
+      const c = client(api.url, user);
+      const p = await c.transfer({ to: payee, amount: 100n });
+      await c.status(p.hash);
+      // Another payment may not take nonce 5 (P could still run there, and its retry go above).
+      await refused(c.transfer({ to: payee, amount: 1n }), /only the same transaction/);
+      // P itself, unchanged, replaces itself; --nonce overrides for another payment.
+      await c.transfer({ to: payee, amount: 100n });
+      await c.transfer({ to: payee, amount: 1n, nonce: 5n });
+      expect(api.captured.map((t) => [t.nonce, t.amount])).to.deep.equal([
+        ["5", "100"],
+        ["5", "100"],
+        ["5", "1"],
+      ]);
+    } finally {
+      await api.close();
+    }
+  });
 });
