@@ -231,11 +231,25 @@ export class OptimisticClient {
     ).withdrawals;
   }
 
-  async transfer(p: { to: string; amount: bigint; fee?: bigint; token?: number; nonce?: bigint }) {
+  /** `again`: the same payment was signed before and is meant to be paid once more. */
+  async transfer(p: {
+    to: string;
+    amount: bigint;
+    fee?: bigint;
+    token?: number;
+    nonce?: bigint;
+    again?: boolean;
+  }) {
     return this.send({ type: "transfer", ...p });
   }
 
-  async withdraw(p: { amount: bigint; fee?: bigint; token?: number; nonce?: bigint }) {
+  async withdraw(p: {
+    amount: bigint;
+    fee?: bigint;
+    token?: number;
+    nonce?: bigint;
+    again?: boolean;
+  }) {
     return this.send({ type: "withdraw", ...p });
   }
 
@@ -271,14 +285,20 @@ export class OptimisticClient {
     }
   }
 
-  private async send(p: Omit<L2TxParams, "nonce"> & { nonce?: bigint }): Promise<{ hash: string }> {
+  private async send(
+    p: Omit<L2TxParams, "nonce"> & { nonce?: bigint; again?: boolean },
+  ): Promise<{ hash: string }> {
     AMOUNT.requireExact(p.amount, "amount");
     const fee = FEE.requireExact(p.fee ?? 0n, "fee");
     const nonce = p.nonce ?? this.journal.next(BigInt((await this.account()).pending.nonce));
     const signed = await signL2Tx(this.opts.signer, await this.domain(), { ...p, fee, nonce });
     // Recorded before it leaves: from now on the signature may run.
     const hash = l2TxHash(signed, await this.domain());
-    this.journal.signed(nonce, hash, { explicit: p.nonce !== undefined });
+    this.journal.signed(nonce, hash, {
+      explicit: p.nonce !== undefined,
+      payment: l2TxHash({ ...signed, nonce: 0n }, await this.domain()),
+      again: p.again === true,
+    });
     let answer: unknown;
     try {
       answer = await this.api.post("/v1/transactions", txRequestBody(signed));

@@ -32,8 +32,14 @@ interface Entry {
   state: SignedState;
 }
 
-/** How many entries below the next nonce are kept (older ones can no longer matter). */
-const KEEP = 256;
+/** How many settled entries, and how many payments, are kept (by signing, never by API nonce). */
+const KEEP = 1_000;
+
+/** A payment this client signed: the transaction's hash at nonce 0 (its message), and its nonce. */
+interface Payment {
+  key: string;
+  nonce: string;
+}
 
 /** How long a process waits for another's hold on the journal, and when a hold is stale. */
 const LOCK_WAIT_MS = 10_000;
@@ -41,8 +47,19 @@ const LOCK_STALE_MS = 60_000;
 
 export class NonceJournal {
   private entries: Entry[] = [];
+  private payments: Payment[] = [];
 
-  constructor(private readonly file?: string) {
+  /**
+   * @param file Where the journal lives (unset: memory).
+   * @param repeatGuard Refuse to sign a payment this client signed before at another nonce,
+   *        unless told `again` (the CLI's `--again`): whatever the API said of the earlier
+   *        signature, it may still run (ninth independent attack on issue 21). On by default with
+   *        a file; scripts that repeat payments on purpose use the SDK without one.
+   */
+  constructor(
+    private readonly file?: string,
+    private readonly repeatGuard = file !== undefined,
+  ) {
     this.load();
   }
 
@@ -89,9 +106,12 @@ export class NonceJournal {
   private load(): void {
     if (this.file === undefined || !fs.existsSync(this.file)) return;
     try {
-      this.entries = (
-        JSON.parse(fs.readFileSync(this.file, "utf8")) as { entries: Entry[] }
-      ).entries;
+      const parsed = JSON.parse(fs.readFileSync(this.file, "utf8")) as {
+        entries: Entry[];
+        payments?: Payment[];
+      };
+      this.entries = parsed.entries;
+      this.payments = parsed.payments ?? [];
     } catch (error) {
       throw new L2kitError(
         "OPT_NONCE_JOURNAL_UNREADABLE",
@@ -154,8 +174,23 @@ export class NonceJournal {
    * Records a signature at `nonce` with its hash, computed by the client (before it is sent); an
    * earlier one at that nonce is replaced.
    */
-  signed(nonce: bigint, hash: string, options: { explicit?: boolean } = {}): void {
+  signed(
+    nonce: bigint,
+    hash: string,
+    options: { explicit?: boolean; payment?: string; again?: boolean } = {},
+  ): void {
     this.locked(() => {
+      const payment = options.payment?.toLowerCase();
+      if (this.repeatGuard && payment !== undefined && options.again !== true) {
+        const earlier = this.payments.find((p) => p.key === payment && BigInt(p.nonce) !== nonce);
+        if (earlier !== undefined) {
+          throw new L2kitError(
+            "OPT_REPEAT_PAYMENT",
+            `this client signed this same payment before, at nonce ${earlier.nonce}; whatever the sequencer said of it, that signature may still run, and signing it again at nonce ${nonce} could make both run. Re-send it at nonce ${earlier.nonce} (--nonce ${earlier.nonce}) to replace it, or pass --again if you mean to pay twice`,
+            { nonce: earlier.nonce },
+          );
+        }
+      }
       // Only the same transaction (the same hash) replaces an unsettled one at its nonce: another
       // payment there would make this client forget a signature that may still run, and a retry
       // of it would go above (eighth independent attack on issue 21). `--nonce` overrides.
@@ -174,7 +209,13 @@ export class NonceJournal {
       }
       this.entries = this.entries.filter((e) => BigInt(e.nonce) !== nonce);
       this.entries.push({ nonce: nonce.toString(), hash, state: "open" });
-      this.prune(nonce);
+      if (payment !== undefined) {
+        this.payments = this.payments.filter(
+          (p) => !(p.key === payment && BigInt(p.nonce) === nonce),
+        );
+        this.payments.push({ key: payment, nonce: nonce.toString() });
+      }
+      this.prune();
     });
   }
 
@@ -202,16 +243,29 @@ export class NonceJournal {
     return e === undefined ? undefined : BigInt(e.nonce);
   }
 
-  private prune(latest: bigint): void {
-    this.entries = this.entries.filter(
-      (e) => e.state === "rejected" || BigInt(e.nonce) + BigInt(KEEP) > latest,
-    );
+  /**
+   * Forgets only what no API answer can bring back: settled entries beyond the newest `KEEP`, and
+   * payments beyond the newest `KEEP` signed (never by the API's nonce, which the API chooses).
+   */
+  private prune(): void {
+    const settled = this.entries.filter((e) => e.state === "done");
+    if (settled.length > KEEP) {
+      const drop = new Set(settled.slice(0, settled.length - KEEP));
+      this.entries = this.entries.filter((e) => !drop.has(e));
+    }
+    if (this.payments.length > KEEP) this.payments = this.payments.slice(-KEEP);
   }
 
   private save(): void {
     if (this.file === undefined) return;
     const tmp = `${this.file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify({ entries: this.entries }, null, 1), { mode: 0o600 });
+    fs.writeFileSync(
+      tmp,
+      JSON.stringify({ entries: this.entries, payments: this.payments }, null, 1),
+      {
+        mode: 0o600,
+      },
+    );
     fs.renameSync(tmp, this.file);
   }
 }

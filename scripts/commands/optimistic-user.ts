@@ -34,10 +34,14 @@ const addressOf = (flag: string, raw: unknown): string => flagValue(flag, raw, p
 const NONCE_FLAG = "--nonce <n>";
 const NONCE_HELP =
   "sign at this L2 nonce (default: the sequencer's next nonce, checked against what this client signed before; the same nonce as a rejected transaction replaces it)";
-const nonceOf = (opts: Record<string, unknown>): { nonce?: bigint } =>
-  opts.nonce === undefined
+const AGAIN_HELP =
+  "this same payment was signed before (it may still run) and is meant to be paid once more";
+const nonceOf = (opts: Record<string, unknown>): { nonce?: bigint; again?: boolean } => ({
+  ...(opts.nonce === undefined
     ? {}
-    : { nonce: flagValue("--nonce", opts.nonce, parse.bigint(0n, (1n << 64n) - 1n)) };
+    : { nonce: flagValue("--nonce", opts.nonce, parse.bigint(0n, (1n << 64n) - 1n)) }),
+  ...(opts.again === true ? { again: true } : {}),
+});
 
 async function openClient(opts: Record<string, unknown>): Promise<OptimisticClient> {
   const cfg = loadConfig(clientSpec, { flags: opts });
@@ -82,7 +86,8 @@ export function optimisticUserCommands(io: Io): Command[] {
     .option("--fee <units>", "fee in base units", "0")
     .option("--token <id>", "token id (0 = ETH)", "0")
     .option("--wait", "wait until the transaction is in a batch on L1", false)
-    .option(NONCE_FLAG, NONCE_HELP);
+    .option(NONCE_FLAG, NONCE_HELP)
+    .option("--again", AGAIN_HELP, false);
   transfer.action(async (opts: Record<string, unknown>) => {
     const request = {
       to: addressOf("--to", opts.to),
@@ -104,7 +109,8 @@ export function optimisticUserCommands(io: Io): Command[] {
     .option("--fee <units>", "fee in base units", "0")
     .option("--token <id>", "token id (0 = ETH)", "0")
     .option("--wait", "wait until the withdrawal is in a batch on L1", false)
-    .option(NONCE_FLAG, NONCE_HELP);
+    .option(NONCE_FLAG, NONCE_HELP)
+    .option("--again", AGAIN_HELP, false);
   withdraw.action(async (opts: Record<string, unknown>) => {
     const request = {
       amount: amountOf("--amount", opts.amount),

@@ -27,7 +27,10 @@ async function scriptedApi(script: {
   verdicts: ("rejected" | "posted")[];
   fail500?: number[];
   wrongHash?: number[];
+  /** When set, the n-th status request is answered this, whichever transaction it asks for. */
+  statuses?: ("rejected" | "posted")[];
 }) {
+  let statusCalls = 0;
   const domain = rollupDomain(31337n, rollup);
   const captured: TxBody[] = [];
   const hashes: string[] = [];
@@ -65,7 +68,9 @@ async function scriptedApi(script: {
       if (req.method === "GET" && url.startsWith("/v1/transactions/")) {
         const hash = url.split("/").pop()!;
         const i = hashes.lastIndexOf(hash);
-        const status = script.verdicts[Math.min(i, script.verdicts.length - 1)];
+        const status =
+          script.statuses?.[statusCalls++] ??
+          script.verdicts[Math.min(i, script.verdicts.length - 1)];
         return send(200, { hash, ...captured[i], status, reason: "NONCE_GAP", batch: 1 });
       }
       send(404, { error: "NOT_FOUND", message: "no route" });
@@ -175,7 +180,7 @@ describe("optimistic client: no two signatures that could both run, whatever the
         c.transfer({ to: payee, amount: 1n }),
         /signed nonce 3 and has not seen it run/,
       );
-      await c.transfer({ to: payee, amount: 1n, nonce: 4n });
+      await c.transfer({ to: payee, amount: 2n, nonce: 4n });
       expect(api.captured.map((t) => t.nonce)).to.deep.equal(["3", "4"]);
     } finally {
       await api.close();
@@ -268,6 +273,37 @@ describe("optimistic client: no two signatures that could both run, whatever the
         ["5", "100"],
         ["5", "1"],
       ]);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it("never signs one payment at two nonces without --again, whatever the API made it forget (the ninth attack)", async function () {
+    const user = new Wallet(Wallet.createRandom().privateKey, hre.ethers.provider);
+    // P at 5 is "posted" (a lie), Q takes nonce 5, Q is "posted", P is "rejected": P's entry was
+    // overwritten by Q's, so the rejection found nothing and P's retry went to 6.
+    const api = await scriptedApi({
+      nonces: ["5", "5", "6"],
+      verdicts: ["posted"],
+      statuses: ["posted", "posted", "rejected"],
+    });
+    try {
+      const c = client(api.url, user);
+      const p = await c.transfer({ to: payee, amount: 100n });
+      await c.status(p.hash);
+      const q = await c.transfer({ to: payee, amount: 1n });
+      await c.status(q.hash);
+      await c.status(p.hash);
+      expect(
+        await refused(c.transfer({ to: payee, amount: 100n }), /signed this same payment before/),
+      ).to.equal("OPT_REPEAT_PAYMENT");
+      expect(api.captured.map((t) => [t.nonce, t.amount])).to.deep.equal([
+        ["5", "100"],
+        ["5", "1"],
+      ]);
+      // Meant: --again signs it once more.
+      await c.transfer({ to: payee, amount: 100n, again: true });
+      expect(api.captured).to.have.length(3);
     } finally {
       await api.close();
     }
