@@ -166,15 +166,44 @@ export class OptimisticClient {
     return this.l1("depositERC20", () => this.rollup.depositERC20(token, to, p.amount));
   }
 
+  /**
+   * Refuses a forced transaction while this client holds signatures that may still run: a forced
+   * transaction does not consume the L2 nonce, so a signature the sequencer held back can still run
+   * after it, and the user pays twice (tenth independent attack on issue 21). `again` overrides.
+   */
+  private checkNothingHeld(again: boolean | undefined): void {
+    if (again === true) return;
+    const held = this.journal.unsettled();
+    if (held.length > 0) {
+      throw new L2kitError(
+        "OPT_SIGNATURES_UNSETTLED",
+        `this client holds signed transactions at nonce ${held.join(", ")} that the sequencer has not been seen to run; a forced transaction does not cancel them, and they may still run after it. Check each (optimistic status); to force anyway, pass --again`,
+        { nonces: held.map(String) },
+      );
+    }
+  }
+
   /** Forces a transfer of the caller's L2 funds through the L1 inbox (when the sequencer ignores it). */
-  forceTransfer(p: { to: string; amount: bigint; token?: number }): Promise<string> {
+  async forceTransfer(p: {
+    to: string;
+    amount: bigint;
+    token?: number;
+    again?: boolean;
+  }): Promise<string> {
+    this.checkNothingHeld(p.again);
     return this.l1("forceTransfer", () =>
       this.rollup.forceTransfer(checkAddress(p.to, "to"), checkToken(p.token ?? 0), p.amount),
     );
   }
 
   /** Forces a withdrawal of the caller's L2 funds to `recipient` on L1 through the inbox. */
-  forceWithdraw(p: { amount: bigint; token?: number; recipient?: string }): Promise<string> {
+  async forceWithdraw(p: {
+    amount: bigint;
+    token?: number;
+    recipient?: string;
+    again?: boolean;
+  }): Promise<string> {
+    this.checkNothingHeld(p.again);
     return this.l1("forceWithdraw", () =>
       this.rollup.forceWithdraw(
         checkToken(p.token ?? 0),
@@ -296,7 +325,8 @@ export class OptimisticClient {
     const hash = l2TxHash(signed, await this.domain());
     this.journal.signed(nonce, hash, {
       explicit: p.nonce !== undefined,
-      payment: l2TxHash({ ...signed, nonce: 0n }, await this.domain()),
+      // The payment without nonce and fee: a re-send with a higher fee is the same payment.
+      payment: l2TxHash({ ...signed, nonce: 0n, fee: 0n }, await this.domain()),
       again: p.again === true,
     });
     let answer: unknown;

@@ -236,6 +236,12 @@ export class NonceJournal {
     else if (status === "posted" || status === "final") this.mark(nonce, { state: "done" });
   }
 
+  /** Nonces of signatures that may still run (not seen run): open or reported rejected. */
+  unsettled(): bigint[] {
+    this.load();
+    return this.entries.filter((e) => e.state !== "done").map((e) => BigInt(e.nonce));
+  }
+
   /** The nonce of the signature whose hash (as the client computed it) is `hash`. */
   nonceOf(hash: string): bigint | undefined {
     this.load();

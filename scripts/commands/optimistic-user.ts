@@ -34,6 +34,8 @@ const addressOf = (flag: string, raw: unknown): string => flagValue(flag, raw, p
 const NONCE_FLAG = "--nonce <n>";
 const NONCE_HELP =
   "sign at this L2 nonce (default: the sequencer's next nonce, checked against what this client signed before; the same nonce as a rejected transaction replaces it)";
+const FORCE_AGAIN_HELP =
+  "force it although this client holds signed transactions not seen to run (they may still run after it)";
 const AGAIN_HELP =
   "this same payment was signed before (it may still run) and is meant to be paid once more";
 const nonceOf = (opts: Record<string, unknown>): { nonce?: bigint; again?: boolean } => ({
@@ -160,12 +162,14 @@ export function optimisticUserCommands(io: Io): Command[] {
   )
     .requiredOption("--to <address>", "recipient")
     .requiredOption("--amount <units>", "amount in base units")
-    .option("--token <id>", "token id (0 = ETH)", "0");
+    .option("--token <id>", "token id (0 = ETH)", "0")
+    .option("--again", FORCE_AGAIN_HELP, false);
   forceTransfer.action(async (opts: Record<string, unknown>) => {
     const request = {
       to: addressOf("--to", opts.to),
       amount: amountOf("--amount", opts.amount),
       token: tokenOf(opts.token),
+      again: opts.again === true,
     };
     const c = await openClient(opts);
     io.out(json({ l1Tx: await c.forceTransfer(request) }));
@@ -177,9 +181,11 @@ export function optimisticUserCommands(io: Io): Command[] {
   )
     .requiredOption("--amount <units>", "amount in base units")
     .option("--token <id>", "token id (0 = ETH)", "0")
-    .option("--recipient <address>", "L1 recipient (default: you)");
+    .option("--recipient <address>", "L1 recipient (default: you)")
+    .option("--again", FORCE_AGAIN_HELP, false);
   forceWithdraw.action(async (opts: Record<string, unknown>) => {
     const request = {
+      again: opts.again === true,
       amount: amountOf("--amount", opts.amount),
       token: tokenOf(opts.token),
       recipient:

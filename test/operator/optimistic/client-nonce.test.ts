@@ -308,4 +308,30 @@ describe("optimistic client: no two signatures that could both run, whatever the
       await api.close();
     }
   });
+
+  it("refuses a forced transaction while a signature it holds may still run (the tenth attack)", async function () {
+    // A forced L1 transaction does not consume the L2 nonce: a signature the sequencer held back
+    // would still run after it, and the user would pay twice.
+    const user = new Wallet(Wallet.createRandom().privateKey, hre.ethers.provider);
+    const api = await scriptedApi({ nonces: ["0"], verdicts: ["rejected"] });
+    try {
+      const c = client(api.url, user);
+      const { hash } = await c.transfer({ to: payee, amount: 100n });
+      await c.status(hash);
+      expect(
+        await refused(
+          c.forceTransfer({ to: payee, amount: 100n }),
+          /signed transactions at nonce 0 .* may still run after it/,
+        ),
+      ).to.equal("OPT_SIGNATURES_UNSETTLED");
+      await refused(c.forceWithdraw({ amount: 100n }), /may still run after it/);
+      // A re-send with another fee is the same payment: not at a new nonce without --again.
+      await refused(
+        c.transfer({ to: payee, amount: 100n, fee: 1n }),
+        /only the same transaction|same payment/,
+      );
+    } finally {
+      await api.close();
+    }
+  });
 });
