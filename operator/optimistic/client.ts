@@ -177,7 +177,7 @@ export class OptimisticClient {
     if (held.length > 0) {
       throw new L2kitError(
         "OPT_SIGNATURES_UNSETTLED",
-        `this client holds signed transactions at nonce ${held.join(", ")} that the sequencer has not been seen to run; a forced transaction does not cancel them, and they may still run after it. Check each (optimistic status); to force anyway, pass --again`,
+        `this client holds signed transactions at nonce ${held.join(", ")} that the sequencer has not been seen to run; a forced transaction does not cancel them, and they may still run after it. Check each (optimistic status). Safe way out from a sequencer that censors you: force-withdraw your whole balance (whichever runs first, the other fails for want of funds; force-withdraw again what is left), then pay on L1. To force anyway, pass --again`,
         { nonces: held.map(String) },
       );
     }
