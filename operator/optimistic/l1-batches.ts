@@ -56,6 +56,44 @@ export function postedBatchValues(b: PostedBatchEvent): (string | number)[] {
   ];
 }
 
+/** A stored posted batch as SQLite returns it (`POSTED_BATCH_COLUMNS`, plus its blob marks). */
+export interface PostedBatchRow {
+  id: number;
+  position: number;
+  sequencer: string;
+  state_root: string;
+  record_root: string;
+  inbox_start: number;
+  inbox_count: number;
+  record_count: number;
+  fee_account: number;
+  l1_tx: string;
+  block: number;
+  blob: number;
+  blob_hashes: string | null;
+}
+
+/** The batch a stored row holds, with whether it is a blob batch and its versioned hashes. */
+export function postedBatchFromRow(
+  r: PostedBatchRow,
+): PostedBatchEvent & { blob: boolean; blobHashes: Hex[] | null } {
+  return {
+    id: r.id,
+    position: r.position,
+    sequencer: r.sequencer,
+    stateRoot: r.state_root as Hex,
+    recordRoot: r.record_root as Hex,
+    inboxStart: r.inbox_start,
+    inboxCount: r.inbox_count,
+    recordCount: r.record_count,
+    feeAccount: r.fee_account,
+    l1Tx: r.l1_tx,
+    block: r.block,
+    blob: r.blob === 1,
+    blobHashes: r.blob_hashes === null ? null : (JSON.parse(r.blob_hashes) as Hex[]),
+  };
+}
+
 export function postedBatchFromEvent(e: WatchedEvent): PostedBatchEvent {
   const a = e.args;
   return {

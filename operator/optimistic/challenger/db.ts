@@ -8,7 +8,13 @@ import { MetaTable } from "../../core/meta";
 import type { Migration, Store } from "../../core/store";
 import type { Hex } from "../../lib/sparse-merkle";
 import { inboxTableSql, InboxTable } from "../inbox";
-import { POSTED_BATCH_COLUMNS, postedBatchValues, type PostedBatchEvent } from "../l1-batches";
+import {
+  POSTED_BATCH_COLUMNS,
+  postedBatchFromRow,
+  postedBatchValues,
+  type PostedBatchEvent,
+  type PostedBatchRow,
+} from "../l1-batches";
 
 export const CHALLENGER_MIGRATIONS: readonly Migration[] = [
   {
@@ -92,21 +98,8 @@ export interface GameRow {
   moves: number;
 }
 
-interface BatchRow {
-  id: number;
-  position: number;
+interface BatchRow extends PostedBatchRow {
   status: ChainBatch["status"];
-  sequencer: string;
-  state_root: string;
-  record_root: string;
-  inbox_start: number;
-  inbox_count: number;
-  record_count: number;
-  fee_account: number;
-  l1_tx: string;
-  block: number;
-  blob: number;
-  blob_hashes: string | null;
   posted_at: number | null;
   records: string | null;
   verdict: BatchVerdict | null;
@@ -126,20 +119,8 @@ interface GameDbRow {
 }
 
 const batchFromRow = (r: BatchRow): ChainBatch => ({
-  id: r.id,
-  position: r.position,
+  ...postedBatchFromRow(r),
   status: r.status,
-  sequencer: r.sequencer,
-  stateRoot: r.state_root as Hex,
-  recordRoot: r.record_root as Hex,
-  inboxStart: r.inbox_start,
-  inboxCount: r.inbox_count,
-  recordCount: r.record_count,
-  feeAccount: r.fee_account,
-  l1Tx: r.l1_tx,
-  block: r.block,
-  blob: r.blob === 1,
-  blobHashes: r.blob_hashes === null ? null : (JSON.parse(r.blob_hashes) as Hex[]),
   postedAt: r.posted_at,
   records: r.records as Hex | null,
   verdict: r.verdict,

@@ -22,7 +22,13 @@ import type { Migration, Store } from "../../core/store";
 import type { Hex } from "../../lib/sparse-merkle";
 import type { BatchContent } from "../batch";
 import { splitRecords } from "../codec";
-import { POSTED_BATCH_COLUMNS, postedBatchValues, type PostedBatchEvent } from "../l1-batches";
+import {
+  POSTED_BATCH_COLUMNS,
+  postedBatchFromRow,
+  postedBatchValues,
+  type PostedBatchEvent,
+  type PostedBatchRow,
+} from "../l1-batches";
 import { inboxTableSql, InboxTable } from "../inbox";
 
 export const SEQUENCER_MIGRATIONS: readonly Migration[] = [
@@ -276,42 +282,13 @@ function batchFromRow(r: BatchRow): StoredBatch {
   };
 }
 
-interface ForeignRow {
-  id: number;
-  position: number;
-  sequencer: string;
-  state_root: string;
-  record_root: string;
-  inbox_start: number;
-  inbox_count: number;
-  record_count: number;
-  fee_account: number;
-  l1_tx: string;
-  block: number;
-  blob: number;
-  blob_hashes: string | null;
+interface ForeignRow extends PostedBatchRow {
   status: ForeignBatch["status"];
   note: string | null;
 }
 
 function foreignFromRow(r: ForeignRow): ForeignBatch {
-  return {
-    id: r.id,
-    position: r.position,
-    sequencer: r.sequencer,
-    stateRoot: r.state_root as Hex,
-    recordRoot: r.record_root as Hex,
-    inboxStart: r.inbox_start,
-    inboxCount: r.inbox_count,
-    recordCount: r.record_count,
-    feeAccount: r.fee_account,
-    l1Tx: r.l1_tx,
-    block: r.block,
-    blob: r.blob === 1,
-    blobHashes: r.blob_hashes === null ? null : (JSON.parse(r.blob_hashes) as Hex[]),
-    status: r.status,
-    note: r.note,
-  };
+  return { ...postedBatchFromRow(r), status: r.status, note: r.note };
 }
 
 /** A transaction accepted by the API, as the writer thread stores it. */
